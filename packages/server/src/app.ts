@@ -1,0 +1,70 @@
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { authPlugin } from './http/auth.ts';
+import { errorHandlerPlugin } from './http/error-handler.ts';
+import { healthRoutes } from './http/health.ts';
+import { openapiPlugin } from './http/openapi.ts';
+import { requestLogPlugin } from './http/request-log.ts';
+import { validatorCompiler } from './http/validation.ts';
+import { dtbaseAuthRoutes } from './modules/auth/auth.routes.ts';
+import { createTokenIssuer } from './modules/auth/tokens.ts';
+import { usersModule } from './modules/users/index.ts';
+import { dtbaseUserRoutes } from './modules/users/users.routes.ts';
+import { VERSION } from './version.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  /** The resolved HS256 secret (from config, or generated for development). */
+  jwtSecret: string;
+  /** A pino logger; none means silent (tests). */
+  logger?: FastifyBaseLogger;
+  /** Seconds since the epoch, for token expiry; tests move it. */
+  now?: () => number;
+}
+
+/** Builds the whole application from its inputs. Never listens: main.ts does, tests inject. */
+export async function buildApp(deps: AppDeps) {
+  const { config, db } = deps;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: config.bodyLimitBytes,
+    // Fastify's own two lines per request are replaced by request-log.ts's single line.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+
+  await app.register(errorHandlerPlugin, { bodyLimitBytes: config.bodyLimitBytes });
+  await app.register(requestLogPlugin);
+  await app.register(openapiPlugin, { version: VERSION });
+  await app.register(healthRoutes, { db });
+
+  const users = usersModule(db);
+  const tokens = createTokenIssuer({
+    secret: deps.jwtSecret,
+    accessTokenSeconds: config.accessTokenSeconds,
+    refreshGraceSeconds: config.refreshGraceSeconds,
+    now: deps.now,
+  });
+
+  // Everything below declares its access and passes through authentication.
+  await app.register(async (api) => {
+    await api.register(authPlugin, {
+      tokens,
+      findUserByEmail: async (email) => {
+        const user = await users.findByEmail(email);
+        return user && { id: user.id, email: user.email };
+      },
+    });
+    await api.register(dtbaseAuthRoutes, { prefix: '/auth', users, tokens });
+    await api.register(dtbaseUserRoutes, { prefix: '/user', users });
+  });
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

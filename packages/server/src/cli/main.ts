@@ -1,0 +1,109 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.ts';
+import { openDatabase } from '../db/connection.ts';
+import type { Database } from '../db/database.ts';
+import { migrate } from '../db/migrate.ts';
+import { AppError } from '../errors.ts';
+import { serve } from '../main.ts';
+import { usersModule } from '../modules/users/index.ts';
+import { readPassword } from './prompt.ts';
+
+const USAGE = `mirrorbase <command>
+
+Commands:
+  serve                         run the API server (the default)
+  migrate                       apply pending database migrations and exit
+  user add EMAIL [--password P] create a user (asks for the password when not given)
+  user list                     list users
+  user delete EMAIL             delete a user
+  user passwd EMAIL [--password P]
+                                set a user's password
+
+The database is DATABASE_URL when set, otherwise the embedded one in MIRRORBASE_DATA_DIR
+(default ./.mirrorbase). See the README for every setting.`;
+
+async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(loadConfig());
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function userCommand(args: string[]) {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { password: { type: 'string' } } });
+  const [action, email] = positionals;
+  const needEmail = () => {
+    if (!email) throw new UsageError(`mirrorbase user ${action} needs an EMAIL`);
+    return email;
+  };
+  switch (action) {
+    case 'add': {
+      const address = needEmail();
+      const password = values.password ?? (await readPassword(`Password for ${address}: `));
+      await withDatabase((db) => usersModule(db).create(address, password));
+      console.log(`created ${address}`);
+      return;
+    }
+    case 'list':
+      for (const user of await withDatabase((db) => usersModule(db).list({}))) {
+        console.log(`${user.id}\t${user.email}\t${user.createdAt.toISOString()}`);
+      }
+      return;
+    case 'delete': {
+      const address = needEmail();
+      await withDatabase((db) => usersModule(db).delete(address));
+      console.log(`deleted ${address}`);
+      return;
+    }
+    case 'passwd': {
+      const address = needEmail();
+      const password = values.password ?? (await readPassword(`New password for ${address}: `));
+      await withDatabase((db) => usersModule(db).changePassword(address, password));
+      console.log(`password changed for ${address}`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown user command: ${action ?? '(none)'}`);
+  }
+}
+
+class UsageError extends Error {}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        await serve();
+        return -1; // keep running
+      case 'migrate': {
+        const result = await withDatabase((db) => migrate(db));
+        console.log(result.applied.length ? `applied: ${result.applied.join(', ')}` : 'database is up to date');
+        return 0;
+      }
+      case 'user':
+        await userCommand(rest);
+        return 0;
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command: ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConfigError || error instanceof AppError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The only reader of process.env. Everything the server can be told from outside is parsed
+ * here once, checked, and frozen; the rest of the code receives this object.
+ */
+import path from 'node:path';
+
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  /** PostgreSQL server URL; when absent the embedded PGlite database in `dataDir` is used. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** HS256 secret; undefined means "development: generate one and keep it in dataDir". */
+  readonly jwtSecret: string | undefined;
+  readonly accessTokenSeconds: number;
+  readonly refreshGraceSeconds: number;
+  /** DTBase semantics: set -> default_user@localhost exists with this password; unset -> it is removed. */
+  readonly defaultUserPassword: string | undefined;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+  readonly serviceCallTimeoutMs: number;
+  readonly databasePoolSize: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnvRaw = env.NODE_ENV ?? 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
+    throw new ConfigError(`NODE_ENV must be development, production or test, got "${nodeEnvRaw}"`);
+  }
+  const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
+
+  const jwtSecret = nonEmpty(env, 'DT_JWT_SECRET_KEY');
+  if (nodeEnv === 'production') {
+    if (!jwtSecret) {
+      throw new ConfigError('DT_JWT_SECRET_KEY must be set when NODE_ENV=production');
+    }
+    if (jwtSecret.length < MIN_PRODUCTION_SECRET_LENGTH) {
+      throw new ConfigError(
+        `DT_JWT_SECRET_KEY must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
+      );
+    }
+  }
+
+  const databaseUrl = nonEmpty(env, 'DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  return Object.freeze({
+    nodeEnv,
+    host: env.HOST ?? '0.0.0.0',
+    port: integer(env, 'PORT', 5000, 0, 65535),
+    databaseUrl,
+    dataDir: path.resolve(env.MIRRORBASE_DATA_DIR ?? '.mirrorbase'),
+    jwtSecret,
+    accessTokenSeconds: integer(env, 'DT_JWT_ACCESS_TOKEN_EXPIRES_SECONDS', 3600, 1, 10 * 365 * 86400),
+    refreshGraceSeconds: integer(env, 'DT_JWT_REFRESH_TOKEN_GRACE_SECONDS', 3600, 0, 10 * 365 * 86400),
+    defaultUserPassword: nonEmpty(env, 'DT_DEFAULT_USER_PASS'),
+    bodyLimitBytes: integer(env, 'MIRRORBASE_BODY_LIMIT_MB', 50, 1, 4096) * 1024 * 1024,
+    logLevel,
+    serviceCallTimeoutMs: integer(env, 'MIRRORBASE_SERVICE_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    databasePoolSize: integer(env, 'MIRRORBASE_DB_POOL_SIZE', 10, 1, 1000),
+  });
+}

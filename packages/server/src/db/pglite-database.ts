@@ -1,0 +1,62 @@
+import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import type { Database, Queryable, Row, Transaction } from './database.ts';
+
+type PGliteQueryable = Pick<PGlite, 'query' | 'exec'> | PGliteTransaction;
+
+function queryable(pg: PGliteQueryable): Queryable {
+  return {
+    async query<T = Row>(text: string, params: readonly unknown[] = []) {
+      const result = await pg.query<T>(text, params as unknown[]);
+      return result.rows;
+    },
+    async exec(script: string) {
+      await pg.exec(script);
+    },
+  };
+}
+
+let savepointCounter = 0;
+
+function transaction(tx: PGliteTransaction): Transaction {
+  const q = queryable(tx);
+  const self: Transaction = {
+    ...q,
+    async savepoint<T>(fn: (inner: Transaction) => Promise<T>): Promise<T> {
+      const name = `sp_${++savepointCounter}`;
+      await tx.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn(self);
+        await tx.exec(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (error) {
+        await tx.exec(`ROLLBACK TO SAVEPOINT ${name}`);
+        throw error;
+      }
+    },
+  };
+  return self;
+}
+
+/** Wraps an open PGlite instance. PGlite has one connection; it queues concurrent calls itself. */
+export function pgliteDatabase(pg: PGlite): Database {
+  return {
+    engine: 'pglite',
+    ...queryable(pg),
+    transaction: (fn) => pg.transaction((tx) => fn(transaction(tx))),
+    close: () => pg.close(),
+  };
+}
+
+/**
+ * Opens (creating if needed) a PGlite database in `dataDir`, or in memory when it is undefined.
+ * `loadDataDir` starts from a dumped data directory, which skips initdb (used by the tests).
+ */
+export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<Database> {
+  // int8 as a JS number (counts, bigint values): our ids and counts stay far below 2^53.
+  const parsers = { 20: (value: string) => Number(value) };
+  const pg = new PGlite({ dataDir, parsers, ...(loadDataDir ? { loadDataDir } : {}) });
+  await pg.waitReady;
+  // DTBase reads naive timestamps as UTC because its server runs in UTC; we make that explicit.
+  await pg.exec(`SET TIME ZONE 'UTC'`);
+  return pgliteDatabase(pg);
+}

@@ -1,0 +1,46 @@
+import { index, integer, jsonb, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { createdAt, httpMethod, updatedAt } from './common.ts';
+
+export const services = pgTable('service', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  url: text('url').notNull(),
+  httpMethod: httpMethod('http_method').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const serviceParameterSets = pgTable(
+  'service_parameter_set',
+  {
+    id: serial('id').primaryKey(),
+    serviceId: integer('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    parameters: jsonb('parameters').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [unique('service_parameter_set_service_name_key').on(t.serviceId, t.name)],
+);
+
+export const serviceRunLogs = pgTable(
+  'service_run_log',
+  {
+    id: serial('id').primaryKey(),
+    serviceId: integer('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    /** Kept after the set is deleted; DTBase deleted the run history with the set. */
+    parameterSetId: integer('parameter_set_id').references(() => serviceParameterSets.id, { onDelete: 'set null' }),
+    parameterSetName: text('parameter_set_name'),
+    parameters: jsonb('parameters'),
+    /** null when the service could not be reached at all (see `error`). */
+    responseStatusCode: integer('response_status_code'),
+    responseJson: jsonb('response_json'),
+    error: text('error'),
+    timestamp: timestamp('timestamp', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('service_run_log_service_idx').on(t.serviceId, t.id)],
+);

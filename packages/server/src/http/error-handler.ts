@@ -1,0 +1,76 @@
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+import { toValidationIssues } from './validation.ts';
+
+const RESOURCE_API_PREFIX = '/api/';
+
+/** Renders an AppError. The resource API adds the stable code; DTBase routes keep DTBase's exact body. */
+function sendAppError(error: AppError, request: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'NOT_AUTHENTICATED') reply.header('www-authenticate', 'Bearer');
+  const body: Record<string, unknown> = { detail: error.issues ?? error.detail };
+  if (request.url.startsWith(RESOURCE_API_PREFIX)) body.code = error.code;
+  return reply.status(error.statusCode).send(body);
+}
+
+/** Fastify's own errors that are the client's fault, mapped to what DTBase would answer. */
+function fromFastifyError(error: FastifyError, request: FastifyRequest, limit: number): AppError | undefined {
+  if (error.validation) {
+    const part = error.validationContext ?? 'body';
+    const data = part === 'body' ? request.body : part === 'querystring' ? request.query : request.params;
+    const issues = toValidationIssues(error.validation as never, part === 'querystring' ? 'query' : part, data);
+    return new AppError('VALIDATION_FAILED', 'Request validation failed', issues);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('VALIDATION_FAILED', 'JSON decode error', [
+        { type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {} },
+      ]);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('VALIDATION_FAILED', 'Field required', [
+        { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
+      ]);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${limit} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', `Unsupported content type: ${request.headers['content-type'] ?? 'none'}`);
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) {
+    return new AppError('VALIDATION_FAILED', 'JSON decode error', [
+      { type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {} },
+    ]);
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return new AppError(status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', error.message);
+  }
+  return undefined;
+}
+
+const CANDIDATE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * One place where every failure becomes a response: AppErrors as they are, client mistakes
+ * caught by Fastify as 4xx, and anything else as a logged 500 that leaks nothing.
+ */
+export const errorHandlerPlugin = fp(
+  async (app: FastifyInstance, opts: { bodyLimitBytes: number }) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof AppError) return sendAppError(error, request, reply);
+      const mapped = fromFastifyError(error, request, opts.bodyLimitBytes);
+      if (mapped) return sendAppError(mapped, request, reply);
+      request.log.error({ err: error, reqId: request.id }, 'unexpected error');
+      return reply.status(500).send({ detail: 'Internal Server Error' });
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0];
+      const allowed = CANDIDATE_METHODS.filter((method) => app.hasRoute({ url: path, method }));
+      if (allowed.length > 0) {
+        return reply.status(405).header('allow', allowed.join(', ')).send({ detail: 'Method Not Allowed' });
+      }
+      return reply.status(404).send({ detail: 'Not Found' });
+    });
+  },
+  { name: 'mirrorbase-error-handler' },
+);

@@ -1,0 +1,37 @@
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { RouteAccess } from './auth.ts';
+
+/**
+ * The OpenAPI document is generated from the route schemas (never written by hand), served
+ * live at /openapi.json, with the interactive explorer at /docs.
+ */
+export const openapiPlugin = fp(
+  async (app: FastifyInstance, opts: { version: string }) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Mirrorbase',
+          version: opts.version,
+          description:
+            'Backend for digital twins and sensor data. The DTBase-compatible API keeps DTBase\'s paths and shapes; ' +
+            'the resource API lives under /api/v1. Log in with POST /auth/login and use the access token as a Bearer token.',
+        },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      },
+      transform: ({ schema, url, route }) => {
+        const access = (route.config as { access?: RouteAccess } | undefined)?.access;
+        const withSecurity = access && access !== 'public' && schema && !('security' in schema)
+          ? { ...schema, security: [{ bearer: [] }] }
+          : schema;
+        return { schema: withSecurity, url };
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
+    app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  },
+  { name: 'mirrorbase-openapi' },
+);

@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../../errors.ts';
+import { Detail, ValidationFailed } from '../../http/schemas.ts';
+import { EmailPassword } from '../users/users.schemas.ts';
+import type { UsersService } from '../users/users.service.ts';
+import type { TokenIssuer } from './tokens.ts';
+
+const TokenPairSchema = Type.Object({ access_token: Type.String(), refresh_token: Type.String() });
+const tags = ['auth (DTBase)'];
+
+export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; tokens: TokenIssuer }> = async (
+  app,
+  { users, tokens },
+) => {
+  app.post('/login', {
+    config: { access: 'public' },
+    schema: {
+      tags, summary: 'Exchange e-mail and password for an access and a refresh token', body: EmailPassword,
+      response: { 200: TokenPairSchema, 401: Detail, 422: ValidationFailed },
+    },
+  }, async (request) => {
+    const user = await users.authenticate(request.body.email, request.body.password);
+    if (!user) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
+    return tokens.issuePair(user.email);
+  });
+
+  app.post('/refresh', {
+    config: { access: 'refresh' },
+    schema: {
+      tags, summary: 'Exchange a refresh token (as the bearer token) for a new token pair',
+      security: [{ bearer: [] }],
+      response: { 200: TokenPairSchema, 401: Detail },
+    },
+  }, async (request) => tokens.issuePair(request.user!.email));
+};

@@ -1,0 +1,70 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { AppError } from '../../errors.ts';
+
+export type TokenType = 'access' | 'refresh';
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+}
+
+export interface TokenSettings {
+  secret: string;
+  accessTokenSeconds: number;
+  refreshGraceSeconds: number;
+  /** Seconds since the epoch; injectable so expiry can be tested without waiting. */
+  now?: () => number;
+}
+
+export interface VerifiedToken {
+  sub: string;
+  tokenType: string;
+  exp: number;
+}
+
+/**
+ * Issues and checks DTBase-compatible tokens: HS256 JWTs with `sub` (the e-mail address),
+ * `token_type` and `exp`; the refresh token outlives the access token by the grace period.
+ */
+export function createTokenIssuer(settings: TokenSettings) {
+  const key = new TextEncoder().encode(settings.secret);
+  const now = settings.now ?? (() => Math.floor(Date.now() / 1000));
+
+  async function sign(sub: string, tokenType: TokenType, lifetimeSeconds: number) {
+    return new SignJWT({ sub, token_type: tokenType })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setExpirationTime(now() + lifetimeSeconds)
+      .sign(key);
+  }
+
+  return {
+    async issuePair(email: string): Promise<TokenPair> {
+      const access = settings.accessTokenSeconds;
+      return {
+        access_token: await sign(email, 'access', access),
+        refresh_token: await sign(email, 'refresh', access + settings.refreshGraceSeconds),
+      };
+    },
+
+    /** Signature, expiry and claim shape; whether the user still exists is the caller's check. */
+    async verify(token: string): Promise<VerifiedToken> {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ['HS256'],
+          currentDate: new Date(now() * 1000),
+        });
+        const { sub, token_type: tokenType, exp } = payload as Record<string, unknown>;
+        if (typeof sub !== 'string' || typeof tokenType !== 'string' || !Number.isInteger(exp)) {
+          throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
+        }
+        return { sub, tokenType, exp: exp as number };
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        if (error instanceof joseErrors.JWTExpired) throw new AppError('TOKEN_EXPIRED', 'Token has expired');
+        throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
+      }
+    },
+  };
+}
+
+export type TokenIssuer = ReturnType<typeof createTokenIssuer>;

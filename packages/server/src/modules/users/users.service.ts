@@ -1,0 +1,81 @@
+import { conflict, missingRecord, unprocessable } from '../../errors.ts';
+import { decoyPasswordHash, hashPassword, verifyPassword } from '../auth/passwords.ts';
+import type { UserRow, UsersRepository } from './users.repository.ts';
+
+export const DEFAULT_USER_EMAIL = 'default_user@localhost';
+
+// DTBase's rule (a full match), kept so that the same addresses are accepted; DTBase crashed
+// with a 500 on anything else, we answer 422.
+const EMAIL_PATTERN = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$/;
+const MAX_PASSWORD_LENGTH = 1024;
+
+function checkEmail(email: string) {
+  if (!EMAIL_PATTERN.test(email)) unprocessableEmail(email);
+}
+function unprocessableEmail(email: string): never {
+  throw unprocessable(`Invalid email address: ${JSON.stringify(email)}`);
+}
+function checkPassword(password: string) {
+  if (password.length === 0) throw unprocessable('Password must not be empty');
+  if (password.length > MAX_PASSWORD_LENGTH) throw unprocessable(`Password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+}
+
+export function createUsersService(deps: { repo: UsersRepository }) {
+  const { repo } = deps;
+  return {
+    async listEmails(): Promise<string[]> {
+      return (await repo.list()).map((u) => u.email);
+    },
+
+    list: (options: { afterId?: number; limit?: number }) => repo.list(options),
+
+    findByEmail: (email: string) => repo.findByEmail(email),
+
+    async create(email: string, password: string): Promise<UserRow> {
+      checkEmail(email);
+      checkPassword(password);
+      if (await repo.findByEmail(email)) throw conflict('User already exists');
+      const user = await repo.insert(email, await hashPassword(password));
+      if (!user) throw conflict('User already exists');
+      return user;
+    },
+
+    async delete(email: string): Promise<void> {
+      if (!(await repo.delete(email))) throw missingRecord("User doesn't exist");
+    },
+
+    async changePassword(email: string, password: string): Promise<void> {
+      checkPassword(password);
+      if (!(await repo.findByEmail(email))) throw missingRecord("User doesn't exist");
+      await repo.updatePassword(email, await hashPassword(password));
+    },
+
+    /** The user if e-mail and password match, otherwise undefined (in constant-ish time). */
+    async authenticate(email: string, password: string): Promise<UserRow | undefined> {
+      const user = await repo.findByEmail(email);
+      const ok = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
+      return user && ok ? user : undefined;
+    },
+
+    /**
+     * DTBase's start-up rule: with a default password configured, default_user@localhost
+     * exists with that password; without one, that account is removed.
+     */
+    async applyDefaultUser(password: string | undefined): Promise<'set' | 'removed'> {
+      if (password) {
+        const user = await repo.findByEmail(DEFAULT_USER_EMAIL);
+        // Re-hash only when the password changed, so replicas starting together agree cheaply.
+        if (!user || !(await verifyPassword(user.passwordHash, password))) {
+          await repo.upsertPassword(DEFAULT_USER_EMAIL, await hashPassword(password));
+        }
+        return 'set';
+      }
+      await repo.delete(DEFAULT_USER_EMAIL);
+      return 'removed';
+    },
+
+    count: () => repo.count(),
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;

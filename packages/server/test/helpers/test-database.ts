@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { openPglite } from '../../src/db/pglite-database.ts';
+import { openPostgres } from '../../src/db/postgres-database.ts';
+
+export type TestEngine = 'pglite' | 'postgres';
+
+export const testEngine = (): TestEngine =>
+  process.env.MIRRORBASE_TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite';
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+/**
+ * A fresh, migrated database of its own for one test file: a PGlite copy of the migrated
+ * template, or a new database on the TEST_DATABASE_URL server, dropped again on close.
+ */
+export async function createTestDatabase(): Promise<Database> {
+  if (testEngine() === 'pglite') {
+    const template = await readFile(inject('pgliteTemplate'));
+    return openPglite(undefined, new Blob([template]));
+  }
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) throw new Error('MIRRORBASE_TEST_ENGINE=postgres needs TEST_DATABASE_URL');
+  const name = `mirrorbase_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const db = await openPostgres(withDatabase(serverUrl, name), { poolSize: 5 });
+  await migrate(db);
+  const close = db.close;
+  return {
+    ...db,
+    async close() {
+      await close();
+      const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}

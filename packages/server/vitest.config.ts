@@ -1,0 +1,23 @@
+import { defineConfig } from 'vitest/config';
+
+// Every test file runs on a fresh PGlite database; when TEST_DATABASE_URL names a PostgreSQL
+// server, the whole suite runs a second time there (a fresh database per file as well).
+const engines = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
+
+export default defineConfig({
+  test: {
+    projects: engines.map((engine) => ({
+      extends: true,
+      test: {
+        name: engine,
+        env: { MIRRORBASE_TEST_ENGINE: engine },
+      },
+    })),
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: process.env.CI ? ['default', './test/helpers/summary-reporter.ts'] : ['default'],
+  },
+});
