@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -18,8 +19,8 @@ export interface TestContext {
   /** Moves the clock the tokens see (seconds). */
   advanceClock(seconds: number): void;
   /** POST JSON with the test user's token. */
-  post(url: string, body?: unknown, token?: string): ReturnType<App['inject']>;
-  get(url: string, token?: string): ReturnType<App['inject']>;
+  post(url: string, body?: unknown, token?: string): Promise<LightMyRequestResponse>;
+  get(url: string, token?: string): Promise<LightMyRequestResponse>;
 }
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestContext> {
