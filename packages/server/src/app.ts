@@ -12,6 +12,12 @@ import { dtbaseAuthRoutes } from './modules/auth/auth.routes.ts';
 import { createTokenIssuer } from './modules/auth/tokens.ts';
 import { usersModule } from './modules/users/index.ts';
 import { dtbaseUserRoutes } from './modules/users/users.routes.ts';
+import { dtbaseLocationsRoutes } from './modules/locations/locations.routes.ts';
+import { dtbaseSensorsRoutes } from './modules/sensors/sensors.routes.ts';
+import { dtbaseReadingsRoutes } from './modules/readings/readings.routes.ts';
+import { dtbaseModelsRoutes } from './modules/models/models.routes.ts';
+import { dtbaseServicesRoutes } from './modules/services/services.routes.ts';
+import { resourceApiRoutes } from './modules/api/api.routes.ts';
 import { VERSION } from './version.ts';
 
 export interface AppDeps {
@@ -62,6 +68,13 @@ export async function buildApp(deps: AppDeps) {
     });
     await api.register(dtbaseAuthRoutes, { prefix: '/auth', users, tokens });
     await api.register(dtbaseUserRoutes, { prefix: '/user', users });
+    await api.register(dtbaseLocationsRoutes, { prefix: '/location', db });
+    // /sensor is served by two modules: sensor metadata, and readings (the time-series engine).
+    await api.register(dtbaseSensorsRoutes, { prefix: '/sensor', db });
+    await api.register(dtbaseReadingsRoutes, { prefix: '/sensor', db });
+    await api.register(dtbaseModelsRoutes, { prefix: '/model', db });
+    await api.register(dtbaseServicesRoutes, { prefix: '/service', db, config });
+    await api.register(resourceApiRoutes, { prefix: '/api/v1', db });
   });
 
   return app;

@@ -1,0 +1,5 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Database } from '../../db/database.ts';
+
+/** Placeholder until the module lands: registers nothing. */
+export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async () => {};
