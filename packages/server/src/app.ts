@@ -15,6 +15,7 @@ import { dtbaseUserRoutes } from './modules/users/users.routes.ts';
 import { dtbaseLocationsRoutes } from './modules/locations/locations.routes.ts';
 import { dtbaseSensorsRoutes } from './modules/sensors/sensors.routes.ts';
 import { dtbaseReadingsRoutes } from './modules/readings/readings.routes.ts';
+import { readingsApiRoutes } from './modules/readings/readings-api.routes.ts';
 import { dtbaseModelsRoutes } from './modules/models/models.routes.ts';
 import { dtbaseServicesRoutes } from './modules/services/services.routes.ts';
 import { resourceApiRoutes } from './modules/api/api.routes.ts';
@@ -74,6 +75,7 @@ export async function buildApp(deps: AppDeps) {
     await api.register(dtbaseReadingsRoutes, { prefix: '/sensor', db });
     await api.register(dtbaseModelsRoutes, { prefix: '/model', db });
     await api.register(dtbaseServicesRoutes, { prefix: '/service', db, config });
+    await api.register(readingsApiRoutes, { prefix: '/api/v1/readings', db });
     await api.register(resourceApiRoutes, { prefix: '/api/v1', db });
   });
 
