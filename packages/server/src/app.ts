@@ -15,7 +15,8 @@ import { dtbaseUserRoutes } from './modules/users/users.routes.ts';
 import { dtbaseLocationsRoutes } from './modules/locations/locations.routes.ts';
 import { dtbaseSensorsRoutes } from './modules/sensors/sensors.routes.ts';
 import { dtbaseReadingsRoutes } from './modules/readings/readings.routes.ts';
-import { readingsApiRoutes } from './modules/readings/readings-api.routes.ts';
+import { readingsIngestApiRoutes } from './modules/readings/readings-ingest-api.routes.ts';
+import { readingsQueryApiRoutes } from './modules/readings/readings-query-api.routes.ts';
 import { dtbaseModelsRoutes } from './modules/models/models.routes.ts';
 import { dtbaseServicesRoutes } from './modules/services/services.routes.ts';
 import { resourceApiRoutes } from './modules/api/api.routes.ts';
@@ -75,7 +76,8 @@ export async function buildApp(deps: AppDeps) {
     await api.register(dtbaseReadingsRoutes, { prefix: '/sensor', db });
     await api.register(dtbaseModelsRoutes, { prefix: '/model', db });
     await api.register(dtbaseServicesRoutes, { prefix: '/service', db, config });
-    await api.register(readingsApiRoutes, { prefix: '/api/v1/readings', db });
+    await api.register(readingsIngestApiRoutes, { prefix: '/api/v1/readings', db });
+    await api.register(readingsQueryApiRoutes, { prefix: '/api/v1/readings', db });
     await api.register(resourceApiRoutes, { prefix: '/api/v1', db });
   });
 

@@ -1,0 +1,76 @@
+import type { Queryable } from '../../db/database.ts';
+import type { ValueDatatype } from '../../db/schema/common.ts';
+
+/** One time series: a measure of a sensor, with the datatype that picks its readings table. */
+export interface SeriesRef {
+  sensorId: number;
+  sensorUid: string;
+  measureId: number;
+  measureName: string;
+  units: string | null;
+  datatype: ValueDatatype;
+}
+
+export interface SeriesLookup {
+  sensorUid: string;
+  measureName: string;
+  /** Only needed when the sensor's type has two measures of that name with different units. */
+  units?: string | null;
+}
+
+/** The readings table of a datatype. Never built from user input: the datatype comes from the database. */
+export const READING_TABLE: Record<ValueDatatype, string> = {
+  float: 'reading_float',
+  integer: 'reading_integer',
+  string: 'reading_string',
+  boolean: 'reading_boolean',
+};
+
+/** SQL array type used to pass a column of values of a datatype. */
+export const VALUE_ARRAY_TYPE: Record<ValueDatatype, string> = {
+  float: 'float8[]',
+  integer: 'int8[]',
+  string: 'text[]',
+  boolean: 'bool[]',
+};
+
+export function seriesRepository(q: Queryable) {
+  return {
+    async sensorId(sensorUid: string): Promise<number | undefined> {
+      const rows = await q.query<{ id: number }>('SELECT id FROM sensor WHERE unique_identifier = $1', [sensorUid]);
+      return rows[0]?.id;
+    },
+
+    /**
+     * The measures named `measureName` among those of the sensor's type (usually one).
+     * An empty list means the sensor or the measure is unknown; the caller says which.
+     */
+    async find(lookup: SeriesLookup): Promise<SeriesRef[]> {
+      return q.query<SeriesRef>(
+        `SELECT s.id AS "sensorId", s.unique_identifier AS "sensorUid", m.id AS "measureId",
+                m.name AS "measureName", m.units, m.datatype::text AS datatype
+           FROM sensor s
+           JOIN sensor_type_measure tm ON tm.type_id = s.type_id
+           JOIN sensor_measure m ON m.id = tm.measure_id
+          WHERE s.unique_identifier = $1 AND m.name = $2
+            AND ($3::boolean IS FALSE OR m.units IS NOT DISTINCT FROM $4)
+          ORDER BY tm.position`,
+        [lookup.sensorUid, lookup.measureName, lookup.units !== undefined, lookup.units ?? null],
+      );
+    },
+
+    /** Every series of a sensor (all measures of its type). */
+    async ofSensor(sensorUid: string): Promise<SeriesRef[]> {
+      return q.query<SeriesRef>(
+        `SELECT s.id AS "sensorId", s.unique_identifier AS "sensorUid", m.id AS "measureId",
+                m.name AS "measureName", m.units, m.datatype::text AS datatype
+           FROM sensor s
+           JOIN sensor_type_measure tm ON tm.type_id = s.type_id
+           JOIN sensor_measure m ON m.id = tm.measure_id
+          WHERE s.unique_identifier = $1
+          ORDER BY tm.position`,
+        [sensorUid],
+      );
+    },
+  };
+}
