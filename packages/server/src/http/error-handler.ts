@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import { toValidationIssues } from './validation.ts';
+import { containsNul, fromDatabaseError } from './database-errors.ts';
 
 const RESOURCE_API_PREFIX = '/api/';
 
@@ -57,10 +58,26 @@ export const errorHandlerPlugin = fp(
   async (app: FastifyInstance, opts: { bodyLimitBytes: number }) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof AppError) return sendAppError(error, request, reply);
-      const mapped = fromFastifyError(error, request, opts.bodyLimitBytes);
-      if (mapped) return sendAppError(mapped, request, reply);
+      const clientError = fromFastifyError(error, request, opts.bodyLimitBytes);
+      if (clientError) return sendAppError(clientError, request, reply);
+      const refusedByDatabase = fromDatabaseError(error);
+      if (refusedByDatabase) {
+        // Worth a look: a service let through a value the database then refused.
+        request.log.warn({ pgCode: (error as { code?: string }).code, reqId: request.id }, 'database refused a value');
+        return sendAppError(refusedByDatabase, request, reply);
+      }
       request.log.error({ err: error, reqId: request.id }, 'unexpected error');
       return reply.status(500).send({ detail: 'Internal Server Error' });
+    });
+
+    // PostgreSQL text cannot hold NUL: refuse it up front, for every route, with a clear 422.
+    app.addHook('preValidation', async (request) => {
+      if (request.body !== undefined && containsNul(request.body)) {
+        throw new AppError('VALIDATION_FAILED', 'Text must not contain the NUL character (\\u0000)');
+      }
+      if (request.url.includes('%00')) {
+        throw new AppError('VALIDATION_FAILED', 'The URL must not contain the NUL character (%00)');
+      }
     });
 
     app.setNotFoundHandler((request, reply) => {

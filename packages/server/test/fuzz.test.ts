@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from './helpers/test-app.ts';
+import { junkValue, mutate, seededRandom, valueFor } from './helpers/random-input.ts';
+
+const ctx = useTestApp();
+
+interface Operation {
+  method: string;
+  path: string;
+  bodySchema?: Record<string, unknown>;
+  querySchema: Record<string, Record<string, unknown>>;
+  secured: boolean;
+}
+
+/** Every operation in the live OpenAPI document: what the server itself says it serves. */
+function operations(): Operation[] {
+  const doc = ctx.app.swagger() as { paths: Record<string, Record<string, any>> };
+  const ops: Operation[] = [];
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const querySchema: Record<string, Record<string, unknown>> = {};
+      for (const p of op.parameters ?? []) if (p.in === 'query') querySchema[p.name] = p.schema ?? {};
+      ops.push({
+        method: method.toUpperCase(),
+        path,
+        bodySchema: op.requestBody?.content?.['application/json']?.schema,
+        querySchema,
+        secured: Array.isArray(op.security) && op.security.length > 0,
+      });
+    }
+  }
+  return ops;
+}
+
+/** Path parameters ({uid}) get hostile values too. */
+function fillPath(path: string, random: () => number): string {
+  return path.replace(/\{[^}]+\}/g, () => encodeURIComponent(String(junkValue(random, 3) ?? 'x')).slice(0, 200) || 'x');
+}
+
+function queryString(schema: Record<string, Record<string, unknown>>, random: () => number): string {
+  const params = new URLSearchParams();
+  for (const [name, sub] of Object.entries(schema)) {
+    if (random() < 0.6) params.set(name, String(random() < 0.7 ? valueFor(sub, random) : junkValue(random, 3)));
+  }
+  if (random() < 0.2) params.set('unexpected', 'x');
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+const BODIES_PER_OPERATION = 30;
+
+describe('fuzzing every endpoint', () => {
+  it('lists every DTBase endpoint in the OpenAPI document', () => {
+    expect(operations().length).toBeGreaterThan(0);
+  });
+
+  it('never answers 5xx to random, mistyped or malformed input', async () => {
+    const random = seededRandom(20261122);
+    const failures: string[] = [];
+    let requests = 0;
+    const send = async (op: Operation, url: string, payload: string | undefined, contentType = 'application/json') => {
+      requests++;
+      const res = await ctx.app.inject({
+        method: op.method as 'GET',
+        url,
+        headers: {
+          authorization: `Bearer ${ctx.token}`,
+          ...(payload === undefined ? {} : { 'content-type': contentType }),
+        },
+        ...(payload === undefined ? {} : { payload }),
+      });
+      if (res.statusCode >= 500) failures.push(`${op.method} ${url} ${payload?.slice(0, 200)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
+    };
+
+    for (const op of operations()) {
+      // /auth/refresh is called with the refresh token elsewhere; here it simply answers 401.
+      for (let i = 0; i < BODIES_PER_OPERATION; i++) {
+        const url = fillPath(op.path, random) + queryString(op.querySchema, random);
+        if (op.method === 'GET' || op.method === 'DELETE') {
+          await send(op, url, undefined);
+          continue;
+        }
+        const wellTyped = valueFor(op.bodySchema, random);
+        const body = i % 3 === 0 ? wellTyped : i % 3 === 1 ? mutate(wellTyped, random) : junkValue(random);
+        await send(op, url, JSON.stringify(body));
+      }
+      // Malformed JSON, an empty JSON body, no body at all, a body of the wrong media type.
+      const url = fillPath(op.path, random);
+      if (op.method !== 'GET') {
+        await send(op, url, '{"broken": ');
+        await send(op, url, '');
+        await send(op, url, undefined);
+        await send(op, url, 'plain text', 'text/plain');
+        await send(op, url, '\u0000\u0001', 'application/octet-stream');
+      }
+    }
+    expect(requests).toBeGreaterThan(operations().length * BODIES_PER_OPERATION - 1);
+    expect(failures).toEqual([]);
+  }, 300_000);
+
+  it('answers 401 on every secured endpoint without a token, whatever the body', async () => {
+    const random = seededRandom(7);
+    for (const op of operations().filter((o) => o.secured)) {
+      const res = await ctx.app.inject({
+        method: op.method as 'GET',
+        url: fillPath(op.path, random),
+        ...(op.method === 'GET' ? {} : { payload: { junk: junkValue(random) } }),
+      });
+      expect(res.statusCode, `${op.method} ${op.path}`).toBe(401);
+    }
+  });
+});
