@@ -1,5 +1,170 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/database.ts';
+import { unprocessable } from '../../errors.ts';
+import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
+import { modelsModule } from './index.ts';
+import {
+  InsertRunBody,
+  ListRunsBody,
+  MeasureBody,
+  MeasureList,
+  MeasureNameBody,
+  ModelBody,
+  ModelList,
+  RunIdBody,
+  RunList,
+  RunOutputs,
+  RunSensorMeasure,
+  ScenarioBody,
+  ScenarioList,
+} from './models.schemas.ts';
 
-/** Placeholder until the module lands: registers nothing. */
-export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async () => {};
+const tags = ['model (DTBase)'];
+const access = { access: 'user' } as const;
+
+/** True when some string in the JSON value contains a NUL character. */
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(containsNul);
+  return false;
+}
+
+/** DTBase's /model routes: models, their scenarios, output measures, and runs with their outputs. */
+export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  const models = modelsModule(db);
+
+  // PostgreSQL text cannot hold NUL, and refuses even to compare with it: answer 422, not 500.
+  // A preHandler runs after authentication and schema validation, so 401 and 422s keep their order.
+  app.addHook('preHandler', async (request) => {
+    if (containsNul(request.body)) throw unprocessable('Strings must not contain NUL characters');
+  });
+
+  app.post('/insert-model', {
+    config: access,
+    schema: { tags, summary: 'Insert a model', body: ModelBody, response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors } },
+  }, async (request, reply) => {
+    await models.insertModel(request.body.name);
+    return reply.status(201).send({ detail: 'Model inserted' });
+  });
+
+  app.get('/list-models', {
+    config: access,
+    schema: { tags, summary: 'List models', response: { 200: ModelList, ...authErrors } },
+  }, async () => (await models.listModels()).map((m) => ({ name: m.name })));
+
+  app.post('/delete-model', {
+    config: access,
+    schema: {
+      tags, summary: 'Delete a model with its scenarios, runs and outputs', body: ModelBody,
+      response: { 200: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request) => {
+    await models.deleteModel(request.body.name);
+    return { detail: 'Model deleted' };
+  });
+
+  app.post('/insert-model-scenario', {
+    config: access,
+    schema: {
+      tags, summary: 'Insert a scenario of a model', body: ScenarioBody,
+      response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request, reply) => {
+    await models.insertScenario(request.body.model_name, request.body.description ?? null);
+    return reply.status(201).send({ detail: 'Model scenario inserted' });
+  });
+
+  app.get('/list-model-scenarios', {
+    config: access,
+    schema: { tags, summary: 'List model scenarios', response: { 200: ScenarioList, ...authErrors } },
+  }, async () => (await models.listScenarios()).map((s) => ({ model_name: s.modelName, description: s.description })));
+
+  app.post('/delete-model-scenario', {
+    config: access,
+    schema: {
+      tags, summary: 'Delete a model scenario with its runs and outputs', body: ScenarioBody,
+      response: { 200: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request) => {
+    await models.deleteScenario(request.body.model_name, request.body.description ?? null);
+    return { detail: 'Model scenario deleted' };
+  });
+
+  app.post('/insert-model-measure', {
+    config: access,
+    schema: {
+      tags, summary: 'Insert a measure that model outputs are recorded in', body: MeasureBody,
+      response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request, reply) => {
+    await models.insertMeasure(request.body);
+    return reply.status(201).send({ detail: 'Model measure inserted' });
+  });
+
+  app.get('/list-model-measures', {
+    config: access,
+    schema: { tags, summary: 'List model measures', response: { 200: MeasureList, ...authErrors } },
+  }, async () => (await models.listMeasures()).map(({ name, units, datatype }) => ({ name, units, datatype })));
+
+  app.post('/delete-model-measure', {
+    config: access,
+    schema: {
+      tags, summary: 'Delete a model measure no run uses', body: MeasureNameBody,
+      response: { 200: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request) => {
+    await models.deleteMeasure(request.body.name);
+    return { detail: 'Model measure deleted' };
+  });
+
+  app.post('/insert-model-run', {
+    config: access,
+    schema: {
+      tags, summary: 'Insert a model run with its outputs', body: InsertRunBody,
+      response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request, reply) => {
+    const body = request.body;
+    await models.insertRun({
+      modelName: body.model_name,
+      scenarioDescription: body.scenario_description,
+      outputs: body.measures_and_values.map((m) => ({ measureName: m.measure_name, values: m.values, timestamps: m.timestamps })),
+      timeCreated: body.time_created,
+      createScenario: body.create_scenario,
+      sensorUniqueId: body.sensor_unique_id,
+      sensorMeasure: body.sensor_measure,
+    });
+    return reply.status(201).send({ detail: 'Model run inserted' });
+  });
+
+  app.post('/list-model-runs', {
+    config: access,
+    schema: {
+      tags, summary: 'List the runs of a model, by default those of the last seven days', body: ListRunsBody,
+      response: { 200: RunList, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request) =>
+    models.listRunsForDtbase({
+      modelName: request.body.model_name,
+      from: request.body.dt_from,
+      to: request.body.dt_to,
+      scenario: request.body.scenario,
+    }));
+
+  app.post('/get-model-run', {
+    config: access,
+    schema: {
+      tags, summary: 'The outputs of a model run by measure ({} for an unknown run)', body: RunIdBody,
+      response: { 200: RunOutputs, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request) => models.getRunOutputsForDtbase(request.body.run_id));
+
+  app.post('/get-model-run-sensor-measure', {
+    config: access,
+    schema: {
+      tags, summary: 'The sensor and sensor measure a model run is compared with', body: RunIdBody,
+      response: { 200: RunSensorMeasure, 400: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request) => models.getRunSensorMeasure(request.body.run_id));
+};

@@ -1,0 +1,116 @@
+import type { Database } from '../../db/database.ts';
+import type { ValueDatatype } from '../../db/schema/common.ts';
+import { conflict, missingRecord } from '../../errors.ts';
+import { createModelRunsService } from './model-runs.service.ts';
+import { MODEL_MISSING, SCENARIO_MISSING, translateViolations } from './models.errors.ts';
+import { modelsRepository, type MeasureRow, type ModelRow, type Page, type ScenarioRow } from './models.repository.ts';
+import { modelRunsRepository } from './model-runs.repository.ts';
+
+/** Models, scenarios and model measures, plus (from model-runs.service.ts) runs and outputs. */
+export function createModelsService(deps: { db: Database }) {
+  const { db } = deps;
+  const read = modelsRepository(db);
+
+  return {
+    listModels: (page: Page = {}): Promise<ModelRow[]> => read.listModels(page),
+
+    async insertModel(name: string): Promise<void> {
+      await translateViolations(
+        () =>
+          db.transaction(async (tx) => {
+            if (!(await modelsRepository(tx).insertModel(name))) throw conflict('Model exists already');
+          }),
+        { unique: 'Model exists already' },
+      );
+    },
+
+    /**
+     * Deletes the model with its scenarios, runs and their outputs. DTBase failed (500) on a
+     * model with runs; as no endpoint deletes runs, refusing would leave such a model
+     * undeletable, so the runs go with it, all in one transaction.
+     */
+    async deleteModel(name: string): Promise<void> {
+      await translateViolations(
+        () =>
+          db.transaction(async (tx) => {
+            const models = modelsRepository(tx);
+            const model = await models.findModel(name);
+            if (!model) throw missingRecord(MODEL_MISSING);
+            await modelRunsRepository(tx).deleteRunsOfModel(model.id);
+            await models.deleteModel(model.id);
+          }),
+        // A run inserted concurrently after our delete of the runs still references the model.
+        { foreignKey: () => conflict('Model received a new run while being deleted; try again') },
+      );
+    },
+
+    listScenarios: (filter: { modelName?: string } & Page = {}): Promise<ScenarioRow[]> => read.listScenarios(filter),
+
+    async insertScenario(modelName: string, description: string | null): Promise<void> {
+      await translateViolations(
+        () =>
+          db.transaction(async (tx) => {
+            const models = modelsRepository(tx);
+            const model = await models.findModel(modelName);
+            if (!model) throw missingRecord(MODEL_MISSING);
+            // The unique key is NULLS NOT DISTINCT: a second null-description scenario is a duplicate too.
+            if ((await models.insertScenario(model.id, description)) === undefined) throw conflict('Scenario exists already');
+          }),
+        { unique: 'Scenario exists already', foreignKey: () => missingRecord(MODEL_MISSING) },
+      );
+    },
+
+    /** Deletes the scenario and its runs (DTBase: 500 when runs existed; see deleteModel). */
+    async deleteScenario(modelName: string, description: string | null): Promise<void> {
+      await translateViolations(
+        () =>
+          db.transaction(async (tx) => {
+            const models = modelsRepository(tx);
+            const model = await models.findModel(modelName);
+            if (!model) throw missingRecord(MODEL_MISSING);
+            const scenario = await models.findScenario(model.id, description);
+            if (!scenario) throw missingRecord(SCENARIO_MISSING);
+            await modelRunsRepository(tx).deleteRunsOfScenario(scenario.id);
+            await models.deleteScenario(scenario.id);
+          }),
+        { foreignKey: () => conflict('Model scenario received a new run while being deleted; try again') },
+      );
+    },
+
+    listMeasures: (page: Page = {}): Promise<MeasureRow[]> => read.listMeasures(page),
+
+    async insertMeasure(measure: { name: string; units: string; datatype: ValueDatatype }): Promise<void> {
+      await translateViolations(
+        () =>
+          db.transaction(async (tx) => {
+            if (!(await modelsRepository(tx).insertMeasure(measure))) throw conflict('Model measure exists already');
+          }),
+        { unique: 'Model measure exists already' },
+      );
+    },
+
+    /**
+     * Deletes every measure of that name (the body names no units, as in DTBase). Refused with
+     * 409 while runs hold outputs in it: deleting a run's outputs behind its back would be
+     * silent data loss, and the runs can be removed with their scenario or model.
+     */
+    async deleteMeasure(name: string): Promise<void> {
+      const inUse = () => conflict('Model measure is in use by model runs');
+      await translateViolations(
+        () =>
+          db.transaction(async (tx) => {
+            const models = modelsRepository(tx);
+            const ids = await models.findMeasureIdsByName(name);
+            if (ids.length === 0) throw missingRecord('Model measure does not exist');
+            if (await models.isMeasureInUse(ids)) throw inUse();
+            await models.deleteMeasures(ids);
+          }),
+        { foreignKey: inUse },
+      );
+    },
+
+    ...createModelRunsService({ db }),
+  };
+}
+
+export type ModelsService = ReturnType<typeof createModelsService>;
