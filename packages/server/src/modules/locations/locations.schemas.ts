@@ -1,0 +1,66 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Datatype, Nullable, Value } from '../../http/schemas.ts';
+import type { CoordinateValues } from './locations.repository.ts';
+
+/** Names and units are varchar(100) in the database: longer ones are a 422, never a 500. */
+const Name = Type.String({ maxLength: 100 });
+
+/** `units` may be omitted (null): DTBase required the key, we are lenient. */
+export const LocationIdentifier = Type.Object({
+  name: Name,
+  units: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+  datatype: Datatype,
+});
+export type LocationIdentifier = Static<typeof LocationIdentifier>;
+
+/** `{<identifier name>: value, ...}` */
+export const Coordinates = Type.Record(Type.String(), Value, {
+  examples: [{ x: 1.5, y: 2.5 }],
+});
+export type Coordinates = Static<typeof Coordinates>;
+
+export const LocationSchemaBody = Type.Object({
+  name: Name,
+  description: Type.Optional(Nullable(Type.String())),
+  identifiers: Type.Array(LocationIdentifier),
+});
+export type LocationSchemaBody = Static<typeof LocationSchemaBody>;
+
+export const LocationIdentifierOut = Type.Object({
+  name: Type.String(),
+  units: Nullable(Type.String()),
+  datatype: Datatype,
+});
+
+export const LocationSchemaOut = Type.Object({
+  name: Type.String(),
+  description: Nullable(Type.String()),
+  identifiers: Type.Array(LocationIdentifierOut),
+});
+
+export const InsertLocationBody = Type.Object({
+  identifiers: Type.Array(LocationIdentifier, { minItems: 1 }),
+  values: Type.Array(Value),
+});
+export type InsertLocationBody = Static<typeof InsertLocationBody>;
+
+export const SchemaNameOut = Type.Object({ schema_name: Type.String() });
+
+export const SchemaName = Type.Object({ schema_name: Type.String() });
+export type SchemaName = Static<typeof SchemaName>;
+
+export const SchemaAndCoordinates = Type.Object({ schema_name: Type.String(), coordinates: Coordinates });
+export type SchemaAndCoordinates = Static<typeof SchemaAndCoordinates>;
+
+export const ListLocationsBody = Type.Object({
+  schema_name: Type.String(),
+  coordinates: Type.Optional(Nullable(Coordinates)),
+});
+export type ListLocationsBody = Static<typeof ListLocationsBody>;
+
+/** DTBase's flat form of a location: its id beside its coordinates, `{"id": 1, "x": 1.5, "y": 2.5}`. */
+export const FlatLocation = Type.Object({ id: Type.Integer() }, { additionalProperties: Value });
+
+/** A location in DTBase's flat form; the id wins over an identifier that is also called "id". */
+export const flattenLocation = (location: { id: number; coordinates: CoordinateValues }) =>
+  Object.assign({ id: location.id }, location.coordinates, { id: location.id });
