@@ -1,5 +1,41 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/database.ts';
+import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
+import { createReadingsIngest } from './readings-ingest.service.ts';
+import { InsertSensorReadings, SensorReadingList, SensorReadingsRange } from './readings.schemas.ts';
+import { createDtbaseReadingsService } from './readings.service.ts';
 
-/** Placeholder until the module lands: registers nothing. */
-export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async () => {};
+const tags = ['sensor (DTBase)'];
+
+/** DTBase's readings routes under /sensor: insert one series, read one range. */
+export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  const readings = createDtbaseReadingsService({ db, ingest: createReadingsIngest({ db }) });
+
+  app.post('/insert-sensor-readings', {
+    config: { access: 'user' },
+    schema: {
+      tags,
+      summary: 'Insert readings of one measure of a sensor',
+      description: 'Readings whose (sensor, measure, timestamp) exist already are skipped. Timestamps without an offset are UTC.',
+      body: InsertSensorReadings,
+      response: { 201: Detail, 400: Detail, 413: Detail, 415: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request, reply) => {
+    await readings.insert(request.body);
+    return reply.status(201).send({ detail: 'Sensor readings inserted' });
+  });
+
+  app.post('/sensor-readings', {
+    config: { access: 'user' },
+    schema: {
+      tags,
+      summary: 'Readings of one measure of a sensor between two datetimes (both inclusive)',
+      body: SensorReadingsRange,
+      response: { 200: SensorReadingList, 400: Detail, 415: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request, reply) => {
+    const json = await readings.rangeAsJson(request.body);
+    // Already JSON text from PostgreSQL; Fastify sends a string with a JSON type as it is.
+    return reply.type('application/json; charset=utf-8').send(json as never);
+  });
+};

@@ -1,0 +1,130 @@
+import type { Queryable, Transaction } from '../../db/database.ts';
+import type { ValueDatatype } from '../../db/schema/common.ts';
+import type { RollupColumns, RollupLevel } from './rollups.ts';
+import { READING_TABLE, VALUE_ARRAY_TYPE } from './series.repository.ts';
+
+/** What the set-based insert reports per series: rows really inserted, first and last. */
+export interface InsertedSeriesRow {
+  sensorId: number;
+  measureId: number;
+  count: number;
+  first: string;
+  last: string;
+}
+
+const ROLLUP_TABLE: Record<RollupLevel, string> = {
+  minute: 'reading_rollup_minute',
+  hour: 'reading_rollup_hour',
+  day: 'reading_rollup_day',
+};
+
+// Merging a bucket: the ORDER BY makes concurrent writers lock rollup rows in the same order,
+// so two ingests of the same series wait for each other instead of deadlocking.
+const mergeRollupSql = (level: RollupLevel, source: string) => `
+  INSERT INTO ${ROLLUP_TABLE[level]} AS r (sensor_id, measure_id, bucket, min, max, sum, count)
+  ${source}
+  ON CONFLICT (sensor_id, measure_id, bucket) DO UPDATE SET
+    min = least(r.min, excluded.min), max = greatest(r.max, excluded.max),
+    sum = r.sum + excluded.sum, count = r.count + excluded.count`;
+
+const upsertLatestSql = (source: string) => `
+  INSERT INTO reading_latest AS l (sensor_id, measure_id, ts, value)
+  ${source}
+  ON CONFLICT (sensor_id, measure_id) DO UPDATE SET ts = excluded.ts, value = excluded.value
+  WHERE l.ts < excluded.ts`;
+
+// postgres.js cannot send a JavaScript boolean array as bool[]; booleans travel as text.
+const valuesParamType = (datatype: ValueDatatype) => (datatype === 'boolean' ? 'text[]::bool[]' : VALUE_ARRAY_TYPE[datatype]);
+const valuesParam = (datatype: ValueDatatype, values: unknown[]) =>
+  datatype === 'boolean' ? values.map((v) => (v ? 't' : 'f')) : values;
+
+/**
+ * The conflict-safe write of any number of series of one datatype, in one statement: insert
+ * what is new (duplicates skipped), then fold exactly the inserted rows into the rollups and
+ * the latest values, and report per series what went in.
+ */
+function insertSetSql(datatype: ValueDatatype): string {
+  const numeric = datatype === 'float' || datatype === 'integer';
+  const rollups = numeric
+    ? (['minute', 'hour', 'day'] as const).map((level) => `,
+  rollup_${level} AS (${mergeRollupSql(level, `
+    SELECT sensor_id, measure_id, date_trunc('${level}', ts, 'UTC'), min(value), max(value), sum(value), count(*)
+      FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)})`).join('')
+    : '';
+  return `
+WITH inserted AS (
+  INSERT INTO ${READING_TABLE[datatype]} (sensor_id, measure_id, ts, value)
+  SELECT * FROM unnest($1::int4[], $2::int4[], $3::timestamptz[], $4::${valuesParamType(datatype)})
+  ON CONFLICT DO NOTHING
+  RETURNING sensor_id, measure_id, ts, value
+)${rollups},
+latest AS (${upsertLatestSql(`
+  SELECT DISTINCT ON (sensor_id, measure_id) sensor_id, measure_id, ts, to_jsonb(value)
+    FROM inserted ORDER BY sensor_id, measure_id, ts DESC`)})
+SELECT sensor_id AS "sensorId", measure_id AS "measureId", count(*)::int AS count,
+       mb_iso(min(ts)) AS first, mb_iso(max(ts)) AS last
+  FROM inserted GROUP BY 1, 2`;
+}
+
+const INSERT_SET_SQL = Object.fromEntries(
+  (['float', 'integer', 'string', 'boolean'] as const).map((d) => [d, insertSetSql(d)]),
+) as Record<ValueDatatype, string>;
+
+export function readingsIngestRepository(q: Queryable) {
+  return {
+    /** Creates the monthly partitions of all reading tables covering [from, to] if missing. */
+    async ensurePartitions(fromIso: string, toIso: string): Promise<void> {
+      await q.query('SELECT mb_ensure_reading_partitions($1::timestamptz, $2::timestamptz)', [fromIso, toIso]);
+    },
+
+    /** Whether the series has any reading in [fromIso, toIso): one probe of the primary key. */
+    async hasReadingsBetween(datatype: ValueDatatype, sensorId: number, measureId: number, fromIso: string, toIso: string) {
+      const rows = await q.query(
+        `SELECT 1 FROM ${READING_TABLE[datatype]}
+          WHERE sensor_id = $1 AND measure_id = $2 AND ts >= $3::timestamptz AND ts < $4::timestamptz LIMIT 1`,
+        [sensorId, measureId, fromIso, toIso],
+      );
+      return rows.length > 0;
+    },
+
+    /** COPY of ready-made text-format lines (sensor_id, measure_id, ts, value) into a readings table. */
+    async copyReadings(tx: Transaction, datatype: ValueDatatype, chunks: Iterable<string>): Promise<void> {
+      if (!tx.copyIn) throw new Error('COPY is not available on this database engine');
+      await tx.copyIn(`COPY ${READING_TABLE[datatype]} (sensor_id, measure_id, ts, value) FROM STDIN`, chunks);
+    },
+
+    insertSet(datatype: ValueDatatype, sensorIds: number[], measureIds: number[], timestamps: string[], values: unknown[]) {
+      return q.query<InsertedSeriesRow>(INSERT_SET_SQL[datatype], [sensorIds, measureIds, timestamps, valuesParam(datatype, values)]);
+    },
+
+    async mergeRollups(level: RollupLevel, c: RollupColumns): Promise<void> {
+      if (c.buckets.length === 0) return;
+      await q.query(
+        mergeRollupSql(level, `
+  SELECT s, m, to_timestamp(b), mn, mx, sm, n
+    FROM unnest($1::int4[], $2::int4[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::int8[]) AS u(s, m, b, mn, mx, sm, n)
+   ORDER BY 1, 2, 3`),
+        [c.sensorIds, c.measureIds, c.buckets, c.mins, c.maxs, c.sums, c.counts],
+      );
+    },
+
+    /** Latest values, one per series; `valuesJson` are JSON texts. Only ever moves forward in time. */
+    async upsertLatest(sensorIds: number[], measureIds: number[], timestamps: string[], valuesJson: string[]): Promise<void> {
+      if (sensorIds.length === 0) return;
+      await q.query(
+        upsertLatestSql(`
+  SELECT s, m, t, v FROM unnest($1::int4[], $2::int4[], $3::timestamptz[], $4::jsonb[]) AS u(s, m, t, v)
+   ORDER BY 1, 2`),
+        [sensorIds, measureIds, timestamps, valuesJson],
+      );
+    },
+
+    /** pg_notify on `channel`, delivered to listeners on any replica when the transaction commits. */
+    async notify(channel: string, payloads: string[]): Promise<void> {
+      if (payloads.length === 0) return;
+      await q.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, payloads]);
+    },
+  };
+}
+
+export type ReadingsIngestRepository = ReturnType<typeof readingsIngestRepository>;

@@ -1,0 +1,247 @@
+import { pgErrorCode, PG_UNIQUE_VIOLATION, type Database, type Queryable, type Transaction } from '../../db/database.ts';
+import type { ValueDatatype } from '../../db/schema/common.ts';
+import { PartitionCache } from './partition-cache.ts';
+import type { SeriesReadings } from './readings-input.ts';
+import { readingsIngestRepository, type ReadingsIngestRepository } from './readings-ingest.repository.ts';
+import { appendRollups, emptyRollupColumns, ROLLUP_LEVELS } from './rollups.ts';
+import { monthStartIso } from './timestamps.ts';
+
+/** What one accepted series contributed; the payload of the readings notification. */
+export interface AcceptedSeries {
+  sensor: string;
+  measure: string;
+  sensorId: number;
+  measureId: number;
+  /** Readings really inserted (duplicates excluded). */
+  count: number;
+  first: string;
+  last: string;
+}
+
+export interface IngestResult {
+  inserted: number;
+  duplicates: number;
+  accepted: AcceptedSeries[];
+}
+
+/** Called inside the writing transaction with every series that gained readings. */
+export type AcceptedListener = (accepted: AcceptedSeries[], tx: Queryable) => Promise<void>;
+
+export const READINGS_CHANNEL = 'mirrorbase_readings';
+
+/** The default listener: one small pg_notify per series, seen by LISTENers on every replica at commit. */
+export const notifyReadingsAccepted: AcceptedListener = async (accepted, tx) => {
+  await readingsIngestRepository(tx).notify(READINGS_CHANNEL, accepted.map((a) => JSON.stringify(a)));
+};
+
+/** Below this many rows a COPY's extra round trips (probe, savepoint) cost more than they save. */
+const COPY_MIN_ROWS = 256;
+const COPY_CHUNK_ROWS = 4096;
+const PG_NO_PARTITION_FOR_ROW = '23514';
+
+/** Shared by every ingest of this process: which months exist is a fact about the database. */
+const processPartitions = new PartitionCache();
+
+const seriesKey = (s: SeriesReadings) => `${s.series.sensorId}:${s.series.measureId}`;
+
+function strictlyIncreasing(times: readonly number[]): boolean {
+  for (let i = 1; i < times.length; i++) if (!(times[i] > times[i - 1])) return false;
+  return true;
+}
+
+function copyText(value: unknown, datatype: ValueDatatype): string {
+  if (datatype === 'boolean') return value ? 't' : 'f';
+  if (datatype !== 'string') return String(value);
+  const text = value as string;
+  return /[\\\n\r\t]/.test(text)
+    ? text.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'))
+    : text;
+}
+
+/** COPY text-format lines of one series, a few thousand rows per chunk. */
+function* copyChunks(s: SeriesReadings): Generator<string> {
+  const prefix = `${s.series.sensorId}\t${s.series.measureId}\t`;
+  const { datatype } = s.series;
+  for (let start = 0; start < s.times.length; start += COPY_CHUNK_ROWS) {
+    const end = Math.min(start + COPY_CHUNK_ROWS, s.times.length);
+    let chunk = '';
+    for (let i = start; i < end; i++) chunk += `${prefix}${s.timestamps[i]}\t${copyText(s.values[i], datatype)}\n`;
+    yield chunk;
+  }
+}
+
+/** Merges batches of the same series (a request may name one series twice). */
+function mergeSameSeries(batches: readonly SeriesReadings[]): SeriesReadings[] {
+  const bySeries = new Map<string, SeriesReadings>();
+  for (const b of batches) {
+    if (b.times.length === 0) continue;
+    const existing = bySeries.get(seriesKey(b));
+    if (!existing) {
+      bySeries.set(seriesKey(b), b);
+    } else {
+      bySeries.set(seriesKey(b), {
+        series: b.series,
+        timestamps: existing.timestamps.concat(b.timestamps),
+        times: existing.times.concat(b.times),
+        values: existing.values.concat(b.values),
+      });
+    }
+  }
+  return [...bySeries.values()];
+}
+
+/**
+ * The ingest core: the one place every accepted reading passes, whatever brought it (DTBase
+ * endpoint, resource API in any format, CLI import, later MQTT).
+ *
+ * Write strategy, measured (see ARCHITECTURE.md): COPY straight into the table is about twice
+ * as fast as INSERT ... ON CONFLICT, but cannot skip duplicates. So a series goes through COPY
+ * when it cannot conflict (strictly increasing timestamps, and one primary-key probe finds no
+ * stored reading in its time range), with rollups computed here from the batch; everything
+ * else, and everything on PGlite, goes through one set-based INSERT ... ON CONFLICT DO NOTHING
+ * per datatype that computes rollups in SQL from the rows really inserted.
+ */
+export function createReadingsIngest(deps: { db: Database; onAccepted?: AcceptedListener; partitions?: PartitionCache }) {
+  const onAccepted = deps.onAccepted ?? notifyReadingsAccepted;
+  const partitions = deps.partitions ?? processPartitions;
+
+  async function ensurePartitions(repo: ReadingsIngestRepository, batches: SeriesReadings[], force: boolean) {
+    if (force) partitions.forget();
+    const months = new Set<number>();
+    for (const b of batches) {
+      let min = Infinity;
+      let max = -Infinity;
+      for (const t of b.times) {
+        if (t < min) min = t;
+        if (t > max) max = t;
+      }
+      for (const m of partitions.missingMonths(b.times, min, max)) months.add(m);
+    }
+    const sorted = [...months].sort((a, b) => a - b);
+    // One call per run of consecutive months.
+    for (let i = 0; i < sorted.length; ) {
+      let j = i;
+      while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+      await repo.ensurePartitions(monthStartIso(sorted[i]), monthStartIso(sorted[j]));
+      i = j + 1;
+    }
+    partitions.remember(sorted);
+  }
+
+  /** COPY of one series if it provably cannot conflict; false when it must take the safe path. */
+  async function tryCopy(tx: Transaction, s: SeriesReadings): Promise<boolean> {
+    if (!tx.copyIn || s.times.length < COPY_MIN_ROWS || !strictlyIncreasing(s.times)) return false;
+    const { datatype, sensorId, measureId } = s.series;
+    const repo = readingsIngestRepository(tx);
+    const from = new Date(Math.floor(s.times[0])).toISOString();
+    const to = new Date(Math.floor(s.times[s.times.length - 1]) + 1).toISOString();
+    if (await repo.hasReadingsBetween(datatype, sensorId, measureId, from, to)) return false;
+    try {
+      // A concurrent writer may commit rows of the same range after the probe: the COPY then
+      // fails with a unique violation, and only this savepoint is undone.
+      await tx.savepoint((sp) => readingsIngestRepository(sp).copyReadings(sp, datatype, copyChunks(s)));
+      return true;
+    } catch (error) {
+      if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) return false;
+      throw error;
+    }
+  }
+
+  async function writeCopied(repo: ReadingsIngestRepository, copied: SeriesReadings[]): Promise<AcceptedSeries[]> {
+    const numeric = copied.filter((s) => s.series.datatype === 'float' || s.series.datatype === 'integer');
+    for (const level of ROLLUP_LEVELS) {
+      const columns = emptyRollupColumns();
+      for (const s of numeric) appendRollups(columns, level, s.series.sensorId, s.series.measureId, s.times, s.values as number[]);
+      await repo.mergeRollups(level, columns);
+    }
+    const last = (s: SeriesReadings) => s.times.length - 1;
+    await repo.upsertLatest(
+      copied.map((s) => s.series.sensorId),
+      copied.map((s) => s.series.measureId),
+      copied.map((s) => s.timestamps[last(s)]),
+      copied.map((s) => JSON.stringify(s.values[last(s)])),
+    );
+    return copied.map((s) => ({
+      sensor: s.series.sensorUid,
+      measure: s.series.measureName,
+      sensorId: s.series.sensorId,
+      measureId: s.series.measureId,
+      count: s.times.length,
+      first: new Date(s.times[0]).toISOString(),
+      last: new Date(s.times[last(s)]).toISOString(),
+    }));
+  }
+
+  async function writeConflictSafe(repo: ReadingsIngestRepository, batches: SeriesReadings[]): Promise<AcceptedSeries[]> {
+    const accepted: AcceptedSeries[] = [];
+    const byDatatype = new Map<ValueDatatype, SeriesReadings[]>();
+    for (const b of batches) {
+      const list = byDatatype.get(b.series.datatype);
+      if (list) list.push(b);
+      else byDatatype.set(b.series.datatype, [b]);
+    }
+    for (const [datatype, list] of byDatatype) {
+      const sensorIds: number[] = [];
+      const measureIds: number[] = [];
+      const timestamps: string[] = [];
+      const values: unknown[] = [];
+      const refs = new Map<string, SeriesReadings['series']>();
+      for (const s of list) {
+        refs.set(`${s.series.sensorId}:${s.series.measureId}`, s.series);
+        for (let i = 0; i < s.times.length; i++) {
+          sensorIds.push(s.series.sensorId);
+          measureIds.push(s.series.measureId);
+          timestamps.push(s.timestamps[i]);
+          values.push(s.values[i]);
+        }
+      }
+      for (const row of await repo.insertSet(datatype, sensorIds, measureIds, timestamps, values)) {
+        const ref = refs.get(`${row.sensorId}:${row.measureId}`)!;
+        accepted.push({ sensor: ref.sensorUid, measure: ref.measureName, ...row });
+      }
+    }
+    return accepted;
+  }
+
+  async function writeOnce(tx: Transaction, batches: SeriesReadings[]): Promise<AcceptedSeries[]> {
+    const copied: SeriesReadings[] = [];
+    const rest: SeriesReadings[] = [];
+    for (const s of batches) (await tryCopy(tx, s) ? copied : rest).push(s);
+    const repo = readingsIngestRepository(tx);
+    return [...(await writeCopied(repo, copied)), ...(await writeConflictSafe(repo, rest))];
+  }
+
+  /**
+   * Writes validated batches inside the caller's transaction and returns what went in.
+   * Throws only for database failures; input is validated before it gets here.
+   */
+  async function write(tx: Transaction, input: readonly SeriesReadings[]): Promise<IngestResult> {
+    const batches = mergeSameSeries(input);
+    const submitted = batches.reduce((n, b) => n + b.times.length, 0);
+    if (submitted === 0) return { inserted: 0, duplicates: 0, accepted: [] };
+    const repo = readingsIngestRepository(tx);
+    await ensurePartitions(repo, batches, false);
+    let accepted: AcceptedSeries[];
+    try {
+      accepted = await tx.savepoint((sp) => writeOnce(sp, batches));
+    } catch (error) {
+      // The cache said a partition existed, but another replica's retention dropped it.
+      if (pgErrorCode(error) !== PG_NO_PARTITION_FOR_ROW) throw error;
+      await ensurePartitions(repo, batches, true);
+      accepted = await tx.savepoint((sp) => writeOnce(sp, batches));
+    }
+    if (accepted.length > 0) await onAccepted(accepted, tx);
+    const inserted = accepted.reduce((n, a) => n + a.count, 0);
+    return { inserted, duplicates: submitted - inserted, accepted };
+  }
+
+  return {
+    write,
+    /** `write` in a transaction of its own. */
+    ingest: (batches: readonly SeriesReadings[]) => deps.db.transaction((tx) => write(tx, batches)),
+    /** Forget which partitions exist (after this process dropped some). */
+    forgetPartitions: () => partitions.forget(),
+  };
+}
+
+export type ReadingsIngest = ReturnType<typeof createReadingsIngest>;
