@@ -22,10 +22,11 @@ Commands:
 The database is DATABASE_URL when set, otherwise the embedded one in MIRRORBASE_DATA_DIR
 (default ./.mirrorbase). See the README for every setting.`;
 
-async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+/** Opens the configured database, brought up to date first unless told not to. */
+async function withDatabase<T>(fn: (db: Database) => Promise<T>, options = { migrateFirst: true }): Promise<T> {
   const db = await openDatabase(loadConfig());
   try {
-    await migrate(db);
+    if (options.migrateFirst) await migrate(db);
     return await fn(db);
   } finally {
     await db.close();
@@ -80,7 +81,7 @@ export async function runCli(argv: string[]): Promise<number> {
         await serve();
         return -1; // keep running
       case 'migrate': {
-        const result = await withDatabase((db) => migrate(db));
+        const result = await withDatabase((db) => migrate(db), { migrateFirst: false });
         console.log(result.applied.length ? `applied: ${result.applied.join(', ')}` : 'database is up to date');
         return 0;
       }

@@ -27,19 +27,30 @@ export async function createTestDatabase(): Promise<Database> {
     const template = await readFile(inject('pgliteTemplate'));
     return openPglite(undefined, new Blob([template]));
   }
-  const serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) throw new Error('MIRRORBASE_TEST_ENGINE=postgres needs TEST_DATABASE_URL');
-  const name = `mirrorbase_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const db = await openPostgres(withDatabase(serverUrl, name), { poolSize: 5 });
+  const { url, drop } = await createPostgresDatabase();
+  const db = await openPostgres(url, { poolSize: 5 });
   await migrate(db);
   const close = db.close;
   return {
     ...db,
     async close() {
       await close();
+      await drop();
+    },
+  };
+}
+
+/** An empty database on the TEST_DATABASE_URL server, and how to drop it again. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) throw new Error('the postgres test engine needs TEST_DATABASE_URL');
+  const name = `mirrorbase_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: withDatabase(serverUrl, name),
+    async drop() {
       const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
       await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await dropper.end();
