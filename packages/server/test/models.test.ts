@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { modelsModule } from '../src/modules/models/index.ts';
 import { useTestApp } from './helpers/test-app.ts';
 
 const ctx = useTestApp();
@@ -377,6 +378,41 @@ describe('list-model-runs', () => {
   it('answers [] for an unknown model and 422 for a bad datetime', async () => {
     expect((await ctx.post('/model/list-model-runs', { model_name: 'ghost', dt_from: '2000-01-01' })).json()).toEqual([]);
     expect((await ctx.post('/model/list-model-runs', { model_name: 'forecast', dt_from: '2024-02-30' })).statusCode).toBe(422);
+  });
+});
+
+describe('the models module, as the resource API will call it', () => {
+  it('pages every list by id cursor and limit', async () => {
+    const models = modelsModule(ctx.db);
+    const runs = await models.listRuns({ modelName: 'forecast' });
+    expect(runs.length).toBeGreaterThan(3);
+    const first = await models.listRuns({ modelName: 'forecast', limit: 2 });
+    const rest = await models.listRuns({ modelName: 'forecast', afterId: first[1].id });
+    expect([...first, ...rest]).toEqual(runs);
+    expect((await models.listRuns({ modelName: 'forecast', from: '2024-04-01T00:00:00Z', to: '2024-04-01T00:00:00Z' })).map((r) => r.sensorUniqueId)).toEqual(['station-1']);
+    expect((await models.listModels({ limit: 1 })).map((m) => m.name)).toEqual(['forecast']);
+    expect((await models.listModels({ afterId: 1 })).map((m) => m.name)).toEqual(['other']);
+    expect((await models.listScenarios({ modelName: 'forecast' })).map((s) => s.description)).toEqual(['baseline', null, 'windy']);
+    expect((await models.listMeasures({ afterId: 1, limit: 2 })).map((m) => m.name)).toEqual(['count', 'label']);
+  });
+
+  it('gives a run with its outputs column-wise, and the sensor series to compare with', async () => {
+    const models = modelsModule(ctx.db);
+    const got = await models.getRun(2);
+    expect(got?.run).toMatchObject({ id: 2, modelName: 'forecast', scenarioDescription: 'baseline', timeCreated: '2024-01-03T00:00:00Z' });
+    expect(got?.outputs.find((o) => o.name === 'count')).toMatchObject({
+      units: 'people', datatype: 'integer', timestamps: ['2024-01-01T00:00:00Z', '2024-01-01T01:00:00Z'], values: [3, 5],
+    });
+    expect(await models.getRun(999)).toBeUndefined();
+
+    const [sensorRun] = await models.listRuns({ modelName: 'forecast', from: '2024-04-01T00:00:00Z', to: '2024-04-01T00:00:00Z' });
+    const [expected] = await ctx.db.query<{ sensorId: number; sensorMeasureId: number }>(
+      `SELECT s.id AS "sensorId", m.id AS "sensorMeasureId" FROM sensor s, sensor_measure m
+       WHERE s.unique_identifier = 'station-1' AND m.name = 'temperature'`,
+    );
+    expect(await models.findRunSensorTarget(sensorRun.id)).toEqual(expected);
+    expect(await models.findRunSensorTarget(1)).toBeUndefined();
+    expect(await models.findRunSensorTarget(999)).toBeUndefined();
   });
 });
 

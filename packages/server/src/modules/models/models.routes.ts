@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/database.ts';
-import { unprocessable } from '../../errors.ts';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
 import { modelsModule } from './index.ts';
 import {
@@ -22,23 +21,9 @@ import {
 const tags = ['model (DTBase)'];
 const access = { access: 'user' } as const;
 
-/** True when some string in the JSON value contains a NUL character. */
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value !== null && typeof value === 'object') return Object.values(value).some(containsNul);
-  return false;
-}
-
 /** DTBase's /model routes: models, their scenarios, output measures, and runs with their outputs. */
 export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
   const models = modelsModule(db);
-
-  // PostgreSQL text cannot hold NUL, and refuses even to compare with it: answer 422, not 500.
-  // A preHandler runs after authentication and schema validation, so 401 and 422s keep their order.
-  app.addHook('preHandler', async (request) => {
-    if (containsNul(request.body)) throw unprocessable('Strings must not contain NUL characters');
-  });
 
   app.post('/insert-model', {
     config: access,
