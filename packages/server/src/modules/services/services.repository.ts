@@ -1,0 +1,177 @@
+import type { HttpMethod } from '../../db/schema/common.ts';
+import type { Queryable } from '../../db/database.ts';
+
+export interface ServiceRow {
+  id: number;
+  name: string;
+  url: string;
+  httpMethod: HttpMethod;
+  createdAt: string;
+}
+
+export interface ParameterSetRow {
+  id: number;
+  serviceId: number;
+  serviceName: string;
+  name: string;
+  parameters: unknown;
+  createdAt: string;
+  updatedAt: string | null;
+}
+
+export interface RunRow {
+  id: number;
+  serviceId: number;
+  serviceName: string;
+  parameterSetId: number | null;
+  parameterSetName: string | null;
+  parameters: unknown;
+  responseStatusCode: number | null;
+  responseJson: unknown;
+  error: string | null;
+  timestamp: string;
+}
+
+export interface NewRun {
+  serviceId: number;
+  parameterSetId: number | null;
+  parameterSetName: string | null;
+  parameters: unknown;
+  responseStatusCode: number | null;
+  responseJson: unknown;
+  error: string | null;
+  timestamp: Date;
+}
+
+export interface Page {
+  afterId?: number;
+  limit?: number;
+}
+
+// JSON goes in as text cast to jsonb: postgres.js would JSON-encode a string bound straight to a
+// jsonb parameter a second time, while text::jsonb behaves the same on PGlite and PostgreSQL.
+const toJsonParam = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+
+const SERVICE_COLUMNS = `s.id, s.name, s.url, s.http_method AS "httpMethod", mb_iso(s.created_at) AS "createdAt"`;
+const PARAMETER_SET_COLUMNS = `p.id, p.service_id AS "serviceId", s.name AS "serviceName", p.name, p.parameters,
+  mb_iso(p.created_at) AS "createdAt", mb_iso(p.updated_at) AS "updatedAt"`;
+const RUN_COLUMNS = `r.id, r.service_id AS "serviceId", s.name AS "serviceName", r.parameter_set_id AS "parameterSetId",
+  r.parameter_set_name AS "parameterSetName", r.parameters, r.response_status_code AS "responseStatusCode",
+  r.response_json AS "responseJson", r.error, mb_iso(r.timestamp) AS timestamp`;
+
+/** All SQL of the service registry: services, their parameter sets and the log of their runs. */
+export function servicesRepository(db: Queryable) {
+  return {
+    async findService(name: string): Promise<ServiceRow | undefined> {
+      const rows = await db.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM service s WHERE s.name = $1`, [name]);
+      return rows[0];
+    },
+
+    listServices(page: Page = {}): Promise<ServiceRow[]> {
+      return db.query<ServiceRow>(
+        `SELECT ${SERVICE_COLUMNS} FROM service s WHERE s.id > $1 ORDER BY s.id LIMIT $2`,
+        [page.afterId ?? 0, page.limit ?? null],
+      );
+    },
+
+    /** Inserts unless the name is taken; returns the new row or undefined. */
+    async insertService(name: string, url: string, httpMethod: HttpMethod): Promise<ServiceRow | undefined> {
+      const rows = await db.query<ServiceRow>(
+        `INSERT INTO service AS s (name, url, http_method) VALUES ($1, $2, $3::http_method)
+         ON CONFLICT (name) DO NOTHING RETURNING ${SERVICE_COLUMNS}`,
+        [name, url, httpMethod],
+      );
+      return rows[0];
+    },
+
+    /** Deletes a service with its parameter sets and run log (foreign keys cascade). */
+    async deleteService(name: string): Promise<boolean> {
+      const rows = await db.query(`DELETE FROM service WHERE name = $1 RETURNING id`, [name]);
+      return rows.length > 0;
+    },
+
+    async findParameterSet(serviceName: string, name: string): Promise<ParameterSetRow | undefined> {
+      const rows = await db.query<ParameterSetRow>(
+        `SELECT ${PARAMETER_SET_COLUMNS} FROM service_parameter_set p JOIN service s ON s.id = p.service_id
+         WHERE s.name = $1 AND p.name = $2`,
+        [serviceName, name],
+      );
+      return rows[0];
+    },
+
+    listParameterSets(filter: { serviceName?: string | null } & Page = {}): Promise<ParameterSetRow[]> {
+      return db.query<ParameterSetRow>(
+        `SELECT ${PARAMETER_SET_COLUMNS} FROM service_parameter_set p JOIN service s ON s.id = p.service_id
+         WHERE ($1::text IS NULL OR s.name = $1) AND p.id > $2 ORDER BY p.id LIMIT $3`,
+        [filter.serviceName ?? null, filter.afterId ?? 0, filter.limit ?? null],
+      );
+    },
+
+    /** Inserts unless the service already has a set of that name; returns the new id or undefined. */
+    async insertParameterSet(serviceId: number, name: string, parameters: unknown): Promise<number | undefined> {
+      const rows = await db.query<{ id: number }>(
+        `INSERT INTO service_parameter_set (service_id, name, parameters) VALUES ($1, $2, $3::text::jsonb)
+         ON CONFLICT (service_id, name) DO NOTHING RETURNING id`,
+        [serviceId, name, toJsonParam(parameters)],
+      );
+      return rows[0]?.id;
+    },
+
+    async updateParameterSet(serviceName: string, name: string, parameters: unknown): Promise<boolean> {
+      const rows = await db.query(
+        `UPDATE service_parameter_set p SET parameters = $3::text::jsonb, updated_at = now()
+         FROM service s WHERE s.id = p.service_id AND s.name = $1 AND p.name = $2 RETURNING p.id`,
+        [serviceName, name, toJsonParam(parameters)],
+      );
+      return rows.length > 0;
+    },
+
+    /** Deletes a set; its past runs stay in the log with the set's name (parameter_set_id becomes null). */
+    async deleteParameterSet(serviceName: string, name: string): Promise<boolean> {
+      const rows = await db.query(
+        `DELETE FROM service_parameter_set p USING service s
+         WHERE s.id = p.service_id AND s.name = $1 AND p.name = $2 RETURNING p.id`,
+        [serviceName, name],
+      );
+      return rows.length > 0;
+    },
+
+    /**
+     * Logs a run. The service or set may have been deleted while the call was under way: a
+     * vanished set is recorded by name only, a vanished service records nothing (returns undefined).
+     */
+    async insertRun(run: NewRun): Promise<number | undefined> {
+      const rows = await db.query<{ id: number }>(
+        `INSERT INTO service_run_log (service_id, parameter_set_id, parameter_set_name, parameters,
+           response_status_code, response_json, error, timestamp)
+         SELECT s.id, (SELECT p.id FROM service_parameter_set p WHERE p.id = $2 AND p.service_id = s.id),
+           $3::text, $4::text::jsonb, $5::integer, $6::text::jsonb, $7::text, $8::timestamptz
+         FROM service s WHERE s.id = $1
+         RETURNING id`,
+        [
+          run.serviceId,
+          run.parameterSetId,
+          run.parameterSetName,
+          toJsonParam(run.parameters),
+          run.responseStatusCode,
+          toJsonParam(run.responseJson),
+          run.error,
+          run.timestamp.toISOString(),
+        ],
+      );
+      return rows[0]?.id;
+    },
+
+    listRuns(filter: { serviceName?: string | null; parameterSetName?: string | null } & Page = {}): Promise<RunRow[]> {
+      return db.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM service_run_log r JOIN service s ON s.id = r.service_id
+         WHERE ($1::text IS NULL OR s.name = $1) AND ($2::text IS NULL OR r.parameter_set_name = $2)
+           AND r.id > $3
+         ORDER BY r.id LIMIT $4`,
+        [filter.serviceName ?? null, filter.parameterSetName ?? null, filter.afterId ?? 0, filter.limit ?? null],
+      );
+    },
+  };
+}
+
+export type ServicesRepository = ReturnType<typeof servicesRepository>;

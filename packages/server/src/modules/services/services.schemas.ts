@@ -1,0 +1,66 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { HttpMethodSchema, Nullable } from '../../http/schemas.ts';
+
+/** Any JSON object, kept as sent (the parameters a service is called with). */
+const JsonObject = Type.Object({}, { additionalProperties: true, examples: [{ city: 'London' }] });
+
+export const ServiceBody = Type.Object({
+  name: Type.String({ examples: ['weather-ingress'] }),
+  url: Type.String({ description: 'absolute http(s) URL the service is called at', examples: ['http://localhost:8000/ingress'] }),
+  http_method: HttpMethodSchema,
+});
+export type ServiceBody = Static<typeof ServiceBody>;
+
+export const ServiceList = Type.Array(ServiceBody);
+
+export const ServiceNameBody = Type.Object({ name: Type.String() });
+export type ServiceNameBody = Static<typeof ServiceNameBody>;
+
+export const ParameterSetBody = Type.Object({
+  service_name: Type.String(),
+  name: Type.String(),
+  parameters: JsonObject,
+});
+export type ParameterSetBody = Static<typeof ParameterSetBody>;
+
+export const ParameterSetKeyBody = Type.Object({ service_name: Type.String(), name: Type.String() });
+export type ParameterSetKeyBody = Static<typeof ParameterSetKeyBody>;
+
+/** Optional filters; the whole body may be absent, as DTBase's clients send none when empty. */
+export const ParameterSetFilterBody = Type.Object({
+  service_name: Type.Optional(Nullable(Type.String())),
+});
+export type ParameterSetFilterBody = Static<typeof ParameterSetFilterBody>;
+
+export const ParameterSetList = Type.Array(ParameterSetBody);
+
+/** Call arguments: an object or an array, sent as the JSON body of the call. */
+const CallParameters = Type.Union([JsonObject, Type.Array(Type.Unknown()), Type.Null()], {
+  description: 'object or array sent to the service; when given it wins over the parameter set',
+});
+
+export const RunServiceBody = Type.Object({
+  service_name: Type.String(),
+  parameter_set_name: Type.Optional(Nullable(Type.String())),
+  parameters: Type.Optional(CallParameters),
+});
+export type RunServiceBody = Static<typeof RunServiceBody>;
+
+export const RunFilterBody = Type.Object({
+  service_name: Type.Optional(Nullable(Type.String())),
+  parameter_set_name: Type.Optional(Nullable(Type.String())),
+});
+export type RunFilterBody = Static<typeof RunFilterBody>;
+
+export const RunList = Type.Array(
+  Type.Object({
+    service_name: Type.String(),
+    parameter_set_name: Nullable(Type.String()),
+    parameters: Type.Unknown({ description: 'object, array or null: what the service was called with' }),
+    response_json: Type.Unknown({ description: 'the JSON the service answered (any JSON value), null if not JSON' }),
+    response_status_code: Nullable(
+      Type.Integer({ description: 'null when the service could not be reached or timed out (DTBase always had one)' }),
+    ),
+    timestamp: Type.String({ format: 'date-time', examples: ['2024-01-01T00:00:00Z'] }),
+  }),
+);
