@@ -1,6 +1,149 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
+import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
+import { servicesModule } from './index.ts';
+import {
+  ParameterSetBody,
+  ParameterSetFilterBody,
+  ParameterSetKeyBody,
+  ParameterSetList,
+  RunFilterBody,
+  RunList,
+  RunServiceBody,
+  ServiceBody,
+  ServiceList,
+  ServiceNameBody,
+} from './services.schemas.ts';
 
-/** Placeholder until the module lands: registers nothing. */
-export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ db: Database; config: Config }> = async () => {};
+const tags = ['service (DTBase)'];
+
+/**
+ * DTBase's clients send no body at all when their filters are empty; treat a missing (or null)
+ * body as `{}` before validation, which would otherwise ask for one.
+ */
+async function absentBodyIsEmpty(request: FastifyRequest) {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
+
+/**
+ * FastAPI reads an empty body sent as application/json as "no body" too; Fastify's JSON parser
+ * refuses it. Within the calling context only, an empty JSON body parses to nothing.
+ */
+function acceptEmptyJsonBody(app: FastifyInstance) {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
+}
+
+/** DTBase's /service routes: the registry of external services and their runs. */
+export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ db: Database; config: Config }> = async (app, { db, config }) => {
+  const services = servicesModule(db, config);
+
+  app.post('/insert-service', {
+    config: { access: 'user' },
+    schema: {
+      tags, summary: 'Register a service', body: ServiceBody,
+      response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request, reply) => {
+    await services.insertService(request.body);
+    return reply.status(201).send({ detail: 'Service created successfully.' });
+  });
+
+  app.get('/list-services', {
+    config: { access: 'user' },
+    schema: { tags, summary: 'List the services', response: { 200: ServiceList, ...authErrors } },
+  }, async () => services.listDtbaseServices());
+
+  app.post('/delete-service', {
+    config: { access: 'user' },
+    schema: {
+      tags, summary: 'Delete a service with its parameter sets and runs', body: ServiceNameBody,
+      response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request) => {
+    await services.deleteService(request.body.name);
+    return { detail: 'Service deleted successfully.' };
+  });
+
+  app.post('/insert-parameter-set', {
+    config: { access: 'user' },
+    schema: {
+      tags, summary: 'Store a named set of parameters for a service', body: ParameterSetBody,
+      response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request, reply) => {
+    await services.insertParameterSet(request.body);
+    return reply.status(201).send({ detail: 'Parameter set created successfully.' });
+  });
+
+  app.post('/delete-parameter-set', {
+    config: { access: 'user' },
+    schema: {
+      tags, summary: 'Delete a parameter set (its past runs stay in the log)', body: ParameterSetKeyBody,
+      response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request) => {
+    await services.deleteParameterSet(request.body.service_name, request.body.name);
+    return { detail: 'Parameter set deleted successfully.' };
+  });
+
+  app.post('/edit-parameter-set', {
+    config: { access: 'user' },
+    schema: {
+      tags, summary: "Replace a parameter set's parameters", body: ParameterSetBody,
+      response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request) => {
+    await services.editParameterSet(request.body);
+    return { detail: 'Parameter set edited successfully.' };
+  });
+
+  app.post('/run-service', {
+    config: { access: 'user' },
+    schema: {
+      tags,
+      summary: 'Call a service and log the run',
+      description:
+        'Answers 200 whatever status the service answers with, and 502 when it cannot be reached or ' +
+        'does not answer in time; the run is logged in both cases (with a null status code in the second).',
+      body: RunServiceBody,
+      response: { 200: Detail, 400: Detail, 422: ValidationFailed, 502: Detail, ...authErrors },
+    },
+  }, async (request) => {
+    await services.runService(request.body);
+    return { detail: 'Service called successfully.' };
+  });
+
+  // The two listings whose body is optional.
+  await app.register(async (context) => {
+    acceptEmptyJsonBody(context);
+    const lists = context.withTypeProvider<TypeBoxTypeProvider>();
+
+    lists.post('/list-parameter-sets', {
+      config: { access: 'user' },
+      preValidation: absentBodyIsEmpty,
+      schema: {
+        tags, summary: 'List parameter sets, of one service or all', description: 'The body may be left out.',
+        body: ParameterSetFilterBody,
+        response: { 200: ParameterSetList, 422: ValidationFailed, ...authErrors },
+      },
+    }, async (request) => services.listDtbaseParameterSets(request.body.service_name));
+
+    lists.post('/list-runs', {
+      config: { access: 'user' },
+      preValidation: absentBodyIsEmpty,
+      schema: {
+        tags, summary: 'List the logged runs, optionally of one service and/or parameter set',
+        description: 'The body may be left out. parameter_set_name alone matches sets of that name in any service.',
+        body: RunFilterBody,
+        response: { 200: RunList, 422: ValidationFailed, ...authErrors },
+      },
+    }, async (request) =>
+      services.listDtbaseRuns({ serviceName: request.body.service_name, parameterSetName: request.body.parameter_set_name }));
+  });
+};
