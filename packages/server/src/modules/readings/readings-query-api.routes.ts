@@ -1,5 +1,49 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/database.ts';
+import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
+import { readingsQueryModule } from './readings-query.index.ts';
+import { LatestAnswer, LatestQuery, ReadingsQuery, ReadingsSeries } from './readings-query.schemas.ts';
 
-/** GET /api/v1/readings and /latest. Placeholder until the query path lands: registers nothing. */
-export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async () => {};
+const tags = ['readings'];
+
+const wantsCsv = (format: string | undefined, accept: string | undefined) =>
+  format === 'csv' || (format === undefined && /\btext\/csv\b/.test(accept ?? ''));
+
+/** GET /api/v1/readings and /latest: the read half of the time-series engine. */
+export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  const readings = readingsQueryModule(db);
+
+  app.get('/', {
+    config: { access: 'user' },
+    schema: {
+      tags,
+      summary: 'Read one series over a time range: raw, downsampled (max_points) or in calendar buckets',
+      description: 'Column-wise JSON ({"timestamps": [...], "values": [...]}) built by the database. '
+        + 'Raw answers hold at most 1,000,000 points (422 beyond). With Accept: text/csv or format=csv, '
+        + 'the raw points stream as CSV ("timestamp,value"), without a cap.',
+      querystring: ReadingsQuery,
+      response: { 200: ReadingsSeries, 404: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request, reply) => {
+    if (wantsCsv(request.query.format, request.headers.accept)) {
+      const { filename, chunks } = await readings.csv(request.query);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .send(Readable.from(chunks) as never); // a stream: typed as the JSON answer's schema
+    }
+    // Text PostgreSQL wrote; sent as it is (Fastify does not serialise a string payload).
+    return reply.type('application/json; charset=utf-8').send((await readings.read(request.query)) as never);
+  });
+
+  app.get('/latest', {
+    config: { access: 'user' },
+    schema: {
+      tags,
+      summary: 'The latest value of each measure of a sensor, or of every sensor of a type',
+      querystring: LatestQuery,
+      response: { 200: LatestAnswer, 404: Detail, 422: ValidationFailed, ...authErrors },
+    },
+  }, async (request) => readings.latest(request.query));
+};

@@ -1,0 +1,213 @@
+import { AppError, notFound, unprocessable } from '../../errors.ts';
+import { pgErrorCode } from '../../db/database.ts';
+import type { ValueDatatype } from '../../db/schema/common.ts';
+import type { SeriesLookup, SeriesRef } from './series.repository.ts';
+import type { ReadingsQueryRepository } from './readings-query.repository.ts';
+import type { CalendarUnit, DownsampleRepository } from './downsample.repository.ts';
+import type { ReadingsExportRepository } from './readings-export.repository.ts';
+import { seriesCsvChunks } from './readings-export.ts';
+import { bucketGrid, coverRange, type Level } from './downsample.ts';
+import { lttbIndices } from './downsample-lttb.ts';
+import type { TimeFormat } from './readings-query.sql.ts';
+import {
+  CALENDAR_BUCKETS_CAP, LTTB_MAX_RAW_POINTS, RAW_POINTS_CAP,
+  type LatestAnswer, type LatestQuery, type ReadingsQuery, type SensorLatest,
+} from './readings-query.schemas.ts';
+
+const CALENDAR_UNITS: Record<string, CalendarUnit> = { '1h': 'hour', '1d': 'day', '1w': 'week', '1mo': 'month' };
+const PG_INVALID_PARAMETER_VALUE = '22023'; // e.g. a time zone PostgreSQL does not know
+
+export interface ReadingsQueryDeps {
+  resolveSeries: (lookup: SeriesLookup) => Promise<SeriesRef>;
+  reads: ReadingsQueryRepository;
+  downsample: DownsampleRepository;
+  exports: ReadingsExportRepository;
+  /** Raw points per JSON answer (tests lower it). */
+  rawPointsCap?: number;
+}
+
+/**
+ * A JSON object from a small header serialised here and big arrays that PostgreSQL already
+ * rendered as JSON text: the arrays are spliced in as they are, never parsed.
+ */
+function spliceJson(header: Record<string, unknown>, arrays: Record<string, string>): string {
+  const head = JSON.stringify(header).slice(0, -1);
+  return `${head}${Object.entries(arrays).map(([key, json]) => `,"${key}":${json}`).join('')}}`;
+}
+
+const seriesHeader = (s: SeriesRef) => ({ sensor: s.sensorUid, measure: s.measureName, units: s.units, datatype: s.datatype });
+const isNumeric = (s: SeriesRef) => s.datatype === 'float' || s.datatype === 'integer';
+
+function isKnownTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** "2024-01-01T00:00:00Z", with six fraction digits only when there is a fraction (as mb_iso). */
+function isoFromMicrosNumber(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const iso = new Date(ms).toISOString().slice(0, 19);
+  const fraction = us - Math.floor(us / 1_000_000) * 1_000_000;
+  return fraction === 0 ? `${iso}Z` : `${iso}.${String(fraction).padStart(6, '0')}Z`;
+}
+
+export function createReadingsQueryService(deps: ReadingsQueryDeps) {
+  const { reads, downsample, exports } = deps;
+  const rawPointsCap = deps.rawPointsCap ?? RAW_POINTS_CAP;
+
+  /** The series, or 404: on the resource API a sensor or measure that is not there is a missing resource. */
+  async function series(query: Pick<ReadingsQuery, 'sensor' | 'measure' | 'units'>): Promise<SeriesRef> {
+    try {
+      return await deps.resolveSeries({ sensorUid: query.sensor, measureName: query.measure, ...(query.units === undefined ? {} : { units: query.units }) });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'MISSING_RECORD') throw notFound(error.detail);
+      throw error;
+    }
+  }
+
+  async function checkedRange(from: string, to: string) {
+    const micros = await reads.micros(from, to);
+    if (micros.fromUs > micros.toUs) throw unprocessable('"from" must not be after "to"');
+    return micros;
+  }
+
+  async function rawAnswer(s: SeriesRef, query: ReadingsQuery, format: TimeFormat, cap: number, why: string): Promise<string> {
+    const columns = await reads.rawColumns(s, query.from, query.to, cap + 1, format);
+    if (columns.count > cap) throw unprocessable(why);
+    return spliceJson({ ...seriesHeader(s), resolution: 'raw' }, { timestamps: columns.timestamps, values: columns.values });
+  }
+
+  async function lttbAnswer(s: SeriesRef, query: ReadingsQuery, maxPoints: number, format: TimeFormat): Promise<string> {
+    if ((await reads.countUpTo(s, query.from, query.to, LTTB_MAX_RAW_POINTS + 1)) > LTTB_MAX_RAW_POINTS) {
+      throw unprocessable(`agg=lttb works on at most ${LTTB_MAX_RAW_POINTS} raw points; this range holds more: use agg=avg, min, max or minmax, or a shorter range`);
+    }
+    const { micros, values } = await downsample.rawArrays(s, query.from, query.to);
+    const kept = lttbIndices(micros, values, maxPoints);
+    const timestamps = kept.map((i) => (format === 'epoch_ms' ? micros[i] / 1000 : isoFromMicrosNumber(micros[i])));
+    return spliceJson({ ...seriesHeader(s), resolution: 'lttb', agg: 'lttb' }, {
+      timestamps: JSON.stringify(timestamps),
+      values: JSON.stringify(kept.map((i) => values[i])),
+    });
+  }
+
+  async function downsampled(s: SeriesRef, query: ReadingsQuery, maxPoints: number, format: TimeFormat): Promise<string> {
+    const { fromUs, toUs } = await checkedRange(query.from, query.to);
+    // Few enough points: the raw ones are the best answer. Counting stops at maxPoints + 1.
+    if ((await reads.countUpTo(s, query.from, query.to, maxPoints + 1)) <= maxPoints) {
+      return rawAnswer(s, query, format, maxPoints, 'range changed while reading; try again');
+    }
+    if (!isNumeric(s)) {
+      const grid = bucketGrid(fromUs, toUs, maxPoints, 'raw');
+      const sample = await downsample.firstOfBuckets(s, query.from, query.to, grid, format);
+      return spliceJson({ ...seriesHeader(s), resolution: 'sample', bucket_seconds: Number(grid.widthUs) / 1e6 },
+        { timestamps: sample.timestamps, values: sample.values });
+    }
+    const agg = query.agg ?? 'avg';
+    if (agg === 'lttb') return lttbAnswer(s, query, maxPoints, format);
+    const grid = bucketGrid(fromUs, toUs, maxPoints);
+    // `to` is inclusive: the pieces cover [from, to + 1 µs).
+    const columns = await downsample.equalBuckets(s, coverRange(fromUs, toUs + 1n, grid.level), grid, format);
+    const header = { ...seriesHeader(s), resolution: grid.level, agg, bucket_seconds: Number(grid.widthUs) / 1e6 };
+    const arrays: Record<string, string> = { timestamps: columns.timestamps };
+    if (agg === 'minmax') Object.assign(arrays, { values: columns.avg, min: columns.min, max: columns.max });
+    else arrays.values = columns[agg as 'avg' | 'min' | 'max'];
+    return spliceJson(header, arrays);
+  }
+
+  async function calendar(s: SeriesRef, query: ReadingsQuery, bucket: string, format: TimeFormat): Promise<string> {
+    const tz = query.tz ?? 'UTC';
+    if (!isKnownTimeZone(tz)) throw unprocessable(`Unknown time zone "${tz}": give an IANA name such as Europe/London`);
+    if (!isNumeric(s)) throw unprocessable(`bucket= aggregates numbers; "${s.measureName}" holds ${s.datatype} values`);
+    const { fromUs, toUs } = await checkedRange(query.from, query.to);
+    const unit = CALENDAR_UNITS[bucket];
+    try {
+      const alignment = await downsample.calendarAlignment(unit, tz, query.from, query.to, CALENDAR_BUCKETS_CAP + 1);
+      if (alignment.buckets > CALENDAR_BUCKETS_CAP) {
+        throw unprocessable(`The range spans more than ${CALENDAR_BUCKETS_CAP} buckets of ${bucket}: use a larger bucket or a shorter range`);
+      }
+      // The coarsest rollup whose rows never straddle a bucket boundary of this zone.
+      const level: Level = unit !== 'hour' && alignment.dayAligned ? 'day'
+        : alignment.hourAligned ? 'hour' : 'minute';
+      const columns = await downsample.calendarBuckets(s, coverRange(fromUs, toUs + 1n, level), unit, tz, format);
+      return spliceJson({ ...seriesHeader(s), resolution: level, bucket, tz }, {
+        timestamps: columns.timestamps, values: columns.avg, min: columns.min, max: columns.max, count: columns.counts,
+      });
+    } catch (error) {
+      if (pgErrorCode(error) === PG_INVALID_PARAMETER_VALUE) throw unprocessable(`Time zone "${tz}" is not known to the database`);
+      throw error;
+    }
+  }
+
+  return {
+    /** The JSON answer of GET /api/v1/readings, as text. */
+    async read(query: ReadingsQuery): Promise<string> {
+      if (query.bucket !== undefined && query.max_points !== undefined) {
+        throw unprocessable('Give either bucket or max_points, not both');
+      }
+      if (query.agg !== undefined && query.max_points === undefined) {
+        throw unprocessable('agg applies to max_points; calendar buckets always carry avg, min, max and count');
+      }
+      const s = await series(query);
+      const format = query.time_format ?? 'iso';
+      if (query.bucket !== undefined) return calendar(s, query, query.bucket, format);
+      if (query.max_points !== undefined) return downsampled(s, query, query.max_points, format);
+      await checkedRange(query.from, query.to);
+      return rawAnswer(s, query, format, rawPointsCap,
+        `The range holds more than ${rawPointsCap} readings: ask for max_points=N, a shorter range, or format=csv (streamed, no cap)`);
+    },
+
+    /** The raw readings as CSV chunks ("timestamp,value" header first), after checking the request. */
+    async csv(query: ReadingsQuery): Promise<{ filename: string; chunks: AsyncIterable<string> }> {
+      if (query.bucket !== undefined || query.max_points !== undefined) {
+        throw unprocessable('CSV carries raw readings only: leave out bucket and max_points');
+      }
+      const s = await series(query);
+      await checkedRange(query.from, query.to);
+      async function* withHeader() {
+        yield 'timestamp,value\n';
+        yield* seriesCsvChunks(exports, s, { from: query.from, to: query.to });
+      }
+      const safe = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_');
+      return { filename: `${safe(s.sensorUid)}_${safe(s.measureName)}.csv`, chunks: withHeader() };
+    },
+
+    /** Latest values of every measure of a sensor, or of every sensor of a type. */
+    async latest(query: LatestQuery): Promise<LatestAnswer> {
+      if ((query.sensor === undefined) === (query.sensor_type === undefined)) {
+        throw unprocessable('Give exactly one of sensor and sensor_type');
+      }
+      if (query.sensor !== undefined) {
+        const rows = await reads.latestOfSensor(query.sensor);
+        if (rows.length === 0 && !(await reads.sensorExists(query.sensor))) {
+          throw notFound(`Sensor "${query.sensor}" does not exist`);
+        }
+        return { sensor: query.sensor, measures: rows.map(toLatestMeasure) };
+      }
+      const type = query.sensor_type as string;
+      if (!(await reads.sensorTypeExists(type))) throw notFound(`Sensor type "${type}" does not exist`);
+      const sensors = new Map<string, SensorLatest>();
+      for (const row of await reads.latestOfType(type)) {
+        const entry = sensors.get(row.sensorUid) ?? { sensor: row.sensorUid, measures: [] };
+        entry.measures.push(toLatestMeasure(row));
+        sensors.set(row.sensorUid, entry);
+      }
+      return { sensors: [...sensors.values()] };
+    },
+  };
+}
+
+function toLatestMeasure(row: Awaited<ReturnType<ReadingsQueryRepository['latestOfSensor']>>[number]) {
+  return {
+    measure: row.measure,
+    units: row.units,
+    datatype: row.datatype as ValueDatatype,
+    timestamp: row.timestamp,
+    value: row.value as number | string | boolean | null,
+  };
+}
+
+export type ReadingsQueryService = ReturnType<typeof createReadingsQueryService>;
