@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { servicesModule } from '../src/modules/services/index.ts';
 import { useTestApp } from './helpers/test-app.ts';
 
 // A short timeout so that the slow fake service times out quickly, yet long enough that a
@@ -54,6 +56,8 @@ beforeAll(async () => {
         return json(201, [1, 'two', { three: 3 }]);
       case '/text':
         return response.writeHead(200, { 'content-type': 'text/plain' }).end('all good, no JSON here');
+      case '/nul':
+        return json(200, { 'key\u0000': ['text with \u0000 inside'] });
       case '/error':
         return json(503, { error: 'overloaded' });
       case '/slow':
@@ -304,6 +308,14 @@ describe('/service/run-service', () => {
     expect((await listRuns({ service_name: 'texts' }))[0]).toMatchObject({ response_status_code: 200, response_json: null });
   });
 
+  it('logs an answer holding NUL characters, which jsonb cannot store, with U+FFFD in their place', async () => {
+    expect((await ctx.post('/service/insert-service', { name: 'nul', url: `${fakeUrl}/nul`, http_method: 'POST' })).statusCode).toBe(201);
+    const res = await ctx.post('/service/run-service', { service_name: 'nul' });
+    expect(res.statusCode).toBe(200);
+    expect((await listRuns({ service_name: 'nul' }))[0].response_json).toEqual({ 'key\uFFFD': ['text with \uFFFD inside'] });
+    expect((await ctx.post('/service/delete-service', { name: 'nul' })).statusCode).toBe(200);
+  });
+
   it("answers 200 whatever the service's status, and records that status", async () => {
     const res = await ctx.post('/service/run-service', { service_name: 'failing', parameters: {} });
     expect(res.statusCode).toBe(200);
@@ -427,6 +439,28 @@ describe('/service/list-runs', () => {
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail[0].type).toBe('json_invalid');
+  });
+});
+
+describe('servicesModule reads for the resource API', () => {
+  it('pages services, parameter sets and runs by id cursor and limit', async () => {
+    const services = servicesModule(ctx.db, loadConfig({ NODE_ENV: 'test' }));
+    const all = await services.listServices();
+    expect(all.map((s) => s.name)).toEqual(['ingress', 'arrays', 'texts', 'failing', 'slow', 'getter', 'unreachable']);
+    const page = await services.listServices({ afterId: all[1].id, limit: 2 });
+    expect(page.map((s) => s.name)).toEqual(['texts', 'failing']);
+    expect(page[0]).toMatchObject({ url: `${fakeUrl}/text`, httpMethod: 'DELETE', createdAt: expect.stringMatching(/Z$/) });
+
+    const sets = await services.listParameterSets({ serviceName: 'ingress' });
+    expect(sets.map((p) => [p.serviceName, p.name])).toEqual([['ingress', 'london'], ['ingress', 'empty']]);
+    expect(await services.listParameterSets({ afterId: sets[0].id, limit: 1 })).toEqual([sets[1]]);
+
+    const runs = await services.listRuns({ serviceName: 'ingress' });
+    expect(runs).toHaveLength(4);
+    const rest = await services.listRuns({ serviceName: 'ingress', afterId: runs[1].id, limit: 10 });
+    expect(rest.map((r) => r.id)).toEqual([runs[2].id, runs[3].id]);
+    const unreachable = await services.listRuns({ serviceName: 'unreachable' });
+    expect(unreachable[0]).toMatchObject({ responseStatusCode: null, error: expect.stringMatching(/ECONNREFUSED/) });
   });
 });
 

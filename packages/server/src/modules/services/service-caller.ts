@@ -51,9 +51,23 @@ function describeFailure(error: unknown, timeoutMs: number): string {
   return String(error);
 }
 
+/**
+ * PostgreSQL's jsonb cannot hold the NUL character, which a service may well answer with; the
+ * run is still logged, with each NUL in keys and strings replaced by U+FFFD.
+ */
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD');
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replaceAll('\u0000', '\uFFFD'), withoutNul(v)]));
+  }
+  return value;
+}
+
+/** The answer as JSON, or null when it is not JSON. */
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return withoutNul(JSON.parse(text));
   } catch {
     return null;
   }
