@@ -7,6 +7,7 @@ import { AppError } from '../errors.ts';
 import { serve } from '../main.ts';
 import { usersModule } from '../modules/users/index.ts';
 import { readPassword } from './prompt.ts';
+import { EXPORT_USAGE, exportCommand } from './export.ts';
 
 const USAGE = `mirrorbase <command>
 
@@ -18,6 +19,7 @@ Commands:
   user delete EMAIL             delete a user
   user passwd EMAIL [--password P]
                                 set a user's password
+${EXPORT_USAGE}
 
 The database is DATABASE_URL when set, otherwise the embedded one in MIRRORBASE_DATA_DIR
 (default ./.mirrorbase). See the README for every setting.`;
@@ -85,6 +87,9 @@ export async function runCli(argv: string[]): Promise<number> {
         console.log(result.applied.length ? `applied: ${result.applied.join(', ')}` : 'database is up to date');
         return 0;
       }
+      case 'export':
+        await withDatabase((db) => exportCommand(db, rest));
+        return 0;
       case 'user':
         await userCommand(rest);
         return 0;
