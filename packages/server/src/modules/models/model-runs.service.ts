@@ -43,6 +43,9 @@ export interface DtbaseRun {
   sensor_measure: SensorMeasureRef | null;
 }
 
+/** Milliseconds since the epoch of a datetime text; Date.parse does not read a bare "+01" offset. */
+const instant = (text: string) => Date.parse(text.replace(/([+-]\d{2})$/, '$1:00'));
+
 function sensorMeasureOf(run: RunRow): SensorMeasureRef | null {
   return run.sensorMeasureName === null ? null : { name: run.sensorMeasureName, units: run.sensorMeasureUnits };
 }
@@ -164,7 +167,13 @@ export function createModelRunsService(deps: { db: Database }) {
       );
     },
 
-    listRuns: (filter: RunFilter = {}): Promise<RunRow[]> => runs.listRuns(filter),
+    /** Runs by id; a `from` after `to` is refused (422) rather than answered with nothing. */
+    async listRuns(filter: RunFilter = {}): Promise<RunRow[]> {
+      if (filter.from !== undefined && filter.to !== undefined && instant(filter.from) > instant(filter.to)) {
+        throw unprocessable('"from" must not be after "to"');
+      }
+      return runs.listRuns(filter);
+    },
 
     /** DTBase's list-model-runs: by default the runs created in the last seven days. */
     async listRunsForDtbase(filter: { modelName: string; from?: string | null; to?: string | null; scenario?: string | null }): Promise<DtbaseRun[]> {

@@ -14,6 +14,9 @@ export function createModelsService(deps: { db: Database }) {
   return {
     listModels: (page: Page = {}): Promise<ModelRow[]> => read.listModels(page),
 
+    /** The model of that name, or undefined. */
+    findModel: (name: string): Promise<ModelRow | undefined> => read.findModel(name),
+
     async insertModel(name: string): Promise<void> {
       await translateViolations(
         () =>
