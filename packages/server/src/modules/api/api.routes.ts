@@ -1,5 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
+import { modelsModule } from '../models/index.ts';
+import { readingsQueryModule } from '../readings/readings-query.index.ts';
+import { usersModule } from '../users/index.ts';
+import { modelApiRoutes } from './models.routes.ts';
+import { createRunDetailsService } from './run-details.service.ts';
+import { userApiRoutes } from './users.routes.ts';
 
-/** The resource API under /api/v1. Placeholder until it lands: registers nothing. */
-export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async () => {};
+/**
+ * The resource API under /api/v1 (readings have their own mount points): GET reads over the
+ * same services as the DTBase routes, one routes file per resource.
+ */
+export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ db: Database; config?: Config }> = async (app, { db }) => {
+  const models = modelsModule(db);
+  const readings = readingsQueryModule(db);
+
+  await app.register(userApiRoutes, { users: usersModule(db) });
+  await app.register(modelApiRoutes, { models, runDetails: createRunDetailsService({ models, readings }) });
+};

@@ -1,0 +1,85 @@
+/**
+ * Lists on the resource API: `?limit=` and an opaque `?cursor=`, answered as
+ * `{"items": [...], "next_cursor": "..." | null}` with a `Content-Range: items 0-99/*` header.
+ *
+ * Keyset paging (id > last id seen) rather than offsets: a page costs one index range scan
+ * however deep it is, and rows inserted meanwhile neither shift nor repeat later pages. The
+ * cursor also carries the position of the page's first item, only so that Content-Range can
+ * say where the page sits; the total is never counted (`/*`), as counting would scan.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import { unprocessable } from '../../errors.ts';
+import { Nullable } from '../../http/schemas.ts';
+
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+
+/** The paging part of every list's query string; spread into the route's querystring schema. */
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `items per page (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})` })),
+  cursor: Type.Optional(Type.String({ minLength: 1, description: 'next_cursor of the previous page' })),
+};
+export const PageQuerySchema = Type.Object(PageQuery);
+export type PageQuery = Static<typeof PageQuerySchema>;
+
+/** The body of a list: its items and the cursor of the next page (null on the last one). */
+export function ListOf<T extends TSchema>(item: T, $id?: string) {
+  return Type.Object(
+    { items: Type.Array(item), next_cursor: Nullable(Type.String({ description: 'pass as ?cursor= for the next page' })) },
+    $id ? { $id } : {},
+  );
+}
+
+/** Where a page starts: after the row with this id, at this position of the whole list. */
+interface CursorState {
+  afterId: number;
+  offset: number;
+}
+
+const encodeCursor = (state: CursorState) => Buffer.from(`${state.afterId}:${state.offset}`).toString('base64url');
+
+function decodeCursor(cursor: string | undefined): CursorState {
+  if (cursor === undefined) return { afterId: 0, offset: 0 };
+  const match = /^(\d{1,10}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const afterId = match ? Number(match[1]) : NaN;
+  if (!match || afterId > 2147483647) {
+    throw unprocessable('Invalid cursor: pass the next_cursor of a previous page unchanged');
+  }
+  return { afterId, offset: Number(match[2]) };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+  /** Position of the first item in the whole list. */
+  offset: number;
+}
+
+/**
+ * Reads one page through a service's keyset list (rows with id > afterId, in id order, at most
+ * limit). One row more than asked for tells whether a next page exists without counting.
+ */
+export async function readPage<Row extends { id: number }>(
+  query: PageQuery,
+  list: (page: { afterId: number; limit: number }) => Promise<Row[]>,
+): Promise<Page<Row>> {
+  const limit = query.limit ?? DEFAULT_LIMIT;
+  const { afterId, offset } = decodeCursor(query.cursor);
+  const rows = await list({ afterId, limit: limit + 1 });
+  const items = rows.slice(0, limit);
+  const hasMore = rows.length > limit;
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor: hasMore && last ? encodeCursor({ afterId: last.id, offset: offset + items.length }) : null,
+    offset,
+  };
+}
+
+/** Sets Content-Range and renders the list body, each row mapped to its resource shape. */
+export function sendPage<Row, Item>(reply: FastifyReply, page: Page<Row>, toItem: (row: Row) => Item) {
+  const range = page.items.length === 0 ? '*' : `${page.offset}-${page.offset + page.items.length - 1}`;
+  reply.header('content-range', `items ${range}/*`);
+  return { items: page.items.map(toItem), next_cursor: page.nextCursor };
+}
