@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { authPlugin } from './http/auth.ts';
 import { errorHandlerPlugin } from './http/error-handler.ts';
+import { gracefulClosePlugin } from './http/graceful-close.ts';
 import { healthRoutes } from './http/health.ts';
 import { openapiPlugin } from './http/openapi.ts';
 import { requestLogPlugin } from './http/request-log.ts';
@@ -48,6 +49,7 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(errorHandlerPlugin, { bodyLimitBytes: config.bodyLimitBytes });
   await app.register(requestLogPlugin);
+  await app.register(gracefulClosePlugin);
   await app.register(openapiPlugin, { version: VERSION });
   await app.register(healthRoutes, { db });
 
