@@ -73,8 +73,12 @@ export function sensorsRepository(db: Queryable) {
       return rows[0];
     },
 
-    listMeasures(): Promise<MeasureRow[]> {
-      return db.query<MeasureRow>(`SELECT ${MEASURE_COLUMNS} FROM sensor_measure ORDER BY id`);
+    /** Measures by id, after the cursor `afterId`, at most `limit` (all by default). */
+    listMeasures(page: { afterId?: number; limit?: number } = {}): Promise<MeasureRow[]> {
+      return db.query<MeasureRow>(`SELECT ${MEASURE_COLUMNS} FROM sensor_measure WHERE id > $1 ORDER BY id LIMIT $2`, [
+        page.afterId ?? 0,
+        page.limit ?? null,
+      ]);
     },
 
     async findType(name: string): Promise<SensorTypeWithMeasures | undefined> {
@@ -85,8 +89,12 @@ export function sensorsRepository(db: Queryable) {
       return rows[0];
     },
 
-    listTypes(): Promise<SensorTypeWithMeasures[]> {
-      return db.query<SensorTypeWithMeasures>(`SELECT ${TYPE_COLUMNS}, ${TYPE_MEASURES_JSON} FROM sensor_type t ORDER BY id`);
+    /** Types by id, after the cursor `afterId`, at most `limit` (all by default). */
+    listTypes(page: { afterId?: number; limit?: number } = {}): Promise<SensorTypeWithMeasures[]> {
+      return db.query<SensorTypeWithMeasures>(
+        `SELECT ${TYPE_COLUMNS}, ${TYPE_MEASURES_JSON} FROM sensor_type t WHERE id > $1 ORDER BY id LIMIT $2`,
+        [page.afterId ?? 0, page.limit ?? null],
+      );
     },
 
     /** Inserts unless the name is taken; returns the new row or undefined. */

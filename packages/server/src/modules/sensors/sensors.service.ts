@@ -137,12 +137,14 @@ export function createSensorsService(deps: { db: Database }) {
     /** Sensors by id, optionally of one type, with a cursor (id > afterId) and a limit. */
     listSensors: (options: { typeName?: string | null; afterId?: number; limit?: number } = {}) => reader.listSensors(options),
 
-    listSensorTypes: () => reader.listTypes(),
+    /** Sensor types by id with a cursor (id > afterId) and a limit; all of them by default. */
+    listSensorTypes: (page: { afterId?: number; limit?: number } = {}) => reader.listTypes(page),
 
     /** The sensor type with its measures in declared order, or undefined. */
     findSensorType: (name: string) => reader.findType(name),
 
-    listMeasures: () => reader.listMeasures(),
+    /** Sensor measures by id with a cursor (id > afterId) and a limit; all of them by default. */
+    listMeasures: (page: { afterId?: number; limit?: number } = {}) => reader.listMeasures(page),
 
     findSensor: (uniqueIdentifier: string) => reader.findSensor(uniqueIdentifier),
 
