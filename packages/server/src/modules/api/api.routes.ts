@@ -3,9 +3,12 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
 import { modelsModule } from '../models/index.ts';
 import { readingsQueryModule } from '../readings/readings-query.index.ts';
+import { sensorsModule } from '../sensors/index.ts';
 import { usersModule } from '../users/index.ts';
 import { modelApiRoutes } from './models.routes.ts';
 import { createRunDetailsService } from './run-details.service.ts';
+import { createSensorDetailsService } from './sensor-details.service.ts';
+import { sensorApiRoutes } from './sensors.routes.ts';
 import { userApiRoutes } from './users.routes.ts';
 
 /**
@@ -15,7 +18,9 @@ import { userApiRoutes } from './users.routes.ts';
 export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ db: Database; config?: Config }> = async (app, { db }) => {
   const models = modelsModule(db);
   const readings = readingsQueryModule(db);
+  const sensors = sensorsModule(db);
 
   await app.register(userApiRoutes, { users: usersModule(db) });
+  await app.register(sensorApiRoutes, { sensors, sensorDetails: createSensorDetailsService({ sensors, readings }) });
   await app.register(modelApiRoutes, { models, runDetails: createRunDetailsService({ models, readings }) });
 };

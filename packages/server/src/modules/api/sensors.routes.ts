@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { notFound } from '../../errors.ts';
+import type { SensorsService } from '../sensors/index.ts';
+import { NameParam, listErrors, readErrors } from './api.schemas.ts';
+import { ListOf, PageQuerySchema, readPage, sendPage } from './pagination.ts';
+import type { SensorDetailsService } from './sensor-details.service.ts';
+import {
+  SensorDetailsResource, SensorMeasureResource, SensorQuery, SensorResource, SensorTypeResource,
+  toCurrentLocation, toSensor, toSensorMeasure, toSensorType,
+} from './sensors.schemas.ts';
+
+const tags = ['sensors'];
+
+/** Sensor types, sensor measures and sensors; a sensor by unique identifier is a composed read. */
+export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsService; sensorDetails: SensorDetailsService }> = async (
+  app,
+  { sensors, sensorDetails },
+) => {
+  app.get('/sensor-types', {
+    config: { access: 'user' },
+    schema: { tags, summary: 'List sensor types with their measures', querystring: PageQuerySchema, response: { 200: ListOf(SensorTypeResource), ...listErrors } },
+  }, async (request, reply) => sendPage(reply, await readPage(request.query, (page) => sensors.listSensorTypes(page)), toSensorType));
+
+  app.get('/sensor-types/:name', {
+    config: { access: 'user' },
+    schema: {
+      tags, summary: 'One sensor type with its measures, by name',
+      params: Type.Object({ name: NameParam }),
+      response: { 200: SensorTypeResource, ...readErrors },
+    },
+  }, async (request) => {
+    const type = await sensors.findSensorType(request.params.name);
+    if (!type) throw notFound(`Sensor type ${JSON.stringify(request.params.name)} does not exist`);
+    return toSensorType(type);
+  });
+
+  app.get('/sensor-measures', {
+    config: { access: 'user' },
+    schema: { tags, summary: 'List the measures sensors record', querystring: PageQuerySchema, response: { 200: ListOf(SensorMeasureResource), ...listErrors } },
+  }, async (request, reply) => sendPage(reply, await readPage(request.query, (page) => sensors.listMeasures(page)), toSensorMeasure));
+
+  app.get('/sensors', {
+    config: { access: 'user' },
+    schema: { tags, summary: 'List sensors, optionally of one type', querystring: SensorQuery, response: { 200: ListOf(SensorResource), ...listErrors } },
+  }, async (request, reply) => {
+    const { type, ...paging } = request.query;
+    return sendPage(reply, await readPage(paging, (page) => sensors.listSensors({ ...page, typeName: type })), toSensor);
+  });
+
+  app.get('/sensors/:uid', {
+    config: { access: 'user' },
+    schema: {
+      tags,
+      summary: 'One sensor with its type, measures and their latest values, and its current location',
+      params: Type.Object({ uid: NameParam }),
+      response: { 200: SensorDetailsResource, ...readErrors },
+    },
+  }, async (request) => {
+    const details = await sensorDetails.getSensorDetails(request.params.uid);
+    if (!details) throw notFound(`Sensor ${JSON.stringify(request.params.uid)} does not exist`);
+    const { sensor, measures } = details;
+    return {
+      ...toSensor(sensor),
+      type: { id: sensor.type.id, name: sensor.type.name, description: sensor.type.description },
+      measures: measures.map((m) => ({ ...toSensorMeasure(m), latest: m.latest })),
+      location: sensor.location && toCurrentLocation(sensor.location),
+    };
+  });
+};
