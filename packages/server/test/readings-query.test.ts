@@ -100,7 +100,7 @@ describe('GET /api/v1/readings (raw)', () => {
   it('answers 404 for an unknown sensor or measure, 401 without a token', async () => {
     const sensor = await ctx.get(url({ sensor: 'nope', measure: 'temperature', ...day }));
     expect(sensor.statusCode).toBe(404);
-    expect(sensor.json().detail).toMatch(/Sensor/);
+    expect(sensor.json()).toMatchObject({ detail: expect.stringMatching(/Sensor/), code: 'NOT_FOUND' });
     const measure = await ctx.get(url({ sensor: 'wx-1', measure: 'humidity', ...day }));
     expect(measure.statusCode).toBe(404);
     expect(measure.json().detail).toMatch(/humidity/);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/database.ts';
-import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
+import { readErrors } from '../api/api.schemas.ts';
 import { readingsQueryModule } from './readings-query.index.ts';
 import { LatestAnswer, LatestQuery, ReadingsQuery, ReadingsSeries } from './readings-query.schemas.ts';
 
@@ -23,7 +23,7 @@ export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }>
         + 'Raw answers hold at most 1,000,000 points (422 beyond). With Accept: text/csv or format=csv, '
         + 'the raw points stream as CSV ("timestamp,value"), without a cap.',
       querystring: ReadingsQuery,
-      response: { 200: ReadingsSeries, 404: Detail, 422: ValidationFailed, ...authErrors },
+      response: { 200: ReadingsSeries, ...readErrors },
     },
   }, async (request, reply) => {
     if (wantsCsv(request.query.format, request.headers.accept)) {
@@ -43,7 +43,7 @@ export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }>
       tags,
       summary: 'The latest value of each measure of a sensor, or of every sensor of a type',
       querystring: LatestQuery,
-      response: { 200: LatestAnswer, 404: Detail, 422: ValidationFailed, ...authErrors },
+      response: { 200: LatestAnswer, ...readErrors },
     },
   }, async (request) => readings.latest(request.query));
 };

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { LEVEL_WIDTH_US, bucketGrid, coverRange, floorDiv, isoFromMicros } from './downsample.ts';
+import { lttbIndices } from './downsample-lttb.ts';
+
+const us = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
+
+describe('coverRange', () => {
+  it('covers a range with day rows in the middle and finer levels at the edges, without gaps or overlaps', () => {
+    const from = us('2024-01-01T10:07:30Z') + 5n;
+    const to = us('2024-01-05T03:02:00Z');
+    const pieces = coverRange(from, to, 'day');
+    expect(pieces.map((p) => p.level)).toEqual(['raw', 'minute', 'hour', 'day', 'hour', 'minute']);
+    expect(pieces[0].fromUs).toBe(from);
+    expect(pieces.at(-1)!.toUs).toBe(to);
+    for (let i = 1; i < pieces.length; i++) expect(pieces[i].fromUs).toBe(pieces[i - 1].toUs);
+    for (const p of pieces) {
+      expect(floorDiv(p.fromUs, LEVEL_WIDTH_US[p.level]) * LEVEL_WIDTH_US[p.level]).toBe(p.fromUs);
+      expect(floorDiv(p.toUs, LEVEL_WIDTH_US[p.level]) * LEVEL_WIDTH_US[p.level]).toBe(p.toUs);
+    }
+  });
+
+  it('reads raw rows only when no whole rollup row fits', () => {
+    expect(coverRange(us('2024-01-01T00:00:10Z'), us('2024-01-01T00:00:50Z'), 'day')).toEqual([
+      { level: 'raw', fromUs: us('2024-01-01T00:00:10Z'), toUs: us('2024-01-01T00:00:50Z') },
+    ]);
+  });
+});
+
+describe('bucketGrid', () => {
+  it('never makes more than the buckets asked for, and aligns them to the rows it reads', () => {
+    for (let i = 0; i < 500; i++) {
+      const from = us('2020-01-01T00:00:00Z') + BigInt(Math.floor(Math.random() * 1e15));
+      const to = from + BigInt(Math.floor(Math.random() ** 3 * 1e15));
+      const n = 1 + Math.floor(Math.random() * 2000);
+      const grid = bucketGrid(from, to, n);
+      const rowWidth = LEVEL_WIDTH_US[grid.level];
+      expect(grid.widthUs % rowWidth).toBe(0n);
+      expect(grid.originUs % rowWidth).toBe(0n);
+      expect(grid.originUs <= from).toBe(true);
+      expect(floorDiv(to - grid.originUs, grid.widthUs) < BigInt(n)).toBe(true);
+      expect(grid.widthUs <= 2n * ((to - from + 1n) / BigInt(n)) + rowWidth).toBe(true);
+    }
+  });
+});
+
+describe('isoFromMicros', () => {
+  it('keeps microseconds, before 1970 too', () => {
+    expect(isoFromMicros(us('2024-01-01T00:00:00Z') + 1n)).toBe('2024-01-01T00:00:00.000001Z');
+    expect(isoFromMicros(-1n)).toBe('1969-12-31T23:59:59.999999Z');
+  });
+});
+
+describe('lttbIndices', () => {
+  it('keeps the ends and the extremes of a spiky series', () => {
+    const xs = Array.from({ length: 1000 }, (_, i) => i);
+    const ys = xs.map((x) => (x === 500 ? 100 : x === 250 ? -100 : 0));
+    const kept = lttbIndices(xs, ys, 20);
+    expect(kept).toHaveLength(20);
+    expect(kept[0]).toBe(0);
+    expect(kept.at(-1)).toBe(999);
+    expect(kept).toContain(500);
+    expect(kept).toContain(250);
+    expect(lttbIndices(xs.slice(0, 5), ys.slice(0, 5), 10)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
