@@ -11,7 +11,7 @@ export function dtbaseReadingsRepository(q: Queryable) {
       const rows = await q.query<{ json: string }>(
         `SELECT coalesce(json_agg(json_build_object('value', value, 'timestamp', mb_iso(ts)) ORDER BY ts), '[]')::text AS json
            FROM ${READING_TABLE[series.datatype]}
-          WHERE sensor_id = $1 AND measure_id = $2 AND ts >= $3::timestamptz AND ts <= $4::timestamptz`,
+          WHERE sensor_id = $1 AND measure_id = $2 AND ts >= $3::text::timestamptz AND ts <= $4::text::timestamptz`,
         [series.sensorId, series.measureId, from, to],
       );
       return rows[0].json;

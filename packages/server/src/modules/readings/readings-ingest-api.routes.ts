@@ -1,5 +1,72 @@
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Database } from '../../db/database.ts';
+import { AppError } from '../../errors.ts';
+import { authErrors } from '../../http/schemas.ts';
+import { createReadingsIngestApiService } from './readings-ingest-api.service.ts';
+import { createReadingsIngest } from './readings-ingest.service.ts';
+import type { StreamFormat } from './readings-stream.ts';
+import { ApiError, IngestJsonBody, IngestSummary, type IngestJsonBody as IngestJsonBodyType } from './readings.schemas.ts';
 
-/** POST /api/v1/readings (bulk ingest). Placeholder until the ingest path lands: registers nothing. */
-export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async () => {};
+const tags = ['readings'];
+
+/** Media types parsed from the request stream, line by line, never buffered whole. */
+const STREAM_FORMATS: Record<string, StreamFormat> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+};
+
+const TextBody = (description: string) => ({ schema: Type.Unsafe<unknown>({ description }) });
+
+/** POST /api/v1/readings: bulk ingest of many series in one request. */
+export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+  const bodyLimitBytes = app.initialConfig.bodyLimit ?? 1024 * 1024;
+  const service = createReadingsIngestApiService({ db, ingest: createReadingsIngest({ db }), bodyLimitBytes });
+
+  // CSV and NDJSON reach the handler as the raw request stream.
+  app.addContentTypeParser(Object.keys(STREAM_FORMATS), (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    if (declared > bodyLimitBytes) {
+      done(new AppError('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${bodyLimitBytes} bytes`), undefined);
+      return;
+    }
+    done(null, payload);
+  });
+
+  app.post('', {
+    config: { access: 'user' },
+    schema: {
+      tags,
+      summary: 'Insert readings of many series in one request',
+      description: [
+        'One transaction: either everything valid is stored or nothing is. Readings whose (sensor, measure, timestamp)',
+        'exist already are skipped and counted as duplicates. Every timestamp needs a UTC offset.',
+        '',
+        '* `application/json`: `{"series": [{"sensor", "measure", "units"?, "timestamps": [...], "values": [...]}]}`',
+        '* `application/x-ndjson`: one JSON object per line, a series as above or one reading',
+        '  `{"sensor", "measure", "timestamp", "value"}`',
+        '* `text/csv`: the header `sensor,measure,timestamp,value`, then one reading per line',
+        '',
+        'NDJSON and CSV are read as a stream; an error names the line.',
+      ].join('\n'),
+      body: {
+        content: {
+          'application/json': { schema: IngestJsonBody },
+          'application/x-ndjson': TextBody('one series or one reading per line'),
+          'text/csv': TextBody('sensor,measure,timestamp,value'),
+        },
+      },
+      response: {
+        200: IngestSummary,
+        400: ApiError, 413: ApiError, 415: ApiError, 422: ApiError,
+        ...authErrors,
+      },
+    } as never,
+  }, async (request) => {
+    const format = STREAM_FORMATS[request.headers['content-type']?.split(';')[0].trim().toLowerCase() ?? ''];
+    if (format) return service.ingestStream(format, request.body as Readable);
+    return service.ingestJson(request.body as IngestJsonBodyType);
+  });
+};

@@ -33,6 +33,8 @@ const upsertLatestSql = (source: string) => `
   ON CONFLICT (sensor_id, measure_id) DO UPDATE SET ts = excluded.ts, value = excluded.value
   WHERE l.ts < excluded.ts`;
 
+// Instants travel as text and are cast by PostgreSQL: postgres.js would pass a parameter typed
+// timestamptz through a JavaScript Date, losing microseconds and reading naive times as local.
 // postgres.js cannot send a JavaScript boolean array as bool[]; booleans travel as text.
 const valuesParamType = (datatype: ValueDatatype) => (datatype === 'boolean' ? 'text[]::bool[]' : VALUE_ARRAY_TYPE[datatype]);
 const valuesParam = (datatype: ValueDatatype, values: unknown[]) =>
@@ -54,7 +56,7 @@ function insertSetSql(datatype: ValueDatatype): string {
   return `
 WITH inserted AS (
   INSERT INTO ${READING_TABLE[datatype]} (sensor_id, measure_id, ts, value)
-  SELECT * FROM unnest($1::int4[], $2::int4[], $3::timestamptz[], $4::${valuesParamType(datatype)})
+  SELECT * FROM unnest($1::int4[], $2::int4[], $3::text[]::timestamptz[], $4::${valuesParamType(datatype)})
   ON CONFLICT DO NOTHING
   RETURNING sensor_id, measure_id, ts, value
 )${rollups},
@@ -74,17 +76,39 @@ export function readingsIngestRepository(q: Queryable) {
   return {
     /** Creates the monthly partitions of all reading tables covering [from, to] if missing. */
     async ensurePartitions(fromIso: string, toIso: string): Promise<void> {
-      await q.query('SELECT mb_ensure_reading_partitions($1::timestamptz, $2::timestamptz)', [fromIso, toIso]);
+      await q.query('SELECT mb_ensure_reading_partitions($1::text::timestamptz, $2::text::timestamptz)', [fromIso, toIso]);
     },
 
-    /** Whether the series has any reading in [fromIso, toIso): one probe of the primary key. */
-    async hasReadingsBetween(datatype: ValueDatatype, sensorId: number, measureId: number, fromIso: string, toIso: string) {
-      const rows = await q.query(
-        `SELECT 1 FROM ${READING_TABLE[datatype]}
-          WHERE sensor_id = $1 AND measure_id = $2 AND ts >= $3::timestamptz AND ts < $4::timestamptz LIMIT 1`,
-        [sensorId, measureId, fromIso, toIso],
+    /**
+     * Takes the series' write lock for a COPY, without waiting: false when another transaction
+     * is writing the series (the caller then takes the conflict-safe path).
+     */
+    async tryLockSeriesForCopy(sensorId: number, measureId: number): Promise<boolean> {
+      const rows = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4) AS locked', [sensorId, measureId]);
+      return rows[0].locked;
+    },
+
+    /** Shared write locks of the series (sorted, so writers queue instead of deadlocking). */
+    async lockSeriesShared(sensorIds: number[], measureIds: number[]): Promise<void> {
+      await q.query(
+        `SELECT pg_advisory_xact_lock_shared(s, m) FROM (
+           SELECT DISTINCT s, m FROM unnest($1::int4[], $2::int4[]) AS u(s, m) ORDER BY s, m) AS series`,
+        [sensorIds, measureIds],
       );
-      return rows.length > 0;
+    },
+
+    /**
+     * Whether a COPY of the series over [fromIso, toIso) is safe: no stored reading in that range
+     * (one probe of the primary key) and every partition it needs present (`partitions` names).
+     */
+    async copyIsSafe(datatype: ValueDatatype, sensorId: number, measureId: number, fromIso: string, toIso: string, partitions: string[]) {
+      const rows = await q.query<{ safe: boolean }>(
+        `SELECT NOT EXISTS (SELECT 1 FROM ${READING_TABLE[datatype]}
+                             WHERE sensor_id = $1 AND measure_id = $2 AND ts >= $3::text::timestamptz AND ts < $4::text::timestamptz)
+                AND (SELECT bool_and(to_regclass(p) IS NOT NULL) FROM unnest($5::text[]) AS p) AS safe`,
+        [sensorId, measureId, fromIso, toIso, partitions],
+      );
+      return rows[0].safe;
     },
 
     /** COPY of ready-made text-format lines (sensor_id, measure_id, ts, value) into a readings table. */
@@ -113,7 +137,7 @@ export function readingsIngestRepository(q: Queryable) {
       if (sensorIds.length === 0) return;
       await q.query(
         upsertLatestSql(`
-  SELECT s, m, t, v FROM unnest($1::int4[], $2::int4[], $3::timestamptz[], $4::jsonb[]) AS u(s, m, t, v)
+  SELECT s, m, t, v FROM unnest($1::int4[], $2::int4[], $3::text[]::timestamptz[], $4::jsonb[]) AS u(s, m, t, v)
    ORDER BY 1, 2`),
         [sensorIds, measureIds, timestamps, valuesJson],
       );

@@ -1,10 +1,10 @@
-import { pgErrorCode, PG_UNIQUE_VIOLATION, type Database, type Queryable, type Transaction } from '../../db/database.ts';
+import { pgErrorCode, type Database, type Queryable, type Transaction } from '../../db/database.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { PartitionCache } from './partition-cache.ts';
 import type { SeriesReadings } from './readings-input.ts';
 import { readingsIngestRepository, type ReadingsIngestRepository } from './readings-ingest.repository.ts';
 import { appendRollups, emptyRollupColumns, ROLLUP_LEVELS } from './rollups.ts';
-import { monthStartIso } from './timestamps.ts';
+import { formatTimestamp, monthIndex, monthStartIso, partitionName } from './timestamps.ts';
 
 /** What one accepted series contributed; the payload of the readings notification. */
 export interface AcceptedSeries {
@@ -128,23 +128,30 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
     partitions.remember(sorted);
   }
 
-  /** COPY of one series if it provably cannot conflict; false when it must take the safe path. */
+  /**
+   * COPY of one series when it provably cannot fail; false when it must take the safe path.
+   *
+   * A failing COPY must be avoided, not caught: postgres.js (3.4.9) never settles a COPY whose
+   * server error arrives after the data was sent (porsager/postgres#1173), which would hang the
+   * request. So: an exclusive per-series advisory lock (the conflict-safe path takes it shared)
+   * keeps concurrent writers of the series out, then one statement checks that no stored
+   * reading lies in the batch's range and that its partitions exist (a partition cannot be
+   * dropped after that: the check holds a lock on it until commit).
+   */
   async function tryCopy(tx: Transaction, s: SeriesReadings): Promise<boolean> {
     if (!tx.copyIn || s.times.length < COPY_MIN_ROWS || !strictlyIncreasing(s.times)) return false;
     const { datatype, sensorId, measureId } = s.series;
     const repo = readingsIngestRepository(tx);
-    const from = new Date(Math.floor(s.times[0])).toISOString();
-    const to = new Date(Math.floor(s.times[s.times.length - 1]) + 1).toISOString();
-    if (await repo.hasReadingsBetween(datatype, sensorId, measureId, from, to)) return false;
-    try {
-      // A concurrent writer may commit rows of the same range after the probe: the COPY then
-      // fails with a unique violation, and only this savepoint is undone.
-      await tx.savepoint((sp) => readingsIngestRepository(sp).copyReadings(sp, datatype, copyChunks(s)));
-      return true;
-    } catch (error) {
-      if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) return false;
-      throw error;
-    }
+    if (!(await repo.tryLockSeriesForCopy(sensorId, measureId))) return false;
+    const first = s.times[0];
+    const last = s.times[s.times.length - 1];
+    const from = new Date(Math.floor(first)).toISOString();
+    const to = new Date(Math.floor(last) + 1).toISOString();
+    const partitionNames: string[] = [];
+    for (let m = monthIndex(first); m <= monthIndex(last); m++) partitionNames.push(partitionName(datatype, m));
+    if (!(await repo.copyIsSafe(datatype, sensorId, measureId, from, to, partitionNames))) return false;
+    await repo.copyReadings(tx, datatype, copyChunks(s));
+    return true;
   }
 
   async function writeCopied(repo: ReadingsIngestRepository, copied: SeriesReadings[]): Promise<AcceptedSeries[]> {
@@ -167,8 +174,8 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
       sensorId: s.series.sensorId,
       measureId: s.series.measureId,
       count: s.times.length,
-      first: new Date(s.times[0]).toISOString(),
-      last: new Date(s.times[last(s)]).toISOString(),
+      first: formatTimestamp(s.times[0]),
+      last: formatTimestamp(s.times[last(s)]),
     }));
   }
 
@@ -195,6 +202,7 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
           values.push(s.values[i]);
         }
       }
+      await repo.lockSeriesShared(list.map((x) => x.series.sensorId), list.map((x) => x.series.measureId));
       for (const row of await repo.insertSet(datatype, sensorIds, measureIds, timestamps, values)) {
         const ref = refs.get(`${row.sensorId}:${row.measureId}`)!;
         accepted.push({ sensor: ref.sensorUid, measure: ref.measureName, ...row });

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DtDatetime, Value } from '../../http/schemas.ts';
+import { DtDatetime, ValidationIssue, Value } from '../../http/schemas.ts';
 
 /** POST /sensor/insert-sensor-readings (DTBase). */
 export const InsertSensorReadings = Type.Object({
@@ -42,6 +42,12 @@ export type IngestJsonBody = Static<typeof IngestJsonBody>;
 export const IngestSummary = Type.Object({
   inserted: Type.Integer({ description: 'readings stored' }),
   duplicates: Type.Integer({ description: 'readings skipped because that sensor, measure and timestamp existed already' }),
-  series: Type.Integer({ description: 'series that gained readings' }),
+  series: Type.Integer({ description: 'distinct series named in the request' }),
 });
 export type IngestSummary = Static<typeof IngestSummary>;
+
+/** An error of the resource API: the detail and the stable code of the error catalog. */
+export const ApiError = Type.Object({
+  detail: Type.Union([Type.String(), Type.Array(ValidationIssue)]),
+  code: Type.Optional(Type.String()),
+});

@@ -58,3 +58,19 @@ export function monthIndex(ms: number): number {
 export function monthStartIso(index: number): string {
   return new Date(Date.UTC(Math.floor(index / 12), index % 12, 1)).toISOString();
 }
+
+/** The partition of a readings table holding a month, as mb_ensure_reading_partitions names it. */
+export function partitionName(datatype: string, month: number): string {
+  return `reading_${datatype}_p${String(Math.floor(month / 12)).padStart(4, '0')}_${String((month % 12) + 1).padStart(2, '0')}`;
+}
+
+/**
+ * A time from parseTimestamp in DTBase's rendering (what SQL's mb_iso gives):
+ * 2024-01-01T00:00:00Z, or with six fractional digits when there is a fraction.
+ */
+export function formatTimestamp(ms: number): string {
+  const whole = Math.floor(ms / 1000) * 1000;
+  const micros = Math.round((ms - whole) * 1000);
+  const base = new Date(whole).toISOString().slice(0, 19);
+  return micros === 0 ? `${base}Z` : `${base}.${String(micros).padStart(6, '0')}Z`;
+}

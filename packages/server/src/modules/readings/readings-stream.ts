@@ -1,0 +1,158 @@
+import { AppError, unprocessable } from '../../errors.ts';
+import { csvValue, CSV_HEADER, endsInsideQuotes, parseCsvRecord } from './csv-readings.ts';
+import { prepareSeriesReadings, ReadingsBuffer, timestampProblem, valueProblem, type SeriesReadings } from './readings-input.ts';
+import type { SeriesLookup, SeriesRef } from './series.repository.ts';
+import { parseTimestamp } from './timestamps.ts';
+
+export type StreamFormat = 'csv' | 'ndjson';
+
+export interface StreamIngestArgs {
+  format: StreamFormat;
+  /** Lines of the body, a chunk at a time (see readLines). */
+  lines: AsyncIterable<string[]>;
+  /** Resolves a series; throws the 4xx for an unknown sensor or measure. */
+  resolve: (lookup: SeriesLookup) => Promise<SeriesRef>;
+  /** Receives the buffered readings every `flushRows` rows and at the end. */
+  flush: (batches: SeriesReadings[]) => Promise<void>;
+  flushRows?: number;
+  /** Whether timestamps must carry a UTC offset (always on the resource API). */
+  requireOffset: boolean;
+}
+
+export interface StreamIngestCount {
+  rows: number;
+  series: number;
+}
+
+export const DEFAULT_FLUSH_ROWS = 10_000;
+
+/** Prefixes an error with the line it is about; a 4xx keeps its status. */
+function atLine(line: number, error: unknown): unknown {
+  if (error instanceof AppError && !error.issues) return new AppError(error.code, `line ${line}: ${error.detail}`);
+  return error;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * Reads CSV (`sensor,measure,timestamp,value`) or NDJSON (a series object or a single reading
+ * per line) line by line, resolving, validating and buffering readings, and hands them on in
+ * batches, so memory stays flat for any size of input. The first bad line stops everything
+ * with an error that names it.
+ */
+export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestCount> {
+  const flushRows = args.flushRows ?? DEFAULT_FLUSH_ROWS;
+  const buffer = new ReadingsBuffer();
+  const seriesCache = new Map<string, SeriesRef>();
+  const seen = new Set<string>();
+  let rows = 0;
+  let lineNumber = 0;
+  let recordLine = 0;
+  let pending: string | undefined;
+  let headerSeen = false;
+
+  async function seriesFor(sensor: string, measure: string, units?: string | null): Promise<SeriesRef> {
+    const key = `${sensor}\u0000${measure}\u0000${units === undefined ? '\u0001' : String(units)}`;
+    let series = seriesCache.get(key);
+    if (!series) {
+      series = await args.resolve(units === undefined ? { sensorUid: sensor, measureName: measure } : { sensorUid: sensor, measureName: measure, units });
+      seriesCache.set(key, series);
+    }
+    seen.add(`${series.sensorId}:${series.measureId}`);
+    return series;
+  }
+
+  function timestampAt(text: unknown): number {
+    const t = typeof text === 'string' ? parseTimestamp(text, args.requireOffset) : NaN;
+    if (Number.isNaN(t)) throw unprocessable(`timestamp ${JSON.stringify(text)} ${timestampProblem(args.requireOffset)}`);
+    return t;
+  }
+
+  async function csvRecord(line: string): Promise<void> {
+    const fields = parseCsvRecord(line);
+    if (typeof fields === 'string') throw unprocessable(`invalid CSV: ${fields}`);
+    if (!headerSeen) {
+      const header = fields.map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).trim().toLowerCase());
+      if (header.join(',') !== CSV_HEADER.join(',')) {
+        throw unprocessable(`the first line must be the header ${CSV_HEADER.join(',')}`);
+      }
+      headerSeen = true;
+      return;
+    }
+    if (fields.length !== 4) throw unprocessable(`expected 4 fields (${CSV_HEADER.join(',')}), got ${fields.length}`);
+    const [sensor, measure, timestamp, text] = fields;
+    const series = await seriesFor(sensor, measure);
+    const time = timestampAt(timestamp);
+    const value = csvValue(text, series.datatype);
+    if (value === undefined) throw unprocessable(`value ${JSON.stringify(text)} is not of the measure's datatype ${series.datatype}`);
+    const problem = valueProblem(value, series.datatype);
+    if (problem) throw unprocessable(`value ${JSON.stringify(text)} ${problem}`);
+    buffer.add(series, timestamp, time, value);
+  }
+
+  async function ndjsonRecord(line: string): Promise<void> {
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      throw unprocessable('not valid JSON');
+    }
+    if (!isObject(record) || typeof record.sensor !== 'string' || typeof record.measure !== 'string') {
+      throw unprocessable('expected an object with "sensor" and "measure" strings');
+    }
+    const units = record.units;
+    if (units !== undefined && units !== null && typeof units !== 'string') throw unprocessable('"units" must be a string or null');
+    const series = await seriesFor(record.sensor, record.measure, units as string | null | undefined);
+    if ('timestamps' in record || 'values' in record) {
+      if (!isStringArray(record.timestamps) || !Array.isArray(record.values)) {
+        throw unprocessable('a series needs "timestamps" (strings) and "values" arrays');
+      }
+      buffer.addSeries(prepareSeriesReadings(series, record.timestamps, record.values, { requireOffset: args.requireOffset }));
+      return;
+    }
+    const time = timestampAt(record.timestamp);
+    const problem = valueProblem(record.value, series.datatype);
+    if (problem) throw unprocessable(`value ${JSON.stringify(record.value)} ${problem}`);
+    buffer.add(series, record.timestamp as string, time, record.value as never);
+  }
+
+  const handle = args.format === 'csv' ? csvRecord : ndjsonRecord;
+  async function flushIfFull(force: boolean) {
+    if (buffer.size === 0 || (!force && buffer.size < flushRows)) return;
+    rows += buffer.size;
+    await args.flush(buffer.take());
+  }
+
+  for await (const lines of args.lines) {
+    for (const line of lines) {
+      lineNumber++;
+      // A quoted CSV field may hold a line break: the record goes on until its quotes close.
+      if (pending !== undefined) {
+        pending += `\n${line}`;
+        if (!endsInsideQuotes(pending)) {
+          const record = pending;
+          pending = undefined;
+          try { await handle(record); } catch (error) { throw atLine(recordLine, error); }
+        }
+        continue;
+      }
+      if (line.trim() === '') continue;
+      recordLine = lineNumber;
+      if (args.format === 'csv' && endsInsideQuotes(line)) {
+        pending = line;
+        continue;
+      }
+      try {
+        await handle(line);
+      } catch (error) {
+        throw atLine(recordLine, error);
+      }
+    }
+    await flushIfFull(false);
+  }
+  if (pending !== undefined) throw unprocessable(`line ${recordLine}: a quoted field is not closed`);
+  if (args.format === 'csv' && !headerSeen) throw unprocessable(`the body is empty: expected the header ${CSV_HEADER.join(',')}`);
+  await flushIfFull(true);
+  return { rows, series: seen.size };
+}

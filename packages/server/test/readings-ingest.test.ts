@@ -1,0 +1,233 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createReadingsIngest, type AcceptedSeries } from '../src/modules/readings/readings-ingest.service.ts';
+import { prepareSeriesReadings } from '../src/modules/readings/readings-input.ts';
+import { resolveSeries } from '../src/modules/readings/series.ts';
+import { ALL_DATATYPES, createSensor } from './helpers/sensor-fixtures.ts';
+import { useTestApp } from './helpers/test-app.ts';
+
+const ctx = useTestApp({ MIRRORBASE_BODY_LIMIT_MB: '4' });
+
+const send = (body: string | object, contentType: string) =>
+  ctx.app.inject({
+    method: 'POST', url: '/api/v1/readings',
+    headers: { authorization: `Bearer ${ctx.token}`, 'content-type': contentType },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+const json = (body: object) => send(body, 'application/json');
+const csv = (text: string) => send(text, 'text/csv');
+const ndjson = (lines: object[]) => send(lines.map((l) => JSON.stringify(l)).join('\n'), 'application/x-ndjson');
+
+const count = async (sql: string) => (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0].n;
+const seconds = (start: string, n: number, stepSeconds = 1) =>
+  Array.from({ length: n }, (_, i) => new Date(Date.parse(start) + i * stepSeconds * 1000).toISOString());
+
+describe('POST /api/v1/readings', () => {
+  beforeAll(async () => {
+    await createSensor(ctx.db, 'api-1', ALL_DATATYPES);
+    await createSensor(ctx.db, 'api-2', [{ name: 'temperature', units: 'degC', datatype: 'float' }]);
+    await createSensor(ctx.db, 'twin-units', [
+      { name: 'level', units: 'm', datatype: 'float' },
+      { name: 'level', units: 'cm', datatype: 'integer' },
+    ]);
+  });
+
+  it('takes many series as JSON, large ones too, and counts what went in', async () => {
+    const big = seconds('2024-05-01T00:00:00Z', 5000);
+    const res = await json({
+      series: [
+        { sensor: 'api-1', measure: 'temperature', timestamps: big, values: big.map((_, i) => i % 100) },
+        { sensor: 'api-2', measure: 'temperature', units: 'degC', timestamps: ['2024-05-01T00:00:00+02:00'], values: [1.5] },
+        { sensor: 'api-1', measure: 'status', timestamps: ['2024-05-01T00:00:00Z'], values: ['ok'] },
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ inserted: 5002, duplicates: 0, series: 3 });
+    expect(await count(`reading_float WHERE ts >= '2024-05-01' AND ts < '2024-06-01'`)).toBe(5000);
+  });
+
+  it('keeps per-minute, hour and day rollups equal to the raw readings', async () => {
+    const check = await ctx.db.query<{ level: string; ok: boolean }>(`
+      WITH raw AS (SELECT sensor_id, measure_id, date_trunc('hour', ts) AS b, min(value) mn, max(value) mx, sum(value) sm, count(*) n
+                     FROM reading_float GROUP BY 1, 2, 3)
+      SELECT 'hour' AS level, bool_and(r.min = raw.mn AND r.max = raw.mx AND r.sum = raw.sm AND r.count = raw.n) AND count(*) = (SELECT count(*) FROM reading_rollup_hour) AS ok
+        FROM raw JOIN reading_rollup_hour r ON (r.sensor_id, r.measure_id, r.bucket) = (raw.sensor_id, raw.measure_id, raw.b)`);
+    expect(check).toEqual([{ level: 'hour', ok: true }]);
+    const minutes = await ctx.db.query<{ n: number; total: number }>(
+      `SELECT count(*)::int AS n, sum(count)::int AS total FROM reading_rollup_minute r JOIN sensor s ON s.id = r.sensor_id WHERE s.unique_identifier = 'api-1'`,
+    );
+    expect(minutes).toEqual([{ n: 84, total: 5000 }]);
+    const day = await ctx.db.query<{ count: number; sum: number }>(
+      `SELECT count, sum FROM reading_rollup_day r JOIN sensor s ON s.id = r.sensor_id WHERE s.unique_identifier = 'api-1'`,
+    );
+    expect(day).toEqual([{ count: 5000, sum: 50 * 99 * 50 }]);
+  });
+
+  it('skips and counts duplicates, also within one request, without double-counting rollups', async () => {
+    const ts = seconds('2024-05-01T01:23:00Z', 600); // overlaps the 5000 stored seconds by 323 s...
+    const res = await json({
+      series: [{ sensor: 'api-1', measure: 'temperature', timestamps: [...ts, ts[0]], values: [...ts.map(() => 1000), 5] }],
+    });
+    // 01:23:00 + 600 s ends at 01:32:59; the stored readings end at 01:23:19.
+    expect(res.json()).toEqual({ inserted: 580, duplicates: 21, series: 1 });
+    const total = await ctx.db.query<{ count: number; max: number }>(
+      `SELECT count, max FROM reading_rollup_day r JOIN sensor s ON s.id = r.sensor_id WHERE s.unique_identifier = 'api-1'`,
+    );
+    expect(total).toEqual([{ count: 5580, max: 1000 }]);
+  });
+
+  it('updates the latest value only when newer', async () => {
+    await json({ series: [{ sensor: 'api-2', measure: 'temperature', timestamps: ['2020-01-01T00:00:00Z'], values: [-40] }] });
+    const latest = await ctx.db.query<{ ts: Date; value: unknown }>(
+      `SELECT l.ts, l.value FROM reading_latest l JOIN sensor s ON s.id = l.sensor_id WHERE s.unique_identifier = 'api-2'`,
+    );
+    expect(latest).toEqual([{ ts: new Date('2024-04-30T22:00:00Z'), value: 1.5 }]);
+  });
+
+  it('reads CSV with quoted fields, CRLF and every datatype', async () => {
+    const res = await csv([
+      'sensor,measure,timestamp,value',
+      'api-1,count,2024-06-01T00:00:00Z,42',
+      'api-1,door open,2024-06-01T00:00:00Z,true',
+      'api-1,status,2024-06-01T00:00:00Z,"say ""hi"", then\nleave"',
+      'api-1,temperature,2024-06-01T00:00:00.123456Z,-1.5e1',
+      '',
+    ].join('\r\n'));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ inserted: 4, duplicates: 0, series: 4 });
+    const status = await ctx.db.query<{ value: string }>(`SELECT value FROM reading_string WHERE ts = '2024-06-01T00:00:00Z'`);
+    // A line break inside a quoted field is stored as \n, whatever the file used.
+    expect(status).toEqual([{ value: 'say "hi", then\nleave' }]);
+    const float = await ctx.db.query<{ t: string; value: number }>(`SELECT mb_iso(ts) AS t, value FROM reading_float WHERE ts >= '2024-06-01' AND ts < '2024-06-02'`);
+    expect(float).toEqual([{ t: '2024-06-01T00:00:00.123456Z', value: -15 }]);
+  });
+
+  it('rejects a whole CSV for one bad line, naming it, and writes nothing', async () => {
+    const before = await count('reading_float');
+    const res = await csv('sensor,measure,timestamp,value\napi-1,temperature,2024-07-01T00:00:00Z,1\napi-1,temperature,2024-07-01T00:00:01Z,warm\n');
+    expect(res.statusCode).toBe(422);
+    expect(res.json().detail).toMatch(/^line 3: value "warm" is not of the measure's datatype float/);
+    expect(res.json().code).toBe('VALIDATION_FAILED');
+    expect(await count('reading_float')).toBe(before);
+  });
+
+  it('rejects a CSV without the header, and timestamps without an offset', async () => {
+    expect((await csv('api-1,temperature,2024-07-01T00:00:00Z,1\n')).json().detail).toMatch(/^line 1: the first line must be the header/);
+    const naive = await csv('sensor,measure,timestamp,value\napi-1,temperature,2024-07-01T00:00:00,1\n');
+    expect(naive.statusCode).toBe(422);
+    expect(naive.json().detail).toMatch(/^line 2: timestamp "2024-07-01T00:00:00" is not an ISO-8601 datetime with a UTC offset/);
+  });
+
+  it('answers 400 with the line for an unknown sensor in a stream', async () => {
+    const res = await csv('sensor,measure,timestamp,value\nnope,temperature,2024-07-01T00:00:00Z,1\n');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().detail).toBe('line 2: Sensor does not exist');
+  });
+
+  it('reads NDJSON of single readings and whole series, flushing in batches inside one transaction', async () => {
+    const lines: object[] = seconds('2024-08-01T00:00:00Z', 25_000, 60).map((t, i) => ({ sensor: 'api-2', measure: 'temperature', timestamp: t, value: i }));
+    lines.push({ sensor: 'api-1', measure: 'count', units: null, timestamps: ['2024-08-01T00:00:00Z', '2024-08-01T00:00:01Z'], values: [1, 2] });
+    lines.push({ sensor: 'api-2', measure: 'temperature', timestamp: '2024-08-01T00:00:00Z', value: 7 });
+    const res = await ndjson(lines);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ inserted: 25_002, duplicates: 1, series: 2 });
+  });
+
+  it('rolls back earlier flushes when a later NDJSON line is bad', async () => {
+    const before = await count('reading_float');
+    const lines: object[] = seconds('2024-09-01T00:00:00Z', 12_000).map((t) => ({ sensor: 'api-2', measure: 'temperature', timestamp: t, value: 1 }));
+    lines.push({ sensor: 'api-2', measure: 'temperature', timestamp: '2024-09-02T00:00:00Z', value: 'x' });
+    const res = await ndjson(lines);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().detail).toBe(`line 12001: value "x" is not of the measure's datatype float`);
+    expect(await count('reading_float')).toBe(before);
+    const bad = await send('{"sensor": "api-2",\n', 'application/x-ndjson');
+    expect(bad.json().detail).toBe('line 1: not valid JSON');
+  });
+
+  it('answers 422 naming the series and index of a bad JSON element', async () => {
+    const before = await count('reading_integer');
+    const res = await json({
+      series: [
+        { sensor: 'api-1', measure: 'count', timestamps: ['2024-10-01T00:00:00Z'], values: [1] },
+        { sensor: 'api-1', measure: 'count', timestamps: ['2024-10-01T00:00:01Z', '2024-10-01T00:00:02Z'], values: [1, 1.5] },
+      ],
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().detail).toMatch(/^series\[1\]: value 1\.5 at index 1 for measure "count" is not of the measure's datatype integer/);
+    expect(await count('reading_integer')).toBe(before);
+    const naive = await json({ series: [{ sensor: 'api-1', measure: 'count', timestamps: ['2024-10-01 00:00'], values: [1] }] });
+    expect(naive.json().detail).toMatch(/^series\[0\]: timestamp "2024-10-01 00:00" at index 0 is not an ISO-8601 datetime with a UTC offset/);
+    const mismatch = await json({ series: [{ sensor: 'api-1', measure: 'count', timestamps: [], values: [1] }] });
+    expect(mismatch.json().detail).toBe('series[0]: timestamps and values must have the same length (got 0 and 1)');
+  });
+
+  it('needs units when a measure name is ambiguous, and uses them', async () => {
+    const ambiguous = await json({ series: [{ sensor: 'twin-units', measure: 'level', timestamps: ['2024-10-01T00:00:00Z'], values: [1] }] });
+    expect(ambiguous.statusCode).toBe(422);
+    expect(ambiguous.json().detail).toMatch(/give their units/);
+    const res = await json({ series: [{ sensor: 'twin-units', measure: 'level', units: 'cm', timestamps: ['2024-10-01T00:00:00Z'], values: [12] }] });
+    expect(res.json()).toEqual({ inserted: 1, duplicates: 0, series: 1 });
+    expect(await count('reading_integer WHERE value = 12')).toBe(1);
+  });
+
+  it('answers 413 beyond the body limit, 415 for other media types, 401 without a token', async () => {
+    const huge = `sensor,measure,timestamp,value\n${'api-1,temperature,2024-07-01T00:00:00Z,1\n'.repeat(110_000)}`;
+    const tooBig = await csv(huge);
+    expect(tooBig.statusCode).toBe(413);
+    const xml = await send('<readings/>', 'application/xml');
+    expect(xml.statusCode).toBe(415);
+    const anon = await ctx.app.inject({ method: 'POST', url: '/api/v1/readings', headers: { 'content-type': 'text/csv' }, payload: 'x' });
+    expect(anon.statusCode).toBe(401);
+  });
+});
+
+describe('the ingest core', () => {
+  it('reports every accepted series to its listener, inside the transaction', async () => {
+    const seen: AcceptedSeries[][] = [];
+    const ingest = createReadingsIngest({ db: ctx.db, onAccepted: async (accepted) => { seen.push(accepted); } });
+    const series = await resolveSeries(ctx.db, { sensorUid: 'api-2', measureName: 'temperature' });
+    const ts = seconds('2025-01-01T00:00:00Z', 300);
+    const result = await ingest.ingest([prepareSeriesReadings(series, ts, ts.map(() => 2), { requireOffset: true })]);
+    expect(result.inserted).toBe(300);
+    expect(seen).toEqual([[expect.objectContaining({ sensor: 'api-2', measure: 'temperature', count: 300, first: '2025-01-01T00:00:00Z', last: '2025-01-01T00:04:59Z' })]]);
+    const again = await ingest.ingest([prepareSeriesReadings(series, ts, ts.map(() => 2), { requireOffset: true })]);
+    expect(again).toEqual({ inserted: 0, duplicates: 300, accepted: [] });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('recreates a partition that another replica dropped behind its back', async () => {
+    const ingest = createReadingsIngest({ db: ctx.db });
+    const series = await resolveSeries(ctx.db, { sensorUid: 'api-2', measureName: 'temperature' });
+    const write = (start: string) => {
+      const ts = seconds(start, 400);
+      return ingest.ingest([prepareSeriesReadings(series, ts, ts.map(() => 3), { requireOffset: true })]);
+    };
+    expect((await write('2025-02-01T00:00:00Z')).inserted).toBe(400);
+    await ctx.db.exec('DROP TABLE reading_float_p2025_02');
+    expect((await write('2025-02-02T00:00:00Z')).inserted).toBe(400);
+    expect(await count(`reading_float WHERE ts >= '2025-02-01' AND ts < '2025-03-01'`)).toBe(400);
+  });
+
+  it('stays exact when two writers race for the same series', async () => {
+    const ingest = createReadingsIngest({ db: ctx.db });
+    const series = await resolveSeries(ctx.db, { sensorUid: 'api-2', measureName: 'temperature' });
+    const ts = seconds('2025-03-01T00:00:00Z', 2000);
+    const batch = () => prepareSeriesReadings(series, ts, ts.map(() => 1), { requireOffset: true });
+    // The first writer holds its rows uncommitted while the second probes and copies.
+    const first = ctx.db.transaction(async (tx) => {
+      const result = await ingest.write(tx, [batch()]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return result;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = ingest.ingest([batch()]);
+    const results = await Promise.all([first, second]);
+    expect(results.map((r) => r.inserted).sort()).toEqual([0, 2000]);
+    expect(results.map((r) => r.duplicates).sort()).toEqual([0, 2000]);
+    const day = await ctx.db.query<{ count: number }>(
+      `SELECT count FROM reading_rollup_day WHERE measure_id = $1 AND sensor_id = $2 AND bucket = '2025-03-01T00:00:00Z'`,
+      [series.measureId, series.sensorId],
+    );
+    expect(day).toEqual([{ count: 2000 }]);
+  });
+});
