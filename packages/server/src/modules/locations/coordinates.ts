@@ -40,3 +40,36 @@ export function checkCoordinates(
 export function autoSchemaName(identifierNames: readonly string[]): string {
   return [...identifierNames].sort().join('-');
 }
+
+/**
+ * Coordinate values that arrived as text (a query string) turned into their identifiers'
+ * datatypes, then checked like any coordinates (partially: this is a filter). 422 for a name
+ * that is no identifier of the schema or a text that is no value of its datatype.
+ */
+export function coordinatesFromText(
+  schemaName: string,
+  identifiers: readonly Pick<IdentifierRow, 'name' | 'datatype'>[],
+  texts: Record<string, string>,
+): CoordinateValues {
+  const byName = new Map(identifiers.map((i) => [i.name, i]));
+  const values: Record<string, unknown> = {};
+  for (const [name, text] of Object.entries(texts)) {
+    const datatype = byName.get(name)?.datatype;
+    // Unknown names are left to checkCoordinates, which lists the schema's identifiers.
+    values[name] = datatype === undefined ? text : parseText(text, datatype);
+  }
+  return checkCoordinates(schemaName, identifiers, values, { partial: true });
+}
+
+/** The value a text stands for in a datatype, or the text itself when it stands for none (checkCoordinates then refuses it). */
+function parseText(text: string, datatype: IdentifierRow['datatype']): unknown {
+  switch (datatype) {
+    case 'string':
+      return text;
+    case 'boolean':
+      return text === 'true' ? true : text === 'false' ? false : text;
+    case 'float':
+    case 'integer':
+      return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+  }
+}

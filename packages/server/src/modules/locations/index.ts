@@ -8,4 +8,4 @@ export function locationsModule(db: Database) {
 
 export { resolveLocation, type LocationsService } from './locations.service.ts';
 export { checkCoordinates } from './coordinates.ts';
-export type { CoordinateValues, IdentifierRow, LocationRow, SchemaWithIdentifiers } from './locations.repository.ts';
+export type { CoordinateValues, IdentifierRow, LocationRow, LocationWithSchemaRow, SchemaWithIdentifiers } from './locations.repository.ts';

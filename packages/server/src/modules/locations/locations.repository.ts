@@ -27,9 +27,20 @@ export interface LocationRow {
   coordinates: CoordinateValues;
 }
 
+/** A location with the name of its schema, as the resource API shows it. */
+export interface LocationWithSchemaRow extends LocationRow {
+  schemaName: string;
+}
+
+export interface Page {
+  afterId?: number;
+  limit?: number;
+}
+
 const IDENTIFIER_COLUMNS = `id, name, units, datatype::text AS datatype`;
 const SCHEMA_COLUMNS = `id, name, description`;
 const LOCATION_COLUMNS = `id, schema_id AS "schemaId", coordinates`;
+const LOCATION_WITH_SCHEMA_COLUMNS = `l.id, l.schema_id AS "schemaId", s.name AS "schemaName", l.coordinates`;
 
 // A schema's identifiers as a JSON array, sorted by name as DTBase lists them.
 const SCHEMA_IDENTIFIERS_JSON = `COALESCE((
@@ -76,9 +87,11 @@ export function locationsRepository(db: Queryable) {
       return rows[0];
     },
 
-    listSchemas(): Promise<SchemaWithIdentifiers[]> {
+    /** Schemas by id, after the cursor `afterId`, at most `limit` (all by default). */
+    listSchemas(page: Page = {}): Promise<SchemaWithIdentifiers[]> {
       return db.query<SchemaWithIdentifiers>(
-        `SELECT ${SCHEMA_COLUMNS}, ${SCHEMA_IDENTIFIERS_JSON} FROM location_schema s ORDER BY id`,
+        `SELECT ${SCHEMA_COLUMNS}, ${SCHEMA_IDENTIFIERS_JSON} FROM location_schema s WHERE id > $1 ORDER BY id LIMIT $2`,
+        [page.afterId ?? 0, page.limit ?? null],
       );
     },
 
@@ -134,6 +147,24 @@ export function locationsRepository(db: Queryable) {
          WHERE schema_id = $1 AND coordinates @> $2::text::jsonb AND id > $3
          ORDER BY id LIMIT $4`,
         [schemaId, json(filter), page.afterId ?? 0, page.limit ?? null],
+      );
+    },
+
+    async findLocationById(id: number): Promise<LocationWithSchemaRow | undefined> {
+      const rows = await db.query<LocationWithSchemaRow>(
+        `SELECT ${LOCATION_WITH_SCHEMA_COLUMNS} FROM location l JOIN location_schema s ON s.id = l.schema_id WHERE l.id = $1`,
+        [id],
+      );
+      return rows[0];
+    },
+
+    /** Locations by id, of one schema when `schemaId` is given, whose coordinates include `coordinates`. */
+    listLocationsWithSchema(filter: { schemaId?: number; coordinates?: CoordinateValues }, page: Page = {}): Promise<LocationWithSchemaRow[]> {
+      return db.query<LocationWithSchemaRow>(
+        `SELECT ${LOCATION_WITH_SCHEMA_COLUMNS} FROM location l JOIN location_schema s ON s.id = l.schema_id
+         WHERE ($1::int4 IS NULL OR l.schema_id = $1) AND l.coordinates @> $2::text::jsonb AND l.id > $3
+         ORDER BY l.id LIMIT $4`,
+        [filter.schemaId ?? null, json(filter.coordinates ?? {}), page.afterId ?? 0, page.limit ?? null],
       );
     },
 

@@ -3,13 +3,15 @@ import type { ValueDatatype } from '../../db/schema/common.ts';
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
 import { conflictOnViolation } from '../shared/constraint-errors.ts';
 import { assertDatatype, type Value } from '../shared/values.ts';
-import { autoSchemaName, checkCoordinates } from './coordinates.ts';
+import { autoSchemaName, checkCoordinates, coordinatesFromText } from './coordinates.ts';
 import {
   locationsRepository,
   type CoordinateValues,
   type IdentifierRow,
   type LocationRow,
   type LocationsRepository,
+  type LocationWithSchemaRow,
+  type Page,
   type SchemaWithIdentifiers,
 } from './locations.repository.ts';
 
@@ -162,7 +164,31 @@ export function createLocationsService(deps: { db: Database }) {
       return reader.listLocations(schema.id, checkCoordinates(schemaName, schema.identifiers, filter, { partial: true }), page);
     },
 
-    listSchemas: () => reader.listSchemas(),
+    /** Schemas by id with a cursor (id > afterId) and a limit; all of them by default. */
+    listSchemas: (page: Page = {}) => reader.listSchemas(page),
+
+    /** A location with its schema's name, or undefined. */
+    findLocationById: (id: number) => reader.findLocationById(id),
+
+    /**
+     * Locations by id for the resource API: of one schema when named (none for an unknown
+     * schema, as for any filter), matching coordinate values given as query-string text,
+     * which need the schema to be read (422 without it).
+     */
+    async listLocationsByText(
+      filter: { schemaName?: string; coordinates?: Record<string, string> },
+      page: Page = {},
+    ): Promise<LocationWithSchemaRow[]> {
+      const texts = filter.coordinates ?? {};
+      if (filter.schemaName === undefined) {
+        if (Object.keys(texts).length > 0) throw unprocessable('Coordinate filters need a schema: add schema=<name>');
+        return reader.listLocationsWithSchema({}, page);
+      }
+      const schema = await reader.findSchema(filter.schemaName);
+      if (!schema) return [];
+      const coordinates = coordinatesFromText(schema.name, schema.identifiers, texts);
+      return reader.listLocationsWithSchema({ schemaId: schema.id, coordinates }, page);
+    },
 
     /** The schema with its identifiers, or undefined. */
     findSchema: (name: string) => reader.findSchema(name),
@@ -206,4 +232,4 @@ export function createLocationsService(deps: { db: Database }) {
 }
 
 export type LocationsService = ReturnType<typeof createLocationsService>;
-export type { CoordinateValues, IdentifierRow, LocationRow, SchemaWithIdentifiers };
+export type { CoordinateValues, IdentifierRow, LocationRow, LocationWithSchemaRow, SchemaWithIdentifiers };
