@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
+import { locationsModule } from '../locations/index.ts';
 import { modelsModule } from '../models/index.ts';
 import { readingsQueryModule } from '../readings/readings-query.index.ts';
 import { sensorsModule } from '../sensors/index.ts';
 import { usersModule } from '../users/index.ts';
+import { locationApiRoutes } from './locations.routes.ts';
 import { modelApiRoutes } from './models.routes.ts';
 import { createRunDetailsService } from './run-details.service.ts';
 import { createSensorDetailsService } from './sensor-details.service.ts';
@@ -22,5 +24,6 @@ export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ db: Database; config
 
   await app.register(userApiRoutes, { users: usersModule(db) });
   await app.register(sensorApiRoutes, { sensors, sensorDetails: createSensorDetailsService({ sensors, readings }) });
+  await app.register(locationApiRoutes, { locations: locationsModule(db) });
   await app.register(modelApiRoutes, { models, runDetails: createRunDetailsService({ models, readings }) });
 };
