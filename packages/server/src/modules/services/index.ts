@@ -13,3 +13,4 @@ export function servicesModule(db: Database, config: Config) {
 }
 
 export type { ServicesService } from './services.service.ts';
+export type { ParameterSetRow, RunRow as ServiceRunRow, ServiceRow } from './services.repository.ts';

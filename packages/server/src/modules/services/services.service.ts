@@ -151,6 +151,7 @@ export function createServicesService(deps: ServicesServiceDeps) {
     listServices: (page: Page = {}) => reads.listServices(page),
     findService: (name: string) => reads.findService(name),
     listParameterSets: (filter: { serviceName?: string | null } & Page = {}) => reads.listParameterSets(filter),
+    findParameterSet: (serviceName: string, name: string) => reads.findParameterSet(serviceName, name),
     listRuns: (filter: { serviceName?: string | null; parameterSetName?: string | null } & Page = {}) => reads.listRuns(filter),
   };
 }
