@@ -17,10 +17,6 @@ import { serviceApiRoutes } from './services.routes.ts';
 import { userApiRoutes } from './users.routes.ts';
 
 /**
- * The resource API under /api/v1 (readings have their own mount points): GET reads over the
- * same services as the DTBase routes, one routes file per resource.
- */
-/**
  * The resource API only reads services, never calls one; without the config (for the outbound
  * call's timeout) the registry gets a caller that refuses, which no route here reaches.
  */
@@ -32,6 +28,10 @@ function readOnlyServices(db: Database) {
   });
 }
 
+/**
+ * The resource API under /api/v1 (readings have their own mount points): GET reads over the
+ * same services as the DTBase routes, one routes file per resource.
+ */
 export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ db: Database; config?: Config }> = async (app, { db, config }) => {
   const models = modelsModule(db);
   const readings = readingsQueryModule(db);
