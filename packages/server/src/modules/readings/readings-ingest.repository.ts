@@ -12,6 +12,16 @@ export interface InsertedSeriesRow {
   last: string;
 }
 
+/**
+ * Series write locks are striped: a series locks one of 64 advisory keys, so a transaction
+ * touching thousands of series holds at most 64 locks (PostgreSQL's lock table is small, about
+ * 64 per connection). Two series sharing a stripe only wait for each other, never conflict.
+ * The two-int advisory key space is (SERIES_LOCK_SPACE, stripe).
+ */
+const SERIES_LOCK_SPACE = 0x4d42_0001;
+const SERIES_LOCK_STRIPES = 64;
+export const seriesLockStripe = (sensorId: number, measureId: number) => (sensorId * 31 + measureId) % SERIES_LOCK_STRIPES;
+
 const ROLLUP_TABLE: Record<RollupLevel, string> = {
   minute: 'reading_rollup_minute',
   hour: 'reading_rollup_hour',
@@ -80,21 +90,23 @@ export function readingsIngestRepository(q: Queryable) {
     },
 
     /**
-     * Takes the series' write lock for a COPY, without waiting: false when another transaction
-     * is writing the series (the caller then takes the conflict-safe path).
+     * Takes the series' exclusive write lock for a COPY. With `wait` false it does not wait and
+     * answers false when another transaction is writing the series.
      */
-    async tryLockSeriesForCopy(sensorId: number, measureId: number): Promise<boolean> {
-      const rows = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4) AS locked', [sensorId, measureId]);
+    async lockSeriesForCopy(sensorId: number, measureId: number, wait: boolean): Promise<boolean> {
+      const stripe = seriesLockStripe(sensorId, measureId);
+      if (wait) {
+        await q.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [SERIES_LOCK_SPACE, stripe]);
+        return true;
+      }
+      const rows = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4) AS locked', [SERIES_LOCK_SPACE, stripe]);
       return rows[0].locked;
     },
 
-    /** Shared write locks of the series (sorted, so writers queue instead of deadlocking). */
+    /** Shared write locks of the series' stripes (sorted, so writers queue instead of deadlocking). */
     async lockSeriesShared(sensorIds: number[], measureIds: number[]): Promise<void> {
-      await q.query(
-        `SELECT pg_advisory_xact_lock_shared(s, m) FROM (
-           SELECT DISTINCT s, m FROM unnest($1::int4[], $2::int4[]) AS u(s, m) ORDER BY s, m) AS series`,
-        [sensorIds, measureIds],
-      );
+      const stripes = [...new Set(sensorIds.map((s, i) => seriesLockStripe(s, measureIds[i])))].sort((a, b) => a - b);
+      await q.query('SELECT pg_advisory_xact_lock_shared($1::int4, k) FROM unnest($2::int4[]) AS k', [SERIES_LOCK_SPACE, stripes]);
     },
 
     /**

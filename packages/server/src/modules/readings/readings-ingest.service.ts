@@ -2,7 +2,7 @@ import { pgErrorCode, type Database, type Queryable, type Transaction } from '..
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { PartitionCache } from './partition-cache.ts';
 import type { SeriesReadings } from './readings-input.ts';
-import { readingsIngestRepository, type ReadingsIngestRepository } from './readings-ingest.repository.ts';
+import { readingsIngestRepository, seriesLockStripe, type ReadingsIngestRepository } from './readings-ingest.repository.ts';
 import { appendRollups, emptyRollupColumns, ROLLUP_LEVELS } from './rollups.ts';
 import { formatTimestamp, monthIndex, monthStartIso, partitionName } from './timestamps.ts';
 
@@ -104,6 +104,8 @@ function mergeSameSeries(batches: readonly SeriesReadings[]): SeriesReadings[] {
 export function createReadingsIngest(deps: { db: Database; onAccepted?: AcceptedListener; partitions?: PartitionCache }) {
   const onAccepted = deps.onAccepted ?? notifyReadingsAccepted;
   const partitions = deps.partitions ?? processPartitions;
+  // Transactions that have written already (and may hold series locks).
+  const writtenTransactions = new WeakSet<Transaction>();
 
   async function ensurePartitions(repo: ReadingsIngestRepository, batches: SeriesReadings[], force: boolean) {
     if (force) partitions.forget();
@@ -138,11 +140,10 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
    * reading lies in the batch's range and that its partitions exist (a partition cannot be
    * dropped after that: the check holds a lock on it until commit).
    */
-  async function tryCopy(tx: Transaction, s: SeriesReadings): Promise<boolean> {
-    if (!tx.copyIn || s.times.length < COPY_MIN_ROWS || !strictlyIncreasing(s.times)) return false;
+  async function tryCopy(tx: Transaction, s: SeriesReadings, mayWait: boolean): Promise<boolean> {
     const { datatype, sensorId, measureId } = s.series;
     const repo = readingsIngestRepository(tx);
-    if (!(await repo.tryLockSeriesForCopy(sensorId, measureId))) return false;
+    if (!(await repo.lockSeriesForCopy(sensorId, measureId, mayWait))) return false;
     const first = s.times[0];
     const last = s.times[s.times.length - 1];
     const from = new Date(Math.floor(first)).toISOString();
@@ -155,12 +156,6 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
   }
 
   async function writeCopied(repo: ReadingsIngestRepository, copied: SeriesReadings[]): Promise<AcceptedSeries[]> {
-    const numeric = copied.filter((s) => s.series.datatype === 'float' || s.series.datatype === 'integer');
-    for (const level of ROLLUP_LEVELS) {
-      const columns = emptyRollupColumns();
-      for (const s of numeric) appendRollups(columns, level, s.series.sensorId, s.series.measureId, s.times, s.values as number[]);
-      await repo.mergeRollups(level, columns);
-    }
     const last = (s: SeriesReadings) => s.times.length - 1;
     await repo.upsertLatest(
       copied.map((s) => s.series.sensorId),
@@ -168,6 +163,12 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
       copied.map((s) => s.timestamps[last(s)]),
       copied.map((s) => JSON.stringify(s.values[last(s)])),
     );
+    const numeric = copied.filter((s) => s.series.datatype === 'float' || s.series.datatype === 'integer');
+    for (const level of ROLLUP_LEVELS) {
+      const columns = emptyRollupColumns();
+      for (const s of numeric) appendRollups(columns, level, s.series.sensorId, s.series.measureId, s.times, s.values as number[]);
+      await repo.mergeRollups(level, columns);
+    }
     return copied.map((s) => ({
       sensor: s.series.sensorUid,
       measure: s.series.measureName,
@@ -211,10 +212,18 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
     return accepted;
   }
 
-  async function writeOnce(tx: Transaction, batches: SeriesReadings[]): Promise<AcceptedSeries[]> {
+  /**
+   * `firstWrite`: the transaction holds no series lock yet, so it may wait for one (taking them
+   * in stripe order) without risking a deadlock; later writes of the same transaction only try.
+   */
+  async function writeOnce(tx: Transaction, batches: SeriesReadings[], firstWrite: boolean): Promise<AcceptedSeries[]> {
     const copied: SeriesReadings[] = [];
     const rest: SeriesReadings[] = [];
-    for (const s of batches) (await tryCopy(tx, s) ? copied : rest).push(s);
+    const copyable = (s: SeriesReadings) => tx.copyIn !== undefined && s.times.length >= COPY_MIN_ROWS && strictlyIncreasing(s.times);
+    const stripe = (s: SeriesReadings) => seriesLockStripe(s.series.sensorId, s.series.measureId);
+    const candidates = batches.filter(copyable).sort((a, b) => stripe(a) - stripe(b));
+    for (const s of batches) if (!candidates.includes(s)) rest.push(s);
+    for (const s of candidates) (await tryCopy(tx, s, firstWrite && rest.length === 0) ? copied : rest).push(s);
     const repo = readingsIngestRepository(tx);
     return [...(await writeCopied(repo, copied)), ...(await writeConflictSafe(repo, rest))];
   }
@@ -229,14 +238,16 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
     if (submitted === 0) return { inserted: 0, duplicates: 0, accepted: [] };
     const repo = readingsIngestRepository(tx);
     await ensurePartitions(repo, batches, false);
+    const firstWrite = !writtenTransactions.has(tx);
+    writtenTransactions.add(tx);
     let accepted: AcceptedSeries[];
     try {
-      accepted = await tx.savepoint((sp) => writeOnce(sp, batches));
+      accepted = await tx.savepoint((sp) => writeOnce(sp, batches, firstWrite));
     } catch (error) {
       // The cache said a partition existed, but another replica's retention dropped it.
       if (pgErrorCode(error) !== PG_NO_PARTITION_FOR_ROW) throw error;
       await ensurePartitions(repo, batches, true);
-      accepted = await tx.savepoint((sp) => writeOnce(sp, batches));
+      accepted = await tx.savepoint((sp) => writeOnce(sp, batches, false));
     }
     if (accepted.length > 0) await onAccepted(accepted, tx);
     const inserted = accepted.reduce((n, a) => n + a.count, 0);

@@ -1,0 +1,240 @@
+/**
+ * Mirrorbase benchmark: prints figures beside the raw limit measured in the same run, never
+ * passes or fails on time. Run from the repository root with `npm run bench`.
+ *
+ * Uses the local PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
+ * to create a fresh database `mirrorbase_bench`, starts the real server on it as a child
+ * process, and drops the database at the end.
+ *
+ * Settings: BENCH_READINGS (default 200000), BENCH_BATCH (10000), BENCH_CONCURRENCY (3).
+ *
+ * Read figures (the query half) plug in as further `BenchStep`s: see READ_STEPS below.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import postgres from 'postgres';
+import { readBenchSteps } from './read-figures.ts';
+
+const ROOT = path.resolve(__dirname, '..');
+const SERVER_URL_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BENCH_DB = 'mirrorbase_bench';
+const READINGS = Number(process.env.BENCH_READINGS ?? 200_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 3);
+const PASSWORD = 'bench-password';
+const START_MS = Date.parse('2024-01-01T00:00:00Z');
+
+/** Everything a benchmark step may use. */
+export interface BenchContext {
+  baseUrl: string;
+  token: string;
+  /** postgres.js connected to the benchmark database. */
+  sql: postgres.Sql;
+  serverPid: number;
+  /** The float sensor created for the run, and its measure. */
+  sensor: { uid: string; measure: string; sensorId: number; measureId: number };
+  /** Prints one figure line. */
+  report: (label: string, value: string) => void;
+  /** Largest VmRSS of the server seen so far, in MB. */
+  peakRssMb: () => number;
+}
+
+export type BenchStep = (ctx: BenchContext) => Promise<void>;
+
+/**
+ * Hook points for the read figures (the query half adds its steps here):
+ * 50,000 raw points back as JSON; 10 million stored points downsampled to 1,000.
+ */
+const READ_STEPS: BenchStep[] = readBenchSteps();
+
+const withDatabase = (url: string, name: string) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function rssMb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples a process's RSS every 50 ms and keeps the peak. */
+function rssSampler(pid: number) {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, 50);
+  return { peak: () => Math.max(peak, rssMb(pid)), stop: () => clearInterval(timer) };
+}
+
+async function startServer(databaseUrl: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['packages/server/bin/mirrorbase.js', 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DT_DEFAULT_USER_PASS: PASSWORD,
+      DT_JWT_SECRET_KEY: 'bench-secret-bench-secret-bench-secret-0123456789',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('server did not start within 60 s');
+}
+
+async function login(baseUrl: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'default_user@localhost', password: PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return (await res.json()).access_token;
+}
+
+/** A float sensor, made with SQL so the benchmark does not depend on the sensor endpoints. */
+async function createFloatSensor(sql: postgres.Sql, uid: string) {
+  const [type] = await sql`INSERT INTO sensor_type (name) VALUES (${`bench-type-${uid}`}) RETURNING id`;
+  const [measure] = await sql`INSERT INTO sensor_measure (name, units, datatype) VALUES ('temperature', 'degC', 'float')
+                              ON CONFLICT (name, units) DO UPDATE SET name = excluded.name RETURNING id`;
+  await sql`INSERT INTO sensor_type_measure (type_id, measure_id, position) VALUES (${type.id}, ${measure.id}, 0)`;
+  const [sensor] = await sql`INSERT INTO sensor (type_id, unique_identifier) VALUES (${type.id}, ${uid}) RETURNING id`;
+  return { uid, measure: 'temperature', sensorId: sensor.id as number, measureId: measure.id as number };
+}
+
+const timestampAt = (i: number) => new Date(START_MS + i * 1000).toISOString();
+const valueAt = (i: number) => Math.round(Math.sin(i / 500) * 1000) / 100 + 20;
+
+/** Ingest through HTTP: batches of BATCH readings, CONCURRENCY requests in flight. */
+async function benchHttpIngest(ctx: BenchContext): Promise<number> {
+  const bodies: string[] = [];
+  for (let start = 0; start < READINGS; start += BATCH) {
+    const n = Math.min(BATCH, READINGS - start);
+    const timestamps = Array.from({ length: n }, (_, k) => timestampAt(start + k));
+    const values = Array.from({ length: n }, (_, k) => valueAt(start + k));
+    bodies.push(JSON.stringify({ series: [{ sensor: ctx.sensor.uid, measure: ctx.sensor.measure, timestamps, values }] }));
+  }
+  let next = 0;
+  let inserted = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const res = await fetch(`${ctx.baseUrl}/api/v1/readings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.token}` },
+        body,
+      });
+      if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+      inserted += (await res.json()).inserted;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  if (inserted !== READINGS) throw new Error(`expected ${READINGS} readings inserted, got ${inserted}`);
+  const rate = READINGS / seconds;
+  ctx.report(`HTTP ingest, ${READINGS} readings in batches of ${BATCH}, ${CONCURRENCY} in flight`, `${fmt(rate)} readings/s (${seconds.toFixed(2)} s)`);
+  return rate;
+}
+
+/** The raw limit: postgres.js COPY of the same number of rows straight into reading_float. */
+async function benchRawCopy(ctx: BenchContext): Promise<number> {
+  const other = await createFloatSensor(ctx.sql, 'bench-raw-copy');
+  await ctx.sql`SELECT mb_ensure_reading_partitions(${timestampAt(0)}::text::timestamptz, ${timestampAt(READINGS)}::text::timestamptz)`;
+  const chunks: string[] = [];
+  for (let start = 0; start < READINGS; start += BATCH) {
+    let chunk = '';
+    for (let i = start; i < Math.min(start + BATCH, READINGS); i++) {
+      chunk += `${other.sensorId}\t${other.measureId}\t${timestampAt(i)}\t${valueAt(i)}\n`;
+    }
+    chunks.push(chunk);
+  }
+  const started = performance.now();
+  const writable = await ctx.sql`COPY reading_float (sensor_id, measure_id, ts, value) FROM STDIN`.writable();
+  await pipeline(Readable.from(chunks), writable);
+  const seconds = (performance.now() - started) / 1000;
+  const rate = READINGS / seconds;
+  ctx.report(`raw COPY of the same ${READINGS} rows (postgres.js, one stream)`, `${fmt(rate)} rows/s (${seconds.toFixed(2)} s)`);
+  return rate;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main() {
+  const admin = postgres(SERVER_URL_BASE, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+  await admin.unsafe(`CREATE DATABASE ${BENCH_DB}`);
+  const databaseUrl = withDatabase(SERVER_URL_BASE, BENCH_DB);
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let server: ChildProcess | undefined;
+  let sql: postgres.Sql | undefined;
+  try {
+    console.log(`mirrorbase bench: PostgreSQL ${(await admin`SHOW server_version`)[0].server_version}, database ${BENCH_DB}`);
+    server = await startServer(databaseUrl, port);
+    sql = postgres(databaseUrl, { max: 2, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+    const sampler = rssSampler(server.pid!);
+    const ctx: BenchContext = {
+      baseUrl,
+      token: await login(baseUrl),
+      sql,
+      serverPid: server.pid!,
+      sensor: await createFloatSensor(sql, 'bench-sensor'),
+      report: (label, value) => console.log(`  ${label.padEnd(72)} ${value}`),
+      peakRssMb: sampler.peak,
+    };
+    const idleRss = rssMb(server.pid!);
+    const http = await benchHttpIngest(ctx);
+    const ingestPeak = sampler.peak();
+    const raw = await benchRawCopy(ctx);
+    ctx.report('HTTP ingest / raw COPY', `${((http / raw) * 100).toFixed(0)} %`);
+    ctx.report('server RSS idle / peak while ingesting', `${idleRss.toFixed(0)} MB / ${ingestPeak.toFixed(0)} MB`);
+    for (const step of READ_STEPS) await step(ctx);
+    sampler.stop();
+  } finally {
+    await sql?.end();
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server!.once('exit', resolve));
+    }
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+// No top-level await: the repository root is not an ES module package, so tsx loads this as CommonJS.
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
