@@ -80,7 +80,7 @@ export async function buildApp(deps: AppDeps) {
     await api.register(dtbaseServicesRoutes, { prefix: '/service', db, config });
     await api.register(readingsIngestApiRoutes, { prefix: '/api/v1/readings', db });
     await api.register(readingsQueryApiRoutes, { prefix: '/api/v1/readings', db });
-    await api.register(resourceApiRoutes, { prefix: '/api/v1', db });
+    await api.register(resourceApiRoutes, { prefix: '/api/v1', db, config });
   });
 
   return app;

@@ -6,7 +6,6 @@ import { modelsModule } from '../models/index.ts';
 import { readingsQueryModule } from '../readings/readings-query.index.ts';
 import { sensorsModule } from '../sensors/index.ts';
 import { servicesModule } from '../services/index.ts';
-import { createServicesService } from '../services/services.service.ts';
 import { usersModule } from '../users/index.ts';
 import { locationApiRoutes } from './locations.routes.ts';
 import { modelApiRoutes } from './models.routes.ts';
@@ -17,22 +16,10 @@ import { serviceApiRoutes } from './services.routes.ts';
 import { userApiRoutes } from './users.routes.ts';
 
 /**
- * The resource API only reads services, never calls one; without the config (for the outbound
- * call's timeout) the registry gets a caller that refuses, which no route here reaches.
- */
-function readOnlyServices(db: Database) {
-  return createServicesService({
-    db,
-    callService: async () => ({ reached: false, error: 'the resource API does not call services' }),
-    clock: () => new Date(),
-  });
-}
-
-/**
  * The resource API under /api/v1 (readings have their own mount points): GET reads over the
  * same services as the DTBase routes, one routes file per resource.
  */
-export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ db: Database; config?: Config }> = async (app, { db, config }) => {
+export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ db: Database; config: Config }> = async (app, { db, config }) => {
   const models = modelsModule(db);
   const readings = readingsQueryModule(db);
   const sensors = sensorsModule(db);
@@ -40,6 +27,6 @@ export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ db: Database; config
   await app.register(userApiRoutes, { users: usersModule(db) });
   await app.register(sensorApiRoutes, { sensors, sensorDetails: createSensorDetailsService({ sensors, readings }) });
   await app.register(locationApiRoutes, { locations: locationsModule(db) });
-  await app.register(serviceApiRoutes, { services: config ? servicesModule(db, config) : readOnlyServices(db) });
+  await app.register(serviceApiRoutes, { services: servicesModule(db, config) });
   await app.register(modelApiRoutes, { models, runDetails: createRunDetailsService({ models, readings }) });
 };
