@@ -1,0 +1,146 @@
+import type { Database } from '../../db/database.ts';
+import { missingRecord, unprocessable } from '../../errors.ts';
+import { createReadingsIngest } from './readings-ingest.service.ts';
+import { retentionRepository, type RetentionRow } from './retention.repository.ts';
+
+const DAY_MS = 86_400_000;
+const DELETE_BATCH_ROWS = 50_000;
+
+export interface RetentionReport {
+  /** False when another replica held the retention lock, so this run did nothing. */
+  ran: boolean;
+  droppedPartitions: string[];
+  deletedReadings: number;
+}
+
+/** The start of the UTC day `keepDays` before `now`: readings before it are removed. */
+export const retentionCutoff = (now: Date, keepDays: number) =>
+  new Date(Math.floor((now.getTime() - keepDays * DAY_MS) / DAY_MS) * DAY_MS);
+
+const monthStart = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
+
+/**
+ * Retention of readings.
+ *
+ * Global (one period for everything): readings are partitioned by month of their timestamp
+ * only, so it drops whole monthly partitions that lie entirely before the cutoff — cheap at
+ * any size, but readings of the cutoff's own month stay until that month has passed. Rollups
+ * and latest values go with them (older than the start of the cutoff's month), so rollups
+ * never describe readings that are gone.
+ *
+ * Per measure: partitions hold every measure, so a measure's older readings are deleted row by
+ * row, series by series, in batches of DELETE_BATCH_ROWS through the primary key, each batch a
+ * transaction of its own (so a long run never holds one huge transaction); its rollups and
+ * latest value older than the cutoff (a UTC day boundary, so no bucket is cut in half) too.
+ * A per-measure period can only shorten the global one: a partition dropped is gone for all.
+ *
+ * Replicas: every transaction of a run first takes an advisory lock without waiting; a replica
+ * that does not get it stops, so only one replica works at a time.
+ */
+export function createRetentionService(deps: { db: Database }) {
+  const { db } = deps;
+  // This process's ingest would otherwise still believe the dropped partitions exist (it would
+  // recover, but need not).
+  const forgetKnownPartitions = () => createReadingsIngest({ db }).forgetPartitions();
+
+  async function measureIdFor(measure: { name: string; units?: string | null }): Promise<number> {
+    const matches = await retentionRepository(db).findMeasures(measure.name, measure.units);
+    if (matches.length === 0) throw missingRecord(`Measure "${measure.name}" does not exist`);
+    if (matches.length > 1) throw unprocessable(`Several measures are named "${measure.name}"; give their units too`);
+    return matches[0].id;
+  }
+
+  return {
+    list: (): Promise<RetentionRow[]> => retentionRepository(db).list(),
+
+    /** Sets (or with `keepDays` null removes) the global period, or a measure's. */
+    async set(keepDays: number | null, measure?: { name: string; units?: string | null }): Promise<void> {
+      if (keepDays !== null && (!Number.isInteger(keepDays) || keepDays < 1)) {
+        throw unprocessable('The retention period must be a whole number of days, at least 1');
+      }
+      const measureId = measure ? await measureIdFor(measure) : null;
+      const repo = retentionRepository(db);
+      if (keepDays === null) await repo.clear(measureId);
+      else await repo.set(measureId, keepDays);
+    },
+
+    /** Applies every retention setting once. Safe to call from every replica at any time. */
+    async apply(now: Date = new Date()): Promise<RetentionReport> {
+      const report: RetentionReport = { ran: false, droppedPartitions: [], deletedReadings: 0 };
+      const settings = await retentionRepository(db).list();
+      const global = settings.find((s) => s.measureId === null);
+
+      const locked = await db.transaction(async (tx) => {
+        const repo = retentionRepository(tx);
+        if (!(await repo.tryLock())) return false;
+        if (global) {
+          const boundary = monthStart(retentionCutoff(now, global.keepDays)).toISOString();
+          for (const name of await repo.partitionsEndingBy(boundary)) {
+            await repo.dropPartition(name);
+            report.droppedPartitions.push(name);
+          }
+          await repo.deleteDerivedBefore(boundary, null);
+        }
+        return true;
+      });
+      if (!locked) return report;
+      report.ran = true;
+      if (report.droppedPartitions.length > 0) forgetKnownPartitions();
+
+      for (const setting of settings) {
+        if (setting.measureId === null || setting.datatype === null) continue;
+        const { measureId, datatype } = setting;
+        const cutoff = retentionCutoff(now, setting.keepDays).toISOString();
+        const sensors = await retentionRepository(db).sensorsWithMeasure(measureId);
+        for (const sensorId of sensors) {
+          for (;;) {
+            const deleted = await db.transaction(async (tx) => {
+              const repo = retentionRepository(tx);
+              if (!(await repo.tryLock())) return -1;
+              return repo.deleteReadingsBefore(datatype, sensorId, measureId, cutoff, DELETE_BATCH_ROWS);
+            });
+            if (deleted < 0) return report;
+            report.deletedReadings += deleted;
+            if (deleted < DELETE_BATCH_ROWS) break;
+          }
+        }
+        await db.transaction(async (tx) => {
+          const repo = retentionRepository(tx);
+          if (await repo.tryLock()) await repo.deleteDerivedBefore(cutoff, measureId);
+        });
+      }
+      return report;
+    },
+  };
+}
+
+export type RetentionService = ReturnType<typeof createRetentionService>;
+
+/**
+ * Runs retention every `intervalMs` (and once at start), for main.ts. Returns a stop function.
+ * Failures are logged, never thrown: the next run tries again.
+ */
+export function startRetentionTimer(
+  db: Database, intervalMs: number,
+  log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void },
+): () => void {
+  const service = createRetentionService({ db });
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const report = await service.apply();
+      if (report.droppedPartitions.length || report.deletedReadings) log.info(report, 'retention applied');
+    } catch (error) {
+      log.error({ err: error }, 'retention failed');
+    } finally {
+      running = false;
+    }
+  };
+  void run();
+  const timer = setInterval(() => void run(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
