@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../../db/database.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
-import { conflictOnViolation } from '../shared/constraint-errors.ts';
+import { translateViolations } from '../shared/constraint-errors.ts';
 import { assertDatatype, type Value } from '../shared/values.ts';
 import { autoSchemaName, checkCoordinates, coordinatesFromText } from './coordinates.ts';
 import {
@@ -209,7 +209,7 @@ export function createLocationsService(deps: { db: Database }) {
         const inUse = `Location schema '${name}' still has locations; delete them first.`;
         const count = await repo.countLocations(schema.id);
         if (count > 0) throw conflict(`Location schema '${name}' still has ${count} location(s); delete them first.`);
-        await conflictOnViolation(() => repo.deleteSchema(schema.id), { foreignKey: inUse });
+        await translateViolations(() => repo.deleteSchema(schema.id), { foreignKey: inUse });
       }),
 
     deleteLocation: (schemaName: string, coordinates: Record<string, unknown>) =>
@@ -226,7 +226,7 @@ export function createLocationsService(deps: { db: Database }) {
         if (count > 0) {
           throw conflict(`Location cannot be deleted: ${count} sensor installation(s) refer to it (delete those sensors first).`);
         }
-        await conflictOnViolation(() => repo.deleteLocation(location.id), { foreignKey: inUse });
+        await translateViolations(() => repo.deleteLocation(location.id), { foreignKey: inUse });
       }),
   };
 }

@@ -1,7 +1,8 @@
 import type { Database, Transaction } from '../../db/database.ts';
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
 import { assertAllDatatype, type Value } from '../shared/values.ts';
-import { MODEL_MISSING, SCENARIO_MISSING, translateViolations } from './models.errors.ts';
+import { MODEL_MISSING, SCENARIO_MISSING } from './models.messages.ts';
+import { translateViolations } from '../shared/constraint-errors.ts';
 import { modelsRepository, type MeasureRow } from './models.repository.ts';
 import { modelRunsRepository, type RunFilter, type RunOutputRow, type RunRow } from './model-runs.repository.ts';
 import { sensorReferencesRepository } from './sensor-references.repository.ts';

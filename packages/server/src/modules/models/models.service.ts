@@ -2,7 +2,8 @@ import type { Database } from '../../db/database.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { conflict, missingRecord } from '../../errors.ts';
 import { createModelRunsService } from './model-runs.service.ts';
-import { MODEL_MISSING, SCENARIO_MISSING, translateViolations } from './models.errors.ts';
+import { MODEL_MISSING, SCENARIO_MISSING } from './models.messages.ts';
+import { translateViolations } from '../shared/constraint-errors.ts';
 import { modelsRepository, type MeasureRow, type ModelRow, type Page, type ScenarioRow } from './models.repository.ts';
 import { modelRunsRepository } from './model-runs.repository.ts';
 

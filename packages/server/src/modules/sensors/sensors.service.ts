@@ -2,7 +2,7 @@ import type { Database } from '../../db/database.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
 import { resolveLocation } from '../locations/index.ts';
-import { conflictOnViolation } from '../shared/constraint-errors.ts';
+import { translateViolations } from '../shared/constraint-errors.ts';
 import {
   sensorsRepository,
   type MeasureRow,
@@ -109,9 +109,9 @@ export function createSensorsService(deps: { db: Database }) {
         const duplicate = 'Sensor exists already';
         if (await repo.findSensor(input.uniqueIdentifier)) throw conflict(duplicate);
         // A type deleted between the check and the insert surfaces as a foreign-key violation.
-        const id = await conflictOnViolation(
+        const id = await translateViolations(
           () => repo.insertSensor(type.id, input.uniqueIdentifier, input.name ?? null, input.notes ?? null),
-          { foreignKey: TYPE_MISSING },
+          { foreignKey: () => missingRecord(TYPE_MISSING) },
         );
         if (id === undefined) throw conflict(duplicate);
       }),
@@ -124,7 +124,7 @@ export function createSensorsService(deps: { db: Database }) {
         const location = await resolveLocation(tx, input.schemaName, input.coordinates);
         const duplicate = 'Sensor location exists already: this sensor has an installation at that datetime';
         if (await repo.hasInstallationAt(sensor.id, input.installationDatetime ?? null)) throw conflict(duplicate);
-        const inserted = await conflictOnViolation(
+        const inserted = await translateViolations(
           () => repo.insertSensorLocation(sensor.id, location.id, input.installationDatetime ?? null),
           { foreignKey: 'Sensor or location was deleted by another request meanwhile' },
         );
@@ -173,7 +173,7 @@ export function createSensorsService(deps: { db: Database }) {
         const referenced = (n: string) =>
           `Sensor ${JSON.stringify(uniqueIdentifier)} is referenced by ${n} model run(s); delete those runs first`;
         if (runs > 0) throw conflict(referenced(String(runs)));
-        await conflictOnViolation(() => repo.deleteSensor(sensor.id), { foreignKey: referenced('new') });
+        await translateViolations(() => repo.deleteSensor(sensor.id), { foreignKey: referenced('new') });
       }),
 
     deleteSensorType: (typeName: string) =>
@@ -185,7 +185,7 @@ export function createSensorsService(deps: { db: Database }) {
         const inUse = (n: string) =>
           `Sensor type ${JSON.stringify(typeName)} still has ${n} sensor(s); delete them first`;
         if (sensors > 0) throw conflict(inUse(String(sensors)));
-        await conflictOnViolation(() => repo.deleteType(type.id), { foreignKey: inUse('new') });
+        await translateViolations(() => repo.deleteType(type.id), { foreignKey: inUse('new') });
       }),
   };
 }
