@@ -21,6 +21,8 @@ export interface Config {
   readonly logLevel: string;
   readonly serviceCallTimeoutMs: number;
   readonly databasePoolSize: number;
+  /** How often each replica applies reading retention (minutes; 0 = never, run `mirrorbase retention`). */
+  readonly retentionIntervalMinutes: number;
 }
 
 export class ConfigError extends Error {}
@@ -88,5 +90,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     serviceCallTimeoutMs: integer(env, 'MIRRORBASE_SERVICE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'MIRRORBASE_DB_POOL_SIZE', 10, 1, 1000),
+    retentionIntervalMinutes: integer(env, 'MIRRORBASE_RETENTION_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
   });
 }

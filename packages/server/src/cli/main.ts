@@ -6,6 +6,8 @@ import { migrate } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import { serve } from '../main.ts';
 import { usersModule } from '../modules/users/index.ts';
+import { createRetentionService } from '../modules/readings/retention.service.ts';
+import { importCsv } from './import.ts';
 import { readPassword } from './prompt.ts';
 import { EXPORT_USAGE, exportCommand } from './export.ts';
 
@@ -19,6 +21,13 @@ Commands:
   user delete EMAIL             delete a user
   user passwd EMAIL [--password P]
                                 set a user's password
+  import FILE.csv [--batch N] [--assume-utc]
+                                load readings (sensor,measure,timestamp,value), N rows per
+                                transaction (default 10000); a bad line stops with its number
+  retention [apply]             apply the retention settings once
+  retention show                list the retention settings
+  retention set DAYS|off [--measure NAME [--units U]]
+                                set the global period, or one measure's
 ${EXPORT_USAGE}
 
 The database is DATABASE_URL when set, otherwise the embedded one in MIRRORBASE_DATA_DIR
@@ -73,6 +82,52 @@ async function userCommand(args: string[]) {
   }
 }
 
+async function importCommand(args: string[]) {
+  const { positionals, values } = parseArgs({
+    args, allowPositionals: true,
+    options: { batch: { type: 'string' }, 'assume-utc': { type: 'boolean' } },
+  });
+  const [file] = positionals;
+  if (!file) throw new UsageError('mirrorbase import needs a FILE');
+  const batchRows = Number(values.batch ?? 10_000);
+  if (!Number.isInteger(batchRows) || batchRows < 1) throw new UsageError('--batch must be a positive integer');
+  const result = await withDatabase((db) => importCsv(db, file, { batchRows, assumeUtc: values['assume-utc'] ?? false, progress: process.stderr }));
+  console.log(
+    `imported ${result.inserted} readings of ${result.series} series (${result.duplicates} duplicates skipped) in ${result.seconds.toFixed(1)} s`,
+  );
+}
+
+async function retentionCommand(args: string[]) {
+  const { positionals, values } = parseArgs({
+    args, allowPositionals: true,
+    options: { measure: { type: 'string' }, units: { type: 'string' } },
+  });
+  const [action = 'apply', period] = positionals;
+  switch (action) {
+    case 'apply': {
+      const report = await withDatabase((db) => createRetentionService({ db }).apply());
+      if (!report.ran) console.log('another process is applying retention right now; nothing done');
+      else console.log(`dropped ${report.droppedPartitions.length} partitions, deleted ${report.deletedReadings} readings`);
+      return;
+    }
+    case 'show':
+      for (const row of await withDatabase((db) => createRetentionService({ db }).list())) {
+        console.log(`${row.measureName === null ? '(global)' : `${row.measureName} [${row.units ?? ''}]`}	${row.keepDays} days`);
+      }
+      return;
+    case 'set': {
+      const keepDays = period === 'off' ? null : Number(period);
+      if (keepDays !== null && !Number.isInteger(keepDays)) throw new UsageError('retention set needs DAYS or off');
+      const measure = values.measure ? { name: values.measure, ...(values.units !== undefined ? { units: values.units } : {}) } : undefined;
+      await withDatabase((db) => createRetentionService({ db }).set(keepDays, measure));
+      console.log(`retention of ${measure ? `measure ${measure.name}` : 'all readings'}: ${keepDays === null ? 'off' : `${keepDays} days`}`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown retention command: ${action}`);
+  }
+}
+
 class UsageError extends Error {}
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -92,6 +147,12 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       case 'user':
         await userCommand(rest);
+        return 0;
+      case 'import':
+        await importCommand(rest);
+        return 0;
+      case 'retention':
+        await retentionCommand(rest);
         return 0;
       case 'help':
       case '--help':

@@ -134,6 +134,7 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
           const record = pending;
           pending = undefined;
           try { await handle(record); } catch (error) { throw atLine(recordLine, error); }
+          if (buffer.size >= flushRows) await flushIfFull(false);
         }
         continue;
       }
@@ -148,8 +149,8 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
       } catch (error) {
         throw atLine(recordLine, error);
       }
+      if (buffer.size >= flushRows) await flushIfFull(false);
     }
-    await flushIfFull(false);
   }
   if (pending !== undefined) throw unprocessable(`line ${recordLine}: a quoted field is not closed`);
   if (args.format === 'csv' && !headerSeen) throw unprocessable(`the body is empty: expected the header ${CSV_HEADER.join(',')}`);
