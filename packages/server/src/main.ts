@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connection.ts';
 import { migrate } from './db/migrate.ts';
+import { startRetentionTimer } from './modules/readings/retention.service.ts';
 import { usersModule } from './modules/users/index.ts';
 import { resolveJwtSecret } from './secrets.ts';
 
@@ -36,6 +37,9 @@ export async function serve(config: Config = loadConfig()) {
   }
 
   const app = await buildApp({ config, db, jwtSecret: secret, logger });
+  // Retention runs on every replica's timer; an advisory lock lets one do the work at a time.
+  const stopRetention =
+    config.retentionIntervalMinutes > 0 ? startRetentionTimer(db, config.retentionIntervalMinutes * 60_000, logger) : () => {};
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -46,6 +50,7 @@ export async function serve(config: Config = loadConfig()) {
       process.exit(1);
     }, 30_000).unref();
     try {
+      stopRetention();
       await app.close();
       await db.close();
       clearTimeout(timer);

@@ -22,6 +22,9 @@ const DATABASE_ERRORS: Record<string, () => AppError> = {
   '23505': () => new AppError('CONFLICT', 'The record exists already'),
   '23503': () => new AppError('CONFLICT', 'The record is referenced by, or refers to, another record that prevents this change'),
   '23514': () => new AppError('VALIDATION_FAILED', 'A value is outside what can be stored'),
+  // class 40: a concurrent transaction got in the way; nothing was written, a retry will do
+  '40001': () => new AppError('UNAVAILABLE', 'The write collided with a concurrent one and was rolled back; retry it'),
+  '40P01': () => new AppError('UNAVAILABLE', 'The write collided with a concurrent one and was rolled back; retry it'),
   // class 54: program limits (e.g. an index row too large for a huge text key)
   '54000': () => new AppError('VALIDATION_FAILED', 'A value is too large to store'),
 };
