@@ -176,6 +176,12 @@ describe('POST /api/v1/readings', () => {
     expect(tooBig.statusCode).toBe(413);
     const xml = await send('<readings/>', 'application/xml');
     expect(xml.statusCode).toBe(415);
+    const text = await send('api-1 temperature 1', 'text/plain');
+    expect(text.statusCode).toBe(415);
+    expect(text.json().detail).toContain('not text/plain');
+    const noBody = await ctx.app.inject({ method: 'POST', url: '/api/v1/readings', headers: { authorization: `Bearer ${ctx.token}` } });
+    expect(noBody.statusCode).toBe(422);
+    expect(noBody.json().detail).toContain('body is required');
     const anon = await ctx.app.inject({ method: 'POST', url: '/api/v1/readings', headers: { 'content-type': 'text/csv' }, payload: 'x' });
     expect(anon.statusCode).toBe(401);
   });

@@ -65,8 +65,17 @@ export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }
       },
     } as never,
   }, async (request) => {
-    const format = STREAM_FORMATS[request.headers['content-type']?.split(';')[0].trim().toLowerCase() ?? ''];
+    const mediaType = request.headers['content-type']?.split(';')[0].trim().toLowerCase() ?? '';
+    const format = STREAM_FORMATS[mediaType];
     if (format) return service.ingestStream(format, request.body as Readable);
+    // Per-media-type body schemas validate only the media types they list: anything else
+    // (Fastify parses text/plain on its own) or no body at all must be refused here.
+    if (request.body === undefined) {
+      throw new AppError('VALIDATION_FAILED', 'A request body is required: JSON, NDJSON or CSV readings');
+    }
+    if (mediaType !== 'application/json') {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send application/json, application/x-ndjson or text/csv, not ${mediaType}`);
+    }
     return service.ingestJson(request.body as IngestJsonBodyType);
   });
 };
