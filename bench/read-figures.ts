@@ -64,10 +64,11 @@ export async function seedSeries(db: Queryable, sensorUid: string, points: numbe
     await db.query(`DELETE FROM reading_rollup_${level} WHERE sensor_id = $1 AND measure_id = $2`, [sensorId, measureId]);
   }
   await db.query('SELECT mb_ensure_reading_partitions($1::text::timestamptz, $2::text::timestamptz)', [START, to]);
-  // A daily wave plus a fast ripple: something worth looking at when downsampled.
+  // A daily wave plus a fast ripple, to two decimals as a sensor reports it.
   await db.query(
     `INSERT INTO reading_float (sensor_id, measure_id, ts, value)
-     SELECT $1, $2, $3::text::timestamptz + i * interval '1 second', 20 + 5 * sin(i / 13751.0) + sin(i / 60.0)
+     SELECT $1, $2, $3::text::timestamptz + i * interval '1 second',
+            round((20 + 5 * sin(i / 13751.0) + sin(i / 60.0))::numeric, 2)::float8
        FROM generate_series(0, $4::int8 - 1) i`,
     [sensorId, measureId, START, points]);
   await db.query(
@@ -143,4 +144,38 @@ export async function runReadFigures(target: ReadBenchTarget, options: { largePo
     figures.push(figure);
   }
   return figures;
+}
+
+/** What bench/run.ts hands each step (structurally; importing run.ts would run the benchmark). */
+export interface BenchStepContext {
+  baseUrl: string;
+  token: string;
+  sql: { unsafe: (text: string, params?: never[]) => Promise<unknown> };
+  report: (label: string, value: string) => void;
+}
+
+/**
+ * The read figures as steps of bench/run.ts. BENCH_READ_POINTS sets the size of the large
+ * series (default 10 million; seeding it by SQL takes about a minute).
+ */
+export function readBenchSteps(): ((ctx: BenchStepContext) => Promise<void>)[] {
+  const largePoints = Number(process.env.BENCH_READ_POINTS ?? 10_000_000);
+  const target = (ctx: BenchStepContext): ReadBenchTarget => ({
+    baseUrl: ctx.baseUrl,
+    token: ctx.token,
+    db: {
+      query: async <T>(text: string, params: readonly unknown[] = []) => (await ctx.sql.unsafe(text, params as never[])) as T[],
+      exec: async (script: string) => {
+        await ctx.sql.unsafe(script);
+      },
+    },
+    log: (line) => console.log(line),
+  });
+  const show = (ctx: BenchStepContext, f: ReadFigure) =>
+    ctx.report(f.name, `${f.medianMs.toFixed(1)} ms median, ${f.points.toLocaleString('en')} points (target < ${f.targetMs} ms)`);
+  return [
+    async (ctx) => show(ctx, await rawReadFigure(target(ctx))),
+    async (ctx) => show(ctx, await rawEpochReadFigure(target(ctx))),
+    async (ctx) => show(ctx, await downsampledReadFigure(target(ctx), largePoints)),
+  ];
 }
