@@ -83,6 +83,18 @@ describe('POST /api/v1/readings', () => {
     expect(latest).toEqual([{ ts: new Date('2024-04-30T22:00:00Z'), value: 1.5 }]);
   });
 
+  it('keeps latest values typed when a large batch takes the COPY path', async () => {
+    const ts = seconds('2026-01-01T00:00:00Z', 1000);
+    const res = await json({ series: [{ sensor: 'api-2', measure: 'temperature', timestamps: ts, values: ts.map((_, i) => i + 0.5) }] });
+    expect(res.json()).toEqual({ inserted: 1000, duplicates: 0, series: 1 });
+    const latest = await ctx.db.query<{ type: string; value: unknown }>(
+      `SELECT jsonb_typeof(l.value) AS type, l.value FROM reading_latest l
+         JOIN sensor s ON s.id = l.sensor_id JOIN sensor_measure m ON m.id = l.measure_id
+        WHERE s.unique_identifier = 'api-2' AND m.name = 'temperature'`,
+    );
+    expect(latest).toEqual([{ type: 'number', value: 999.5 }]);
+  });
+
   it('reads CSV with quoted fields, CRLF and every datatype', async () => {
     const res = await csv([
       'sensor,measure,timestamp,value',

@@ -144,12 +144,16 @@ export function readingsIngestRepository(q: Queryable) {
       );
     },
 
-    /** Latest values, one per series; `valuesJson` are JSON texts. Only ever moves forward in time. */
+    /**
+     * Latest values, one per series; `valuesJson` are JSON texts, passed as text[] and cast in SQL
+     * (postgres.js would encode them again as JSON strings for a jsonb[] parameter). Only ever
+     * moves forward in time.
+     */
     async upsertLatest(sensorIds: number[], measureIds: number[], timestamps: string[], valuesJson: string[]): Promise<void> {
       if (sensorIds.length === 0) return;
       await q.query(
         upsertLatestSql(`
-  SELECT s, m, t, v FROM unnest($1::int4[], $2::int4[], $3::text[]::timestamptz[], $4::jsonb[]) AS u(s, m, t, v)
+  SELECT s, m, t, v FROM unnest($1::int4[], $2::int4[], $3::text[]::timestamptz[], $4::text[]::jsonb[]) AS u(s, m, t, v)
    ORDER BY 1, 2`),
         [sensorIds, measureIds, timestamps, valuesJson],
       );

@@ -93,13 +93,7 @@ export function readingsQueryRepository(q: Queryable) {
 // reading_latest is keyed (sensor_id, measure_id): one index probe per measure.
 const LATEST_SELECT = `
   SELECT s.unique_identifier AS "sensorUid", m.name AS measure, m.units, m.datatype::text AS datatype,
-         CASE WHEN l.ts IS NULL THEN NULL ELSE mb_iso(l.ts) END AS "timestamp",
-         -- Typed by the measure, whether the jsonb holds 1.5 or "1.5" (a driver may send either).
-         CASE m.datatype::text
-           WHEN 'float' THEN to_jsonb((l.value #>> '{}')::float8)
-           WHEN 'integer' THEN to_jsonb((l.value #>> '{}')::int8)
-           WHEN 'boolean' THEN to_jsonb((l.value #>> '{}')::boolean)
-           ELSE to_jsonb(l.value #>> '{}') END AS value
+         CASE WHEN l.ts IS NULL THEN NULL ELSE mb_iso(l.ts) END AS "timestamp", l.value
     FROM sensor s
     JOIN sensor_type_measure tm ON tm.type_id = s.type_id
     JOIN sensor_measure m ON m.id = tm.measure_id
