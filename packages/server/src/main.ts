@@ -3,7 +3,7 @@ import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connection.ts';
 import { migrate } from './db/migrate.ts';
-import { startRetentionTimer } from './modules/readings/retention.service.ts';
+import { startRetentionTimer } from './modules/readings/retention/retention.service.ts';
 import { usersModule } from './modules/users/index.ts';
 import { resolveJwtSecret } from './secrets.ts';
 

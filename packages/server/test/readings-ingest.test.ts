@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createReadingsIngest, type AcceptedSeries } from '../src/modules/readings/readings-ingest.service.ts';
-import { prepareSeriesReadings } from '../src/modules/readings/readings-input.ts';
+import { createReadingsIngest, type AcceptedSeries } from '../src/modules/readings/ingest/readings-ingest.service.ts';
+import { prepareSeriesReadings } from '../src/modules/readings/ingest/readings-input.ts';
 import { resolveSeries } from '../src/modules/readings/series.ts';
 import { ALL_DATATYPES, createSensor } from './helpers/sensor-fixtures.ts';
 import { useTestApp } from './helpers/test-app.ts';

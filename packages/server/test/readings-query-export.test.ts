@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/test-app.ts';
 import { createSensorWithMeasures, insertReadings } from './helpers/reading-fixtures.ts';
 import { exportCommand } from '../src/cli/export.ts';
-import { readingsExportModule } from '../src/modules/readings/readings-export.service.ts';
+import { readingsExportModule } from '../src/modules/readings/query/readings-export.service.ts';
 
 const ctx = useTestApp();
 let dir: string;

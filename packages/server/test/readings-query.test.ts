@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/test-app.ts';
 import { createSensorWithMeasures, insertReadings, rebuildLatest, rebuildRollups } from './helpers/reading-fixtures.ts';
-import { readingsQueryModule } from '../src/modules/readings/readings-query.index.ts';
-import { readingsExportRepository } from '../src/modules/readings/readings-export.repository.ts';
-import { seriesCsvChunks } from '../src/modules/readings/readings-export.ts';
+import { readingsQueryModule } from '../src/modules/readings/query/index.ts';
+import { readingsExportRepository } from '../src/modules/readings/query/readings-export.repository.ts';
+import { seriesCsvChunks } from '../src/modules/readings/query/readings-export.ts';
 
 const ctx = useTestApp();
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRetentionService, retentionCutoff } from '../src/modules/readings/retention.service.ts';
+import { createRetentionService, retentionCutoff } from '../src/modules/readings/retention/retention.service.ts';
 import { createSensor } from './helpers/sensor-fixtures.ts';
 import { useTestApp } from './helpers/test-app.ts';
 

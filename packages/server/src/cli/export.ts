@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { Database } from '../db/database.ts';
 import { badRequest } from '../errors.ts';
-import { readingsExportModule, type ExportProgress } from '../modules/readings/readings-export.service.ts';
+import { readingsExportModule, type ExportProgress } from '../modules/readings/query/readings-export.service.ts';
 
 export const EXPORT_USAGE = `  export [--sensor UID [--measure NAME [--units U]]] [--from T] [--to T] [--out FILE]
                                 write readings as CSV (sensor,measure,timestamp,value), the

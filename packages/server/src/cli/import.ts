@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Database } from '../db/database.ts';
-import { readLines } from '../modules/readings/line-reader.ts';
-import { createReadingsIngest } from '../modules/readings/readings-ingest.service.ts';
-import { ingestLines } from '../modules/readings/readings-stream.ts';
+import { readLines } from '../modules/readings/ingest/line-reader.ts';
+import { createReadingsIngest } from '../modules/readings/ingest/readings-ingest.service.ts';
+import { ingestLines } from '../modules/readings/ingest/readings-stream.ts';
 import { resolveSeries } from '../modules/readings/series.ts';
 import type { SeriesLookup, SeriesRef } from '../modules/readings/series.repository.ts';
 

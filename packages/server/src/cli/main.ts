@@ -6,7 +6,7 @@ import { migrate } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import { serve } from '../main.ts';
 import { usersModule } from '../modules/users/index.ts';
-import { createRetentionService } from '../modules/readings/retention.service.ts';
+import { createRetentionService } from '../modules/readings/retention/retention.service.ts';
 import { importCsv } from './import.ts';
 import { readPassword } from './prompt.ts';
 import { EXPORT_USAGE, exportCommand } from './export.ts';

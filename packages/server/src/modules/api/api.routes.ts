@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
 import { locationsModule } from '../locations/index.ts';
 import { modelsModule } from '../models/index.ts';
-import { readingsQueryModule } from '../readings/readings-query.index.ts';
+import { readingsQueryModule } from '../readings/query/index.ts';
 import { sensorsModule } from '../sensors/index.ts';
 import { servicesModule } from '../services/index.ts';
 import { usersModule } from '../users/index.ts';

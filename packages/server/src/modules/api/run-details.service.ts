@@ -7,7 +7,7 @@ import type { ValueDatatype } from '../../db/schema/common.ts';
 import { AppError } from '../../errors.ts';
 import type { Value } from '../shared/values.ts';
 import type { ModelsService, RunOutputRow, RunRow } from '../models/index.ts';
-import type { ReadingsQueryService } from '../readings/readings-query.service.ts';
+import type { ReadingsQueryService } from '../readings/query/readings-query.service.ts';
 
 /** The readings engine's column-wise answer, as far as a run's observations show it. */
 export interface ObservationColumns {

@@ -3,7 +3,7 @@
  * and its current location. Composes the sensors module and the readings engine, so it lives
  * with the resource API; it holds no SQL.
  */
-import type { ReadingsQueryService } from '../readings/readings-query.service.ts';
+import type { ReadingsQueryService } from '../readings/query/readings-query.service.ts';
 import type { MeasureRow, SensorDetails, SensorsService } from '../sensors/index.ts';
 import type { Value } from '../shared/values.ts';
 

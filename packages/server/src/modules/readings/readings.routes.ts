@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/database.ts';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
-import { createReadingsIngest } from './readings-ingest.service.ts';
+import { createReadingsIngest } from './ingest/readings-ingest.service.ts';
 import { InsertSensorReadings, SensorReadingList, SensorReadingsRange } from './readings.schemas.ts';
 import { createDtbaseReadingsService } from './readings.service.ts';
 

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/database.ts';
 import { dtbaseReadingsRepository } from './dtbase-readings.repository.ts';
-import type { ReadingsIngest } from './readings-ingest.service.ts';
-import { prepareSeriesReadings } from './readings-input.ts';
+import type { ReadingsIngest } from './ingest/readings-ingest.service.ts';
+import { prepareSeriesReadings } from './ingest/readings-input.ts';
 import type { InsertSensorReadings, SensorReadingsRange } from './readings.schemas.ts';
 import { resolveSeries } from './series.ts';
 

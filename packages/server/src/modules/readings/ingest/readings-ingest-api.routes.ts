@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Database } from '../../db/database.ts';
-import { AppError } from '../../errors.ts';
-import { authErrors } from '../../http/schemas.ts';
+import type { Database } from '../../../db/database.ts';
+import { AppError } from '../../../errors.ts';
+import { authErrors } from '../../../http/schemas.ts';
 import { createReadingsIngestApiService } from './readings-ingest-api.service.ts';
 import { createReadingsIngest } from './readings-ingest.service.ts';
 import type { StreamFormat } from './readings-stream.ts';
-import { ApiError, IngestJsonBody, IngestSummary, type IngestJsonBody as IngestJsonBodyType } from './readings.schemas.ts';
+import { ApiError, IngestJsonBody, IngestSummary, type IngestJsonBody as IngestJsonBodyType } from '../readings.schemas.ts';
 
 const tags = ['readings'];
 

@@ -1,5 +1,5 @@
-import type { ValueDatatype } from '../../db/schema/common.ts';
-import type { Value } from '../shared/values.ts';
+import type { ValueDatatype } from '../../../db/schema/common.ts';
+import type { Value } from '../../shared/values.ts';
 
 export const CSV_HEADER = ['sensor', 'measure', 'timestamp', 'value'] as const;
 

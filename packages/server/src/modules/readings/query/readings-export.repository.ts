@@ -1,5 +1,5 @@
-import type { Queryable } from '../../db/database.ts';
-import { READING_TABLE, type SeriesRef } from './series.repository.ts';
+import type { Queryable } from '../../../db/database.ts';
+import { READING_TABLE, type SeriesRef } from '../series.repository.ts';
 
 /** One page of a series as CSV text, written by PostgreSQL. */
 export interface CsvPage {

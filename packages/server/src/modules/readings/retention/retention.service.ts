@@ -1,6 +1,6 @@
-import type { Database } from '../../db/database.ts';
-import { missingRecord, unprocessable } from '../../errors.ts';
-import { createReadingsIngest } from './readings-ingest.service.ts';
+import type { Database } from '../../../db/database.ts';
+import { missingRecord, unprocessable } from '../../../errors.ts';
+import { createReadingsIngest } from '../ingest/readings-ingest.service.ts';
 import { retentionRepository, type RetentionRow } from './retention.repository.ts';
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
-import type { Queryable } from '../../db/database.ts';
-import type { ValueDatatype } from '../../db/schema/common.ts';
-import { READING_TABLE } from './series.repository.ts';
+import type { Queryable } from '../../../db/database.ts';
+import type { ValueDatatype } from '../../../db/schema/common.ts';
+import { READING_TABLE } from '../series.repository.ts';
 
 export interface RetentionRow {
   measureId: number | null;

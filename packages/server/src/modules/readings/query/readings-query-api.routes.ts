@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Database } from '../../db/database.ts';
-import { readErrors } from '../api/api.schemas.ts';
-import { readingsQueryModule } from './readings-query.index.ts';
+import type { Database } from '../../../db/database.ts';
+import { readErrors } from '../../api/api.schemas.ts';
+import { readingsQueryModule } from './index.ts';
 import { LatestAnswer, LatestQuery, ReadingsQuery, ReadingsSeries } from './readings-query.schemas.ts';
 
 const tags = ['readings'];

@@ -1,4 +1,4 @@
-import type { SeriesRef } from './series.repository.ts';
+import type { SeriesRef } from '../series.repository.ts';
 import type { ReadingsExportRepository } from './readings-export.repository.ts';
 
 /** Rows per query when streaming a series: large enough to amortise a round trip, small in memory. */

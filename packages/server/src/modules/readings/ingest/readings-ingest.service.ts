@@ -1,10 +1,10 @@
-import { pgErrorCode, type Database, type Queryable, type Transaction } from '../../db/database.ts';
-import type { ValueDatatype } from '../../db/schema/common.ts';
+import { pgErrorCode, type Database, type Queryable, type Transaction } from '../../../db/database.ts';
+import type { ValueDatatype } from '../../../db/schema/common.ts';
 import { PartitionCache } from './partition-cache.ts';
 import type { SeriesReadings } from './readings-input.ts';
 import { readingsIngestRepository, seriesLockStripe, type ReadingsIngestRepository } from './readings-ingest.repository.ts';
 import { appendRollups, emptyRollupColumns, ROLLUP_LEVELS } from './rollups.ts';
-import { formatTimestamp, monthIndex, monthStartIso, partitionName } from './timestamps.ts';
+import { formatTimestamp, monthIndex, monthStartIso, partitionName } from '../timestamps.ts';
 
 /** What one accepted series contributed; the payload of the readings notification. */
 export interface AcceptedSeries {

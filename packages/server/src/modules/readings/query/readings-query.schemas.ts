@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Datatype, Nullable, Value, ZonedDatetime } from '../../http/schemas.ts';
+import { Datatype, Nullable, Value, ZonedDatetime } from '../../../http/schemas.ts';
 
 /** Raw points per JSON answer; beyond it a client asks for max_points, a shorter range or CSV. */
 export const RAW_POINTS_CAP = 1_000_000;

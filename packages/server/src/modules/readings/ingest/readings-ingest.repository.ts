@@ -1,7 +1,7 @@
-import type { Queryable, Transaction } from '../../db/database.ts';
-import type { ValueDatatype } from '../../db/schema/common.ts';
+import type { Queryable, Transaction } from '../../../db/database.ts';
+import type { ValueDatatype } from '../../../db/schema/common.ts';
 import type { RollupColumns, RollupLevel } from './rollups.ts';
-import { READING_TABLE, VALUE_ARRAY_TYPE } from './series.repository.ts';
+import { READING_TABLE, VALUE_ARRAY_TYPE } from '../series.repository.ts';
 
 /** What the set-based insert reports per series: rows really inserted, first and last. */
 export interface InsertedSeriesRow {

@@ -1,4 +1,4 @@
-import { monthIndex } from './timestamps.ts';
+import { monthIndex } from '../timestamps.ts';
 
 /**
  * The months whose reading partitions this process has seen to exist, so that ensuring

@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
-import type { Database, Transaction } from '../../db/database.ts';
-import { AppError } from '../../errors.ts';
+import type { Database, Transaction } from '../../../db/database.ts';
+import { AppError } from '../../../errors.ts';
 import { readLines } from './line-reader.ts';
 import type { ReadingsIngest } from './readings-ingest.service.ts';
 import { prepareSeriesReadings, type SeriesReadings } from './readings-input.ts';
 import { DEFAULT_FLUSH_ROWS, ingestLines, type StreamFormat } from './readings-stream.ts';
-import type { IngestJsonBody, IngestSummary } from './readings.schemas.ts';
-import type { SeriesLookup, SeriesRef } from './series.repository.ts';
-import { resolveSeries } from './series.ts';
+import type { IngestJsonBody, IngestSummary } from '../readings.schemas.ts';
+import type { SeriesLookup, SeriesRef } from '../series.repository.ts';
+import { resolveSeries } from '../series.ts';
 
 /** Resolves series once per request, inside the request's transaction. */
 function cachedResolver(tx: Transaction) {

@@ -1,5 +1,5 @@
-import type { Queryable } from '../../db/database.ts';
-import { READING_TABLE, type SeriesRef } from './series.repository.ts';
+import type { Queryable } from '../../../db/database.ts';
+import { READING_TABLE, type SeriesRef } from '../series.repository.ts';
 import { isoFromMicros, type BucketGrid, type Piece } from './downsample.ts';
 import { timestampsJson, valuesJson, zonedTimestampsJson, type TimeFormat } from './readings-query.sql.ts';
 

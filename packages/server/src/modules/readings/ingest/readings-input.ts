@@ -1,8 +1,8 @@
-import { unprocessable } from '../../errors.ts';
-import type { ValueDatatype } from '../../db/schema/common.ts';
-import { fitsDatatype, type Value } from '../shared/values.ts';
-import type { SeriesRef } from './series.repository.ts';
-import { parseTimestamp } from './timestamps.ts';
+import { unprocessable } from '../../../errors.ts';
+import type { ValueDatatype } from '../../../db/schema/common.ts';
+import { fitsDatatype, type Value } from '../../shared/values.ts';
+import type { SeriesRef } from '../series.repository.ts';
+import { parseTimestamp } from '../timestamps.ts';
 
 /** Readings of one series, validated and ready for the ingest core. */
 export interface SeriesReadings {

@@ -1,7 +1,7 @@
-import { AppError, notFound, unprocessable } from '../../errors.ts';
-import { pgErrorCode } from '../../db/database.ts';
-import type { ValueDatatype } from '../../db/schema/common.ts';
-import type { SeriesLookup, SeriesRef } from './series.repository.ts';
+import { AppError, notFound, unprocessable } from '../../../errors.ts';
+import { pgErrorCode } from '../../../db/database.ts';
+import type { ValueDatatype } from '../../../db/schema/common.ts';
+import type { SeriesLookup, SeriesRef } from '../series.repository.ts';
 import type { ReadingsQueryRepository } from './readings-query.repository.ts';
 import type { CalendarUnit, DownsampleRepository } from './downsample.repository.ts';
 import type { ReadingsExportRepository } from './readings-export.repository.ts';

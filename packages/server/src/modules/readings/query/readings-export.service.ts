@@ -1,11 +1,11 @@
-import { missingRecord, unprocessable } from '../../errors.ts';
-import type { Database } from '../../db/database.ts';
-import { isZonedDatetime } from '../../http/validation.ts';
-import { resolveSeries } from './series.ts';
-import { seriesRepository, type SeriesLookup, type SeriesRef } from './series.repository.ts';
+import { missingRecord, unprocessable } from '../../../errors.ts';
+import type { Database } from '../../../db/database.ts';
+import { isZonedDatetime } from '../../../http/validation.ts';
+import { resolveSeries } from '../series.ts';
+import { seriesRepository, type SeriesLookup, type SeriesRef } from '../series.repository.ts';
 import { readingsExportRepository, type ReadingsExportRepository } from './readings-export.repository.ts';
 import { seriesCsvChunks, seriesLinePrefix } from './readings-export.ts';
-import { CSV_HEADER } from './csv-readings.ts';
+import { CSV_HEADER } from '../ingest/csv-readings.ts';
 
 export interface ExportRequest {
   sensor?: string;

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { AppError, unprocessable } from '../../errors.ts';
+import { AppError, unprocessable } from '../../../errors.ts';
 
 export interface LineReaderOptions {
   /** Refuse (413) a body larger than this many bytes. */

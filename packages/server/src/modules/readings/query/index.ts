@@ -1,5 +1,5 @@
-import type { Database } from '../../db/database.ts';
-import { resolveSeries } from './series.ts';
+import type { Database } from '../../../db/database.ts';
+import { resolveSeries } from '../series.ts';
 import { readingsQueryRepository } from './readings-query.repository.ts';
 import { downsampleRepository } from './downsample.repository.ts';
 import { readingsExportRepository } from './readings-export.repository.ts';

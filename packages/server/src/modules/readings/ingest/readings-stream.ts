@@ -1,8 +1,8 @@
-import { AppError, unprocessable } from '../../errors.ts';
+import { AppError, unprocessable } from '../../../errors.ts';
 import { csvValue, CSV_HEADER, endsInsideQuotes, parseCsvRecord } from './csv-readings.ts';
 import { prepareSeriesReadings, ReadingsBuffer, timestampProblem, valueProblem, type SeriesReadings } from './readings-input.ts';
-import type { SeriesLookup, SeriesRef } from './series.repository.ts';
-import { parseTimestamp } from './timestamps.ts';
+import type { SeriesLookup, SeriesRef } from '../series.repository.ts';
+import { parseTimestamp } from '../timestamps.ts';
 
 export type StreamFormat = 'csv' | 'ndjson';
 

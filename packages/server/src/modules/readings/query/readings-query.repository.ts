@@ -1,5 +1,5 @@
-import type { Queryable } from '../../db/database.ts';
-import { READING_TABLE, type SeriesRef } from './series.repository.ts';
+import type { Queryable } from '../../../db/database.ts';
+import { READING_TABLE, type SeriesRef } from '../series.repository.ts';
 import { timestampsJson, valuesJson, type TimeFormat } from './readings-query.sql.ts';
 
 /** Column-wise JSON arrays as PostgreSQL wrote them: text to be spliced into a response. */
