@@ -34,6 +34,14 @@ export const VALUE_ARRAY_TYPE: Record<ValueDatatype, string> = {
   boolean: 'bool[]',
 };
 
+/** Every series is a measure of a sensor's type; filtered and ordered by each query below. */
+const SERIES_SELECT = `
+  SELECT s.id AS "sensorId", s.unique_identifier AS "sensorUid", m.id AS "measureId",
+         m.name AS "measureName", m.units, m.datatype::text AS datatype
+    FROM sensor s
+    JOIN sensor_type_measure tm ON tm.type_id = s.type_id
+    JOIN sensor_measure m ON m.id = tm.measure_id`;
+
 export function seriesRepository(q: Queryable) {
   return {
     async sensorId(sensorUid: string): Promise<number | undefined> {
@@ -47,11 +55,7 @@ export function seriesRepository(q: Queryable) {
      */
     async find(lookup: SeriesLookup): Promise<SeriesRef[]> {
       return q.query<SeriesRef>(
-        `SELECT s.id AS "sensorId", s.unique_identifier AS "sensorUid", m.id AS "measureId",
-                m.name AS "measureName", m.units, m.datatype::text AS datatype
-           FROM sensor s
-           JOIN sensor_type_measure tm ON tm.type_id = s.type_id
-           JOIN sensor_measure m ON m.id = tm.measure_id
+        `${SERIES_SELECT}
           WHERE s.unique_identifier = $1 AND m.name = $2
             AND ($3::boolean IS FALSE OR m.units IS NOT DISTINCT FROM $4)
           ORDER BY tm.position`,
@@ -59,14 +63,15 @@ export function seriesRepository(q: Queryable) {
       );
     },
 
+    /** Every series there is: each measure of each sensor's type. */
+    async all(): Promise<SeriesRef[]> {
+      return q.query<SeriesRef>(`${SERIES_SELECT} ORDER BY s.unique_identifier, tm.position`);
+    },
+
     /** Every series of a sensor (all measures of its type). */
     async ofSensor(sensorUid: string): Promise<SeriesRef[]> {
       return q.query<SeriesRef>(
-        `SELECT s.id AS "sensorId", s.unique_identifier AS "sensorUid", m.id AS "measureId",
-                m.name AS "measureName", m.units, m.datatype::text AS datatype
-           FROM sensor s
-           JOIN sensor_type_measure tm ON tm.type_id = s.type_id
-           JOIN sensor_measure m ON m.id = tm.measure_id
+        `${SERIES_SELECT}
           WHERE s.unique_identifier = $1
           ORDER BY tm.position`,
         [sensorUid],

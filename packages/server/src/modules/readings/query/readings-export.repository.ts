@@ -43,18 +43,6 @@ export function readingsExportRepository(q: Queryable) {
       );
       return rows[0];
     },
-
-    /** Every series there is: each measure of each sensor's type. */
-    async allSeries(): Promise<SeriesRef[]> {
-      return q.query<SeriesRef>(
-        `SELECT s.id AS "sensorId", s.unique_identifier AS "sensorUid", m.id AS "measureId",
-                m.name AS "measureName", m.units, m.datatype::text AS datatype
-           FROM sensor s
-           JOIN sensor_type_measure tm ON tm.type_id = s.type_id
-           JOIN sensor_measure m ON m.id = tm.measure_id
-          ORDER BY s.unique_identifier, tm.position`,
-      );
-    },
   };
 }
 

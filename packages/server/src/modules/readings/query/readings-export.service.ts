@@ -27,6 +27,7 @@ export interface ReadingsExportDeps {
   repo: ReadingsExportRepository;
   resolveSeries: (lookup: SeriesLookup) => Promise<SeriesRef>;
   seriesOfSensor: (sensorUid: string) => Promise<SeriesRef[]>;
+  allSeries: () => Promise<SeriesRef[]>;
 }
 
 /**
@@ -36,7 +37,7 @@ export interface ReadingsExportDeps {
 export function createReadingsExportService(deps: ReadingsExportDeps) {
   async function selectSeries(request: ExportRequest): Promise<SeriesRef[]> {
     if (request.measure !== undefined && request.sensor === undefined) throw unprocessable('--measure needs --sensor');
-    if (request.sensor === undefined) return deps.repo.allSeries();
+    if (request.sensor === undefined) return deps.allSeries();
     if (request.measure !== undefined) {
       return [await deps.resolveSeries({ sensorUid: request.sensor, measureName: request.measure, ...(request.units === undefined ? {} : { units: request.units }) })];
     }
@@ -78,5 +79,6 @@ export function readingsExportModule(db: Database) {
     repo: readingsExportRepository(db),
     resolveSeries: (lookup) => resolveSeries(db, lookup),
     seriesOfSensor: (uid) => seriesRepository(db).ofSensor(uid),
+    allSeries: () => seriesRepository(db).all(),
   });
 }
