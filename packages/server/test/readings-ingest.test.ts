@@ -95,6 +95,33 @@ describe('POST /api/v1/readings', () => {
     expect(latest).toEqual([{ type: 'number', value: 999.5 }]);
   });
 
+  it('takes CSV and NDJSON streamed over a real socket, as clients send them', async () => {
+    // app.inject hands the parsers a different stream object than a real connection does;
+    // a body check that recursed into the socket once crashed only here.
+    const base = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    const post = (body: string, contentType: string) => {
+      const bytes = new TextEncoder().encode(body);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += 64) controller.enqueue(bytes.slice(i, i + 64));
+          controller.close();
+        },
+      });
+      return fetch(`${base}/api/v1/readings`, {
+        method: 'POST', body: stream, duplex: 'half',
+        headers: { authorization: `Bearer ${ctx.token}`, 'content-type': contentType },
+      } as RequestInit);
+    };
+    const fromCsv = await post('sensor,measure,timestamp,value\napi-2,temperature,2027-01-01T00:00:00Z,3.5\napi-2,temperature,2027-01-01T01:00:00Z,4.25\n', 'text/csv');
+    expect(fromCsv.status).toBe(200);
+    expect(await fromCsv.json()).toEqual({ inserted: 2, duplicates: 0, series: 1 });
+    const fromNdjson = await post(`${JSON.stringify({ sensor: 'api-2', measure: 'temperature', timestamp: '2027-01-01T02:00:00Z', value: 5 })}\n`, 'application/x-ndjson');
+    expect(await fromNdjson.json()).toEqual({ inserted: 1, duplicates: 0, series: 1 });
+    const badLine = await post('sensor,measure,timestamp,value\napi-2,temperature,2027-01-01T03:00:00Z,x\n', 'text/csv');
+    expect(badLine.status).toBe(422);
+    expect(((await badLine.json()) as { detail: string }).detail).toMatch(/line 2/);
+  });
+
   it('reads CSV with quoted fields, CRLF and every datatype', async () => {
     const res = await csv([
       'sensor,measure,timestamp,value',

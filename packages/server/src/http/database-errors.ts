@@ -35,7 +35,11 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
   return DATABASE_ERRORS[code]?.();
 }
 
-/** True if any string inside `value` contains NUL, which PostgreSQL text cannot hold. */
+/**
+ * True if any string inside a parsed JSON `value` contains NUL, which PostgreSQL text cannot
+ * hold. Only plain arrays and objects are walked: a streamed body (CSV, NDJSON) arrives as the
+ * request stream itself, and its parser checks its own lines.
+ */
 export function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (Array.isArray(value)) {
@@ -43,6 +47,8 @@ export function containsNul(value: unknown): boolean {
     return false;
   }
   if (value !== null && typeof value === 'object') {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return false;
     for (const [key, item] of Object.entries(value)) if (key.includes('\u0000') || containsNul(item)) return true;
   }
   return false;
