@@ -18,14 +18,10 @@ export function createModelsService(deps: { db: Database }) {
     /** The model of that name, or undefined. */
     findModel: (name: string): Promise<ModelRow | undefined> => read.findModel(name),
 
+    // One INSERT ... ON CONFLICT DO NOTHING: atomic, and a duplicate (even a racing one) is
+    // simply no row back.
     async insertModel(name: string): Promise<void> {
-      await translateViolations(
-        () =>
-          db.transaction(async (tx) => {
-            if (!(await modelsRepository(tx).insertModel(name))) throw conflict('Model exists already');
-          }),
-        { unique: 'Model exists already' },
-      );
+      if (!(await modelsRepository(db).insertModel(name))) throw conflict('Model exists already');
     },
 
     /**
@@ -84,13 +80,7 @@ export function createModelsService(deps: { db: Database }) {
     listMeasures: (page: Page = {}): Promise<MeasureRow[]> => read.listMeasures(page),
 
     async insertMeasure(measure: { name: string; units: string; datatype: ValueDatatype }): Promise<void> {
-      await translateViolations(
-        () =>
-          db.transaction(async (tx) => {
-            if (!(await modelsRepository(tx).insertMeasure(measure))) throw conflict('Model measure exists already');
-          }),
-        { unique: 'Model measure exists already' },
-      );
+      if (!(await modelsRepository(db).insertMeasure(measure))) throw conflict('Model measure exists already');
     },
 
     /**
