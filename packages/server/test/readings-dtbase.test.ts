@@ -122,12 +122,18 @@ describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBas
     expect(res.statusCode).toBe(401);
   });
 
-  it('answers 400 when reading an unknown sensor or measure', async () => {
-    const sensor = await read({ unique_identifier: 'nope', measure_name: 'temperature', dt_from: '2024-01-01', dt_to: '2024-01-02' });
-    expect(sensor.statusCode).toBe(400);
-    expect(sensor.json()).toEqual({ detail: 'Sensor does not exist' });
-    const measure = await read({ unique_identifier: 'station-1', measure_name: 'nope', dt_from: '2024-01-01', dt_to: '2024-01-02' });
-    expect(measure.statusCode).toBe(400);
+  it('answers [] for a sensor without that measure, as DTBase, and 400 for a measure name that exists nowhere', async () => {
+    const range = { dt_from: '2024-01-01', dt_to: '2024-01-02' };
+    const unknownSensor = await read({ unique_identifier: 'nope', measure_name: 'temperature', ...range });
+    expect(unknownSensor.statusCode).toBe(200);
+    expect(unknownSensor.json()).toEqual([]);
+    await ctx.db.query(`INSERT INTO sensor_measure (name, units, datatype) VALUES ('soil moisture', '%', 'float')`);
+    const otherTypesMeasure = await read({ unique_identifier: 'station-1', measure_name: 'soil moisture', ...range });
+    expect(otherTypesMeasure.statusCode).toBe(200);
+    expect(otherTypesMeasure.json()).toEqual([]);
+    const unknownMeasure = await read({ unique_identifier: 'station-1', measure_name: 'nope', ...range });
+    expect(unknownMeasure.statusCode).toBe(400);
+    expect(unknownMeasure.json()).toEqual({ detail: 'Measure "nope" does not exist' });
   });
 
   it('keeps rollups and the latest value up to date', async () => {

@@ -63,6 +63,11 @@ export function seriesRepository(q: Queryable) {
       );
     },
 
+    async measureNameExists(measureName: string): Promise<boolean> {
+      const rows = await q.query('SELECT 1 FROM sensor_measure WHERE name = $1 LIMIT 1', [measureName]);
+      return rows.length > 0;
+    },
+
     /** Every series there is: each measure of each sensor's type. */
     async all(): Promise<SeriesRef[]> {
       return q.query<SeriesRef>(`${SERIES_SELECT} ORDER BY s.unique_identifier, tm.position`);
