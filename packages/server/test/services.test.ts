@@ -323,13 +323,11 @@ describe('/service/run-service', () => {
     expect((await listRuns({ service_name: 'failing' }))[0]).toMatchObject({ response_status_code: 503, response_json: { error: 'overloaded' } });
   });
 
-  it('passes the parameters of a GET in the query string and sends no body', async () => {
+  it('sends the parameters of a GET as a JSON body, as DTBase does with requests.get(url, json=...)', async () => {
     const res = await ctx.post('/service/run-service', { service_name: 'getter', parameter_set_name: 'london' });
     expect(res.statusCode).toBe(200);
-    expect(lastCall()).toMatchObject({
-      method: 'GET', path: '/json', body: '', contentType: undefined,
-      query: { fixed: '1', city: 'London', days: '2', verbose: 'true' },
-    });
+    expect(lastCall()).toMatchObject({ method: 'GET', path: '/json', contentType: 'application/json', query: { fixed: '1' } });
+    expect(JSON.parse(lastCall().body)).toEqual({ city: 'London', days: 2, verbose: true });
     expect((await listRuns({ service_name: 'getter' }))[0]).toMatchObject({
       parameter_set_name: 'london', parameters: { city: 'London', days: 2, verbose: true }, response_status_code: 200,
     });

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import type { HttpMethod } from '../../db/schema/common.ts';
 
 export interface ServiceCall {
@@ -23,32 +25,58 @@ export interface ServiceUnreachable {
 export type ServiceCallResult = ServiceAnswered | ServiceUnreachable;
 export type CallService = (call: ServiceCall) => Promise<ServiceCallResult>;
 
-/**
- * GET requests carry no body, so the parameters of a GET travel in the query string when they
- * are an object: one `key=value` pair per entry, strings as they are, anything else as JSON.
- * An array has no names to put in a query string, so a GET with array parameters sends none.
- */
-function urlWithQuery(url: string, parameters: unknown): string {
-  if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) return url;
-  const target = new URL(url);
-  for (const [key, value] of Object.entries(parameters)) {
-    target.searchParams.append(key, typeof value === 'string' ? value : JSON.stringify(value));
-  }
-  return target.toString();
-}
-
-/** Why a call failed, in words: fetch hides the useful part (ECONNREFUSED ...) in `cause`. */
+/** Why a call failed, in words (ECONNREFUSED, a timeout, ...). */
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no answer within ${timeoutMs} ms`;
   }
   if (error instanceof Error) {
-    const cause = error.cause;
-    if (cause instanceof Error && cause.message) return cause.message;
-    if (cause && typeof cause === 'object' && 'code' in cause) return String((cause as { code: unknown }).code);
-    return error.message;
+    const code = (error as NodeJS.ErrnoException).code;
+    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
   }
   return String(error);
+}
+
+/** A service's answer larger than this is not kept in the run log (its status still is). */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+interface RawAnswer {
+  statusCode: number;
+  /** undefined when the body was larger than MAX_ANSWER_BYTES. */
+  body: string | undefined;
+}
+
+/**
+ * One HTTP exchange through node:http(s). Not fetch: DTBase calls services with
+ * `requests.<method>(url, json=parameters)`, which sends the JSON body with GET too, and fetch
+ * refuses a body on GET.
+ */
+function exchange(url: URL, method: HttpMethod, body: string | undefined, signal: AbortSignal): Promise<RawAnswer> {
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(url, {
+      method,
+      signal,
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+      },
+    }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+      });
+      response.on('end', () => resolve({
+        statusCode: response.statusCode ?? 0,
+        body: size <= MAX_ANSWER_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined,
+      }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 /**
@@ -81,17 +109,11 @@ function parseJson(text: string): unknown {
 export function createServiceCaller(options: { timeoutMs: number }): CallService {
   const { timeoutMs } = options;
   return async ({ url, method, parameters }) => {
-    const hasParameters = parameters !== null && parameters !== undefined;
-    const sendsBody = method !== 'GET' && hasParameters;
+    // As requests does with json=None: no parameters, no body (and no content type).
+    const body = parameters === null || parameters === undefined ? undefined : JSON.stringify(parameters);
     try {
-      const response = await fetch(method === 'GET' ? urlWithQuery(url, parameters) : url, {
-        method,
-        headers: sendsBody ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
-        body: sendsBody ? JSON.stringify(parameters) : undefined,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await response.text();
-      return { reached: true, statusCode: response.status, json: parseJson(text) };
+      const answer = await exchange(new URL(url), method, body, AbortSignal.timeout(timeoutMs));
+      return { reached: true, statusCode: answer.statusCode, json: answer.body === undefined ? null : parseJson(answer.body) };
     } catch (error) {
       return { reached: false, error: describeFailure(error, timeoutMs) };
     }
