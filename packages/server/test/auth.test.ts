@@ -133,6 +133,12 @@ describe('framework routes', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.paths['/auth/login'].post.requestBody).toBeDefined();
     expect(doc.paths['/user/list-users'].get.security).toEqual([{ bearer: [] }]);
+    for (const [url, target] of [['/redoc', '/docs'], ['/docs/oauth2-redirect', '/docs/static/oauth2-redirect.html']]) {
+      const redirect = await ctx.app.inject({ method: 'GET', url });
+      expect(redirect.statusCode, url).toBe(302);
+      expect(redirect.headers.location).toBe(target);
+      expect((await ctx.app.inject({ method: 'GET', url: target })).statusCode).toBe(200);
+    }
     const docs = await ctx.app.inject({ method: 'GET', url: '/docs/' });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger');

@@ -32,6 +32,10 @@ export const openapiPlugin = fp(
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
     app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+    // FastAPI serves these two as well; DTBase users may have them bookmarked.
+    app.get('/docs/oauth2-redirect', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) =>
+      reply.redirect('/docs/static/oauth2-redirect.html'));
+    app.get('/redoc', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/docs'));
   },
   { name: 'mirrorbase-openapi' },
 );
