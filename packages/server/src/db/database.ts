@@ -7,7 +7,15 @@
 export type Row = Record<string, unknown>;
 
 export interface Queryable {
-  /** Runs one parameterised statement ($1, $2, ...) and returns its rows. */
+  /**
+   * Runs one parameterised statement ($1, $2, ...) and returns its rows.
+   *
+   * Pass timestamps and JSON as text and cast in SQL (`$1::text::timestamptz`,
+   * `$2::text::jsonb`, `$3::text[]::jsonb[]`): postgres.js turns a parameter typed timestamptz
+   * into a JavaScript Date (losing microseconds, reading naive times in the process's zone) and
+   * encodes a string for a jsonb parameter a second time. PGlite does neither, so only the
+   * PostgreSQL test run would catch it.
+   */
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a script of one or more statements without parameters (migrations, DDL). */
   exec(script: string): Promise<void>;

@@ -92,8 +92,8 @@ export function modelRunsRepository(db: Queryable) {
          WHERE r.id > $1
            AND ($2::text IS NULL OR m.name = $2)
            AND ($3::text IS NULL OR sc.description = $3)
-           AND r.time_created >= COALESCE($4::timestamptz, CASE WHEN $7::bool THEN now() - interval '7 days' END, '-infinity')
-           AND r.time_created <= COALESCE($5::timestamptz, CASE WHEN $7::bool THEN now() END, 'infinity')
+           AND r.time_created >= COALESCE($4::text::timestamptz, CASE WHEN $7::bool THEN now() - interval '7 days' END, '-infinity')
+           AND r.time_created <= COALESCE($5::text::timestamptz, CASE WHEN $7::bool THEN now() END, 'infinity')
          ORDER BY r.id LIMIT $6`,
         [
           filter.afterId ?? 0,
@@ -133,7 +133,7 @@ export function modelRunsRepository(db: Queryable) {
     async insertRun(run: NewRun): Promise<number | undefined> {
       const rows = await db.query<{ id: number }>(
         `INSERT INTO model_run (model_id, scenario_id, sensor_id, sensor_measure_id, time_created)
-         VALUES ($1, $2, $3, $4, COALESCE($5::timestamptz, now()))
+         VALUES ($1, $2, $3, $4, COALESCE($5::text::timestamptz, now()))
          ON CONFLICT ON CONSTRAINT model_run_model_scenario_time_key DO NOTHING
          RETURNING id`,
         [run.modelId, run.scenarioId, run.sensorId, run.sensorMeasureId, run.timeCreated ?? null],
@@ -159,7 +159,7 @@ export function modelRunsRepository(db: Queryable) {
       await db.query(
         `INSERT INTO ${table} (product_id, ts, value)
          SELECT $1, u.ts, u.value
-         FROM unnest($2::timestamptz[], ${arrayParam}) WITH ORDINALITY AS u(ts, value, n)
+         FROM unnest($2::text[]::timestamptz[], ${arrayParam}) WITH ORDINALITY AS u(ts, value, n)
          ORDER BY u.n
          ON CONFLICT DO NOTHING`,
         [productId, timestamps, encode ? encode(values) : values],

@@ -172,7 +172,7 @@ export function sensorsRepository(db: Queryable) {
     async insertSensorLocation(sensorId: number, locationId: number, installedAt: string | null): Promise<boolean> {
       const rows = await db.query(
         `INSERT INTO sensor_location (sensor_id, location_id, installation_datetime)
-         VALUES ($1, $2, COALESCE($3::timestamptz, now()))
+         VALUES ($1, $2, COALESCE($3::text::timestamptz, now()))
          ON CONFLICT DO NOTHING RETURNING id`,
         [sensorId, locationId, installedAt],
       );
@@ -182,7 +182,7 @@ export function sensorsRepository(db: Queryable) {
     /** Whether the sensor has an installation at that datetime (null: now). */
     async hasInstallationAt(sensorId: number, installedAt: string | null): Promise<boolean> {
       const rows = await db.query(
-        `SELECT 1 FROM sensor_location WHERE sensor_id = $1 AND installation_datetime = COALESCE($2::timestamptz, now())`,
+        `SELECT 1 FROM sensor_location WHERE sensor_id = $1 AND installation_datetime = COALESCE($2::text::timestamptz, now())`,
         [sensorId, installedAt],
       );
       return rows.length > 0;
