@@ -276,3 +276,32 @@ describe('the ingest core', () => {
     expect(day).toEqual([{ count: 2000 }]);
   });
 });
+
+/** Fails instead of hanging when a request never settles (a wedged COPY holds its locks). */
+function within<T>(promise: Promise<T>, ms = 10_000, what = 'request'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+describe('ingest edge cases found in review', () => {
+  beforeAll(async () => {
+    await createSensor(ctx.db, 'edge-1', [{ name: 'temperature', units: 'degC', datatype: 'float' }]);
+  });
+
+  it('stores the microsecond it deduplicated on: a 7th fraction digit cannot make a COPY hit a duplicate', async () => {
+    // JS and PostgreSQL used to round .0000025 differently (3 µs and 2 µs): JS saw strictly
+    // increasing times and chose COPY, PostgreSQL found a duplicate and the COPY never settled.
+    const timestamps = ['2024-08-01T00:00:00.000002Z', '2024-08-01T00:00:00.0000025Z', ...seconds('2024-08-01T00:00:01Z', 298)];
+    const res = await within(json({ series: [{ sensor: 'edge-1', measure: 'temperature', timestamps, values: timestamps.map((_, i) => i) }] }));
+    expect(res.statusCode).toBe(200);
+    // Rounded as PostgreSQL's parser rounds (ties to even): .0000025 is 2 µs, a duplicate.
+    expect(res.json()).toEqual({ inserted: 299, duplicates: 1, series: 1 });
+    const edge = `reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier = 'edge-1'`;
+    expect(await within(count(edge), 10_000, 'count after the request')).toBe(299);
+    const stored = await ctx.db.query<{ t: string }>(`SELECT mb_iso(ts) AS t FROM ${edge} ORDER BY ts LIMIT 2`);
+    expect(stored.map((r) => r.t)).toEqual(['2024-08-01T00:00:00.000002Z', '2024-08-01T00:00:01Z']);
+  });
+});

@@ -1,51 +1,111 @@
 /**
  * Timestamp parsing for the ingest path. Every reading's timestamp passes through here, so it
- * is one regular expression and Date.UTC, not a Date object per reading.
+ * is one regular expression and Date.UTC, not a Date object per reading (except with offsets).
  *
- * The text itself is what PostgreSQL stores (it parses ISO-8601 the same way, keeping
- * microseconds that a JavaScript Date would drop); the number computed here is only used to
- * order timestamps, pick partitions and rollup buckets, and it must agree with PostgreSQL.
+ * The instant is rounded to the microsecond here, the way PostgreSQL's own parser does it
+ * (rint of the fraction as a double times 1e6: .0000025 -> 2 µs, .0000035 -> 4 µs), and what is
+ * sent to the database is the canonical text of that microsecond, never the client's text. So
+ * what is stored is by construction what the ingest core ordered and deduplicated on: a COPY
+ * chosen because JS saw strictly increasing times cannot meet a duplicate the parser made (it
+ * would fail and hang, see the ingest core). Matching PostgreSQL's rounding only keeps answers
+ * the same as for text stored before; correctness rests on the canonical text. The number is
+ * used to order timestamps, pick partitions and rollup buckets; it derives from the same µs.
  */
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** 400 Gregorian years, a whole number of days: shifting by it keeps month, day and weekday. */
+const MS_PER_400_YEARS = 146_097 * 86_400_000;
+
+/** Date.UTC for every year from 1: Date.UTC alone reads years 0-99 as 1900-1999. */
+export function utcMs(year: number, month0: number, day = 1, hour = 0, minute = 0, second = 0): number {
+  return year < 100
+    ? Date.UTC(year + 400, month0, day, hour, minute, second) - MS_PER_400_YEARS
+    : Date.UTC(year, month0, day, hour, minute, second);
+}
+
+/** Instants PostgreSQL and Date.toISOString both write as plain YYYY: UTC years 1 to 9999. */
+export const MIN_INSTANT_MS = utcMs(1, 0);
+export const MAX_INSTANT_MS = utcMs(10000, 0); // exclusive
+export const INSTANT_RANGE_PROBLEM = {
+  low: 'timestamps must be at or after 0001-01-01T00:00:00Z (UTC)',
+  high: 'timestamps must be before 10000-01-01T00:00:00Z (UTC)',
+};
+
+/** A parsed timestamp: `iso` is what the database stores, `time` the same instant in ms. */
+export interface Instant {
+  /** Milliseconds since the epoch, with the microseconds as a fraction. */
+  time: number;
+  /** Canonical text: YYYY-MM-DDTHH:MM:SS.ffffffZ, exactly six fraction digits, UTC. */
+  iso: string;
+}
+
+/** Why a timestamp was refused: not a timestamp at all, or outside the years we store. */
+export type InstantProblem = 'invalid' | 'low' | 'high';
+
+/** C's rint (ties to even), as PostgreSQL rounds fractional seconds; x >= 0 here. */
+function rint(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
 /**
- * Milliseconds since the epoch (with a sub-millisecond fraction, rounded to the microsecond as
- * PostgreSQL does), or NaN when `text` is not a valid timestamp. Without an offset the time is
- * UTC (DTBase's rule), unless `requireOffset` says an offset must be given.
+ * Parses an ISO-8601 timestamp. Without an offset the time is UTC (DTBase's rule), unless
+ * `requireOffset` says an offset must be given.
  */
-export function parseTimestamp(text: string, requireOffset: boolean): number {
+export function parseInstant(text: string, requireOffset: boolean): Instant | InstantProblem {
   const m = TIMESTAMP.exec(text);
-  if (m === null) return NaN;
+  if (m === null) return 'invalid';
   const year = +m[1];
   const month = +m[2];
   const day = +m[3];
-  if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1] || year < 1) return NaN;
-  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return NaN;
+  if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1] || year < 1) return 'invalid';
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return 'invalid';
   const offset = m[8];
-  if (m[4] === undefined) return requireOffset ? NaN : Date.UTC(year, month - 1, day);
-  if (offset === undefined && requireOffset) return NaN;
-  const hour = +m[4];
-  const minute = +m[5];
+  if (m[4] === undefined && requireOffset) return 'invalid';
+  if (offset === undefined && requireOffset) return 'invalid';
+  const hour = m[4] === undefined ? 0 : +m[4];
+  const minute = m[5] === undefined ? 0 : +m[5];
   const second = m[6] === undefined ? 0 : +m[6];
-  if (hour > 23 || minute > 59 || second > 59) return NaN;
-  let ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  // Date.UTC maps years 0-99 to 1900-1999; readings from the first century are not a use case.
-  if (year < 100) return NaN;
-  if (offset !== undefined && offset !== 'Z' && offset !== 'z') {
+  if (hour > 23 || minute > 59 || second > 59) return 'invalid';
+  let ms = utcMs(year, month - 1, day, hour, minute, second);
+  const utc = offset === undefined || offset === 'Z' || offset === 'z';
+  if (!utc) {
     const sign = offset[0] === '-' ? -1 : 1;
     const digits = offset.slice(1).replace(':', '');
     const offsetHours = +digits.slice(0, 2);
     const offsetMinutes = digits.length > 2 ? +digits.slice(2, 4) : 0;
     // PostgreSQL refuses offsets beyond 15:59.
-    if (offsetHours > 15 || offsetMinutes > 59) return NaN;
+    if (offsetHours > 15 || offsetMinutes > 59) return 'invalid';
     ms -= sign * (offsetHours * 60 + offsetMinutes) * 60_000;
   }
   const fraction = m[7];
-  if (fraction !== undefined) ms += Math.round(Number(`0.${fraction}`) * 1e6) / 1e3;
-  return ms;
+  const micros0 = fraction === undefined ? 0 : rint(Number(`0.${fraction}`) * 1e6);
+  let micros = micros0;
+  const carry = micros === 1_000_000;
+  if (carry) {
+    ms += 1000;
+    micros = 0;
+  }
+  if (ms < MIN_INSTANT_MS) return 'low';
+  if (ms >= MAX_INSTANT_MS) return 'high';
+  const fractionText = String(micros).padStart(6, '0');
+  // Already UTC and no carry: the matched fields are the canonical text; otherwise let Date
+  // render the shifted instant (it writes years 1-9999 as four digits).
+  const base = utc && !carry
+    ? `${m[1]}-${m[2]}-${m[3]}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}`
+    : new Date(ms).toISOString().slice(0, 19);
+  return { time: ms + micros / 1000, iso: `${base}.${fractionText}Z` };
+}
+
+/** parseInstant's time, or NaN when the text is refused for any reason. */
+export function parseTimestamp(text: string, requireOffset: boolean): number {
+  const instant = parseInstant(text, requireOffset);
+  return typeof instant === 'string' ? NaN : instant.time;
 }
 
 /** The UTC month a timestamp falls in, as a number that orders months: year * 12 + month0. */
@@ -65,12 +125,9 @@ export function partitionName(datatype: string, month: number): string {
 }
 
 /**
- * A time from parseTimestamp in DTBase's rendering (what SQL's mb_iso gives):
- * 2024-01-01T00:00:00Z, or with six fractional digits when there is a fraction.
+ * A canonical timestamp in DTBase's rendering (what SQL's mb_iso gives): 2024-01-01T00:00:00Z,
+ * or with six fractional digits when there is a fraction.
  */
-export function formatTimestamp(ms: number): string {
-  const whole = Math.floor(ms / 1000) * 1000;
-  const micros = Math.round((ms - whole) * 1000);
-  const base = new Date(whole).toISOString().slice(0, 19);
-  return micros === 0 ? `${base}Z` : `${base}.${String(micros).padStart(6, '0')}Z`;
+export function displayTimestamp(iso: string): string {
+  return iso.endsWith('.000000Z') ? `${iso.slice(0, -8)}Z` : iso;
 }

@@ -4,7 +4,7 @@ import { PartitionCache } from './partition-cache.ts';
 import type { SeriesReadings } from './readings-input.ts';
 import { readingsIngestRepository, seriesLockStripe, type ReadingsIngestRepository } from './readings-ingest.repository.ts';
 import { appendRollups, emptyRollupColumns, ROLLUP_LEVELS } from './rollups.ts';
-import { formatTimestamp, monthIndex, monthStartIso, partitionName } from '../timestamps.ts';
+import { displayTimestamp, monthIndex, monthStartIso, partitionName } from '../timestamps.ts';
 
 /** What one accepted series contributed; the payload of the readings notification. */
 export interface AcceptedSeries {
@@ -175,8 +175,8 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
       sensorId: s.series.sensorId,
       measureId: s.series.measureId,
       count: s.times.length,
-      first: formatTimestamp(s.times[0]),
-      last: formatTimestamp(s.times[last(s)]),
+      first: displayTimestamp(s.timestamps[0]),
+      last: displayTimestamp(s.timestamps[last(s)]),
     }));
   }
 

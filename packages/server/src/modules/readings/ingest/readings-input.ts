@@ -2,22 +2,27 @@ import { unprocessable } from '../../../errors.ts';
 import type { ValueDatatype } from '../../../db/schema/common.ts';
 import { fitsDatatype, type Value } from '../../shared/values.ts';
 import type { SeriesRef } from '../series.repository.ts';
-import { parseTimestamp } from '../timestamps.ts';
+import { INSTANT_RANGE_PROBLEM, parseInstant, type InstantProblem } from '../timestamps.ts';
 
 /** Readings of one series, validated and ready for the ingest core. */
 export interface SeriesReadings {
   series: SeriesRef;
-  /** Timestamps as sent: PostgreSQL parses them itself, keeping microseconds. */
+  /**
+   * Canonical timestamps (parseInstant's `iso`), never the client's text: what the database
+   * stores must be exactly the microsecond the ingest core ordered and deduplicated on.
+   */
   timestamps: string[];
   /** The same timestamps in milliseconds since the epoch (ordering, partitions, rollups). */
   times: number[];
   values: Value[];
 }
 
-export const timestampProblem = (requireOffset: boolean) =>
-  requireOffset
-    ? 'is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)'
-    : 'is not a valid ISO-8601 datetime';
+export const timestampProblem = (requireOffset: boolean, problem: InstantProblem = 'invalid') =>
+  problem !== 'invalid'
+    ? `is out of range: ${INSTANT_RANGE_PROBLEM[problem]}`
+    : requireOffset
+      ? 'is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)'
+      : 'is not a valid ISO-8601 datetime';
 
 /** Why a value cannot be stored for a datatype, or undefined when it can. */
 export function valueProblem(value: unknown, datatype: ValueDatatype): string | undefined {
@@ -50,12 +55,14 @@ export function prepareSeriesReadings(
     );
   }
   const times = new Array<number>(timestamps.length);
+  const canonical = new Array<string>(timestamps.length);
   for (let i = 0; i < timestamps.length; i++) {
-    const t = parseTimestamp(timestamps[i], options.requireOffset);
-    if (Number.isNaN(t)) {
-      throw unprocessable(`${where}timestamp ${JSON.stringify(timestamps[i])} at index ${i} ${timestampProblem(options.requireOffset)}`);
+    const instant = parseInstant(timestamps[i], options.requireOffset);
+    if (typeof instant === 'string') {
+      throw unprocessable(`${where}timestamp ${JSON.stringify(timestamps[i])} at index ${i} ${timestampProblem(options.requireOffset, instant)}`);
     }
-    times[i] = t;
+    times[i] = instant.time;
+    canonical[i] = instant.iso;
   }
   const { datatype } = series;
   for (let i = 0; i < values.length; i++) {
@@ -66,7 +73,7 @@ export function prepareSeriesReadings(
       );
     }
   }
-  return { series, timestamps: timestamps as string[], times, values: values as Value[] };
+  return { series, timestamps: canonical, times, values: values as Value[] };
 }
 
 /**

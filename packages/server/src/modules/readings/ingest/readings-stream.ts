@@ -2,7 +2,7 @@ import { AppError, unprocessable } from '../../../errors.ts';
 import { csvValue, CSV_HEADER, endsInsideQuotes, parseCsvRecord } from './csv-readings.ts';
 import { prepareSeriesReadings, ReadingsBuffer, timestampProblem, valueProblem, type SeriesReadings } from './readings-input.ts';
 import type { SeriesLookup, SeriesRef } from '../series.repository.ts';
-import { parseTimestamp } from '../timestamps.ts';
+import { parseInstant, type Instant } from '../timestamps.ts';
 
 export type StreamFormat = 'csv' | 'ndjson';
 
@@ -63,10 +63,10 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
     return series;
   }
 
-  function timestampAt(text: unknown): number {
-    const t = typeof text === 'string' ? parseTimestamp(text, args.requireOffset) : NaN;
-    if (Number.isNaN(t)) throw unprocessable(`timestamp ${JSON.stringify(text)} ${timestampProblem(args.requireOffset)}`);
-    return t;
+  function timestampAt(text: unknown): Instant {
+    const instant = typeof text === 'string' ? parseInstant(text, args.requireOffset) : 'invalid';
+    if (typeof instant === 'string') throw unprocessable(`timestamp ${JSON.stringify(text)} ${timestampProblem(args.requireOffset, instant)}`);
+    return instant;
   }
 
   async function csvRecord(line: string): Promise<void> {
@@ -88,7 +88,7 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
     if (value === undefined) throw unprocessable(`value ${JSON.stringify(text)} is not of the measure's datatype ${series.datatype}`);
     const problem = valueProblem(value, series.datatype);
     if (problem) throw unprocessable(`value ${JSON.stringify(text)} ${problem}`);
-    buffer.add(series, timestamp, time, value);
+    buffer.add(series, time.iso, time.time, value);
   }
 
   async function ndjsonRecord(line: string): Promise<void> {
@@ -114,7 +114,7 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
     const time = timestampAt(record.timestamp);
     const problem = valueProblem(record.value, series.datatype);
     if (problem) throw unprocessable(`value ${JSON.stringify(record.value)} ${problem}`);
-    buffer.add(series, record.timestamp as string, time, record.value as never);
+    buffer.add(series, time.iso, time.time, record.value as never);
   }
 
   const handle = args.format === 'csv' ? csvRecord : ndjsonRecord;
