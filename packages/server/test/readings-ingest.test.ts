@@ -305,3 +305,34 @@ describe('ingest edge cases found in review', () => {
     expect(stored.map((r) => r.t)).toEqual(['2024-08-01T00:00:00.000002Z', '2024-08-01T00:00:01Z']);
   });
 });
+
+describe('concurrent writers', () => {
+  beforeAll(async () => {
+    await createSensor(ctx.db, 'mirror-a', [{ name: 'temperature', units: 'degC', datatype: 'float' }]);
+    await createSensor(ctx.db, 'mirror-b', [{ name: 'temperature', units: 'degC', datatype: 'float' }]);
+  });
+
+  it('never deadlock when two requests copy one series each and insert a few readings into the other', async () => {
+    // A copies mirror-a and inserts into mirror-b, B the mirror image: each used to hold its
+    // exclusive COPY lock while waiting for a shared lock the other held exclusively (503).
+    const series = (sensor: string, start: string, n: number) => {
+      const timestamps = seconds(start, n);
+      return { sensor, measure: 'temperature', timestamps, values: timestamps.map((_, i) => i) };
+    };
+    for (let round = 0; round < 8; round++) {
+      const day = `2023-03-${String(round + 1).padStart(2, '0')}`;
+      const a = json({ series: [series('mirror-a', `${day}T00:00:00Z`, 400), series('mirror-b', `${day}T12:00:00Z`, 5)] });
+      const b = json({ series: [series('mirror-b', `${day}T00:00:00Z`, 400), series('mirror-a', `${day}T12:00:00Z`, 5)] });
+      const answers = await within(Promise.all([a, b]), 20_000, `round ${round}`);
+      expect(answers.map((r) => [r.statusCode, r.json()])).toEqual([
+        [200, { inserted: 405, duplicates: 0, series: 2 }],
+        [200, { inserted: 405, duplicates: 0, series: 2 }],
+      ]);
+    }
+    expect(await count(`reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier IN ('mirror-a', 'mirror-b')`)).toBe(8 * 810);
+    const day = await ctx.db.query<{ n: number }>(
+      `SELECT sum(count)::int AS n FROM reading_rollup_day r JOIN sensor s ON s.id = r.sensor_id WHERE s.unique_identifier IN ('mirror-a', 'mirror-b')`,
+    );
+    expect(day).toEqual([{ n: 8 * 810 }]);
+  });
+});

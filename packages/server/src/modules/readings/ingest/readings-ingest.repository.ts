@@ -90,23 +90,18 @@ export function readingsIngestRepository(q: Queryable) {
     },
 
     /**
-     * Takes the series' exclusive write lock for a COPY. With `wait` false it does not wait and
-     * answers false when another transaction is writing the series.
+     * Tries the exclusive write lock of a stripe for a COPY, never waiting: a writer waits only
+     * for shared locks, so no writer ever waits while another waits for it (see the ingest core).
      */
-    async lockSeriesForCopy(sensorId: number, measureId: number, wait: boolean): Promise<boolean> {
-      const stripe = seriesLockStripe(sensorId, measureId);
-      if (wait) {
-        await q.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [SERIES_LOCK_SPACE, stripe]);
-        return true;
-      }
+    async tryLockStripeExclusive(stripe: number): Promise<boolean> {
       const rows = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4) AS locked', [SERIES_LOCK_SPACE, stripe]);
       return rows[0].locked;
     },
 
-    /** Shared write locks of the series' stripes (sorted, so writers queue instead of deadlocking). */
-    async lockSeriesShared(sensorIds: number[], measureIds: number[]): Promise<void> {
-      const stripes = [...new Set(sensorIds.map((s, i) => seriesLockStripe(s, measureIds[i])))].sort((a, b) => a - b);
-      await q.query('SELECT pg_advisory_xact_lock_shared($1::int4, k) FROM unnest($2::int4[]) AS k', [SERIES_LOCK_SPACE, stripes]);
+    /** Shared write locks of stripes, waiting, taken in the order given (callers sort them). */
+    async lockStripesShared(stripes: number[]): Promise<void> {
+      if (stripes.length === 0) return;
+      await q.query('SELECT pg_advisory_xact_lock_shared($1::int4, k) FROM unnest($2::int4[]) WITH ORDINALITY AS u(k, i) ORDER BY i', [SERIES_LOCK_SPACE, stripes]);
     },
 
     /**

@@ -42,6 +42,8 @@ const PG_NO_PARTITION_FOR_ROW = '23514';
 /** Shared by every ingest of this process: which months exist is a fact about the database. */
 const processPartitions = new PartitionCache();
 
+const DATATYPE_ORDER: readonly ValueDatatype[] = ['float', 'integer', 'string', 'boolean'];
+
 const seriesKey = (s: SeriesReadings) => `${s.series.sensorId}:${s.series.measureId}`;
 
 function strictlyIncreasing(times: readonly number[]): boolean {
@@ -104,8 +106,6 @@ function mergeSameSeries(batches: readonly SeriesReadings[]): SeriesReadings[] {
 export function createReadingsIngest(deps: { db: Database; onAccepted?: AcceptedListener; partitions?: PartitionCache }) {
   const onAccepted = deps.onAccepted ?? notifyReadingsAccepted;
   const partitions = deps.partitions ?? processPartitions;
-  // Transactions that have written already (and may hold series locks).
-  const writtenTransactions = new WeakSet<Transaction>();
 
   async function ensurePartitions(repo: ReadingsIngestRepository, batches: SeriesReadings[], force: boolean) {
     if (force) partitions.forget();
@@ -132,18 +132,19 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
 
   /**
    * COPY of one series when it provably cannot fail; false when it must take the safe path.
+   * The caller holds the series' exclusive stripe lock (the conflict-safe path takes it shared),
+   * which keeps concurrent writers of the series out.
    *
    * A failing COPY must be avoided, not caught: postgres.js (3.4.9) never settles a COPY whose
    * server error arrives after the data was sent (porsager/postgres#1173), which would hang the
-   * request. So: an exclusive per-series advisory lock (the conflict-safe path takes it shared)
-   * keeps concurrent writers of the series out, then one statement checks that no stored
-   * reading lies in the batch's range and that its partitions exist (a partition cannot be
-   * dropped after that: the check holds a lock on it until commit).
+   * request. So one statement checks that no stored reading lies in the batch's range and that
+   * its partitions exist (a partition cannot be dropped after that: the check holds a lock on it
+   * until commit), and the rows sent are canonical timestamps that were checked strictly
+   * increasing in JS (see timestamps.ts), so they cannot collide with each other either.
    */
-  async function tryCopy(tx: Transaction, s: SeriesReadings, mayWait: boolean): Promise<boolean> {
+  async function tryCopy(tx: Transaction, s: SeriesReadings): Promise<boolean> {
     const { datatype, sensorId, measureId } = s.series;
     const repo = readingsIngestRepository(tx);
-    if (!(await repo.lockSeriesForCopy(sensorId, measureId, mayWait))) return false;
     const first = s.times[0];
     const last = s.times[s.times.length - 1];
     const from = new Date(Math.floor(first)).toISOString();
@@ -182,13 +183,15 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
 
   async function writeConflictSafe(repo: ReadingsIngestRepository, batches: SeriesReadings[]): Promise<AcceptedSeries[]> {
     const accepted: AcceptedSeries[] = [];
-    const byDatatype = new Map<ValueDatatype, SeriesReadings[]>();
-    for (const b of batches) {
-      const list = byDatatype.get(b.series.datatype);
-      if (list) list.push(b);
-      else byDatatype.set(b.series.datatype, [b]);
+    // The caller holds the series locks. Datatypes and series go in one fixed order, so two
+    // writers of the same series lock rows (readings, rollups, latest values) in the same order.
+    const byDatatype = new Map<ValueDatatype, SeriesReadings[]>(DATATYPE_ORDER.map((d) => [d, []]));
+    const sorted = [...batches].sort((a, b) => a.series.sensorId - b.series.sensorId || a.series.measureId - b.series.measureId);
+    for (const b of sorted) {
+      byDatatype.get(b.series.datatype)!.push(b);
     }
     for (const [datatype, list] of byDatatype) {
+      if (list.length === 0) continue;
       const sensorIds: number[] = [];
       const measureIds: number[] = [];
       const timestamps: string[] = [];
@@ -203,7 +206,6 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
           values.push(s.values[i]);
         }
       }
-      await repo.lockSeriesShared(list.map((x) => x.series.sensorId), list.map((x) => x.series.measureId));
       for (const row of await repo.insertSet(datatype, sensorIds, measureIds, timestamps, values)) {
         const ref = refs.get(`${row.sensorId}:${row.measureId}`)!;
         accepted.push({ sensor: ref.sensorUid, measure: ref.measureName, ...row });
@@ -213,18 +215,47 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
   }
 
   /**
-   * `firstWrite`: the transaction holds no series lock yet, so it may wait for one (taking them
-   * in stripe order) without risking a deadlock; later writes of the same transaction only try.
+   * Takes every series lock the write needs, then writes: COPY where it is safe, the
+   * conflict-safe INSERT for the rest.
+   *
+   * Deadlock freedom: stripes are locked in ascending order, an exclusive lock (for COPY) is
+   * only ever tried, never waited for, and a stripe whose exclusive try fails is taken shared
+   * (its series then take the INSERT path). So a writer waits only for a shared lock on a stripe
+   * that some writer holds exclusively, and that writer took its exclusive lock before any
+   * lock it might still be waiting for, i.e. on a lower stripe: waits always go up the stripe
+   * order and cannot form a cycle. (A transaction that writes several times, as NDJSON/CSV
+   * flushes do, takes later locks after earlier ones whatever their stripe; PostgreSQL's
+   * deadlock detector still guards that case.)
    */
-  async function writeOnce(tx: Transaction, batches: SeriesReadings[], firstWrite: boolean): Promise<AcceptedSeries[]> {
-    const copied: SeriesReadings[] = [];
-    const rest: SeriesReadings[] = [];
-    const copyable = (s: SeriesReadings) => tx.copyIn !== undefined && s.times.length >= COPY_MIN_ROWS && strictlyIncreasing(s.times);
-    const stripe = (s: SeriesReadings) => seriesLockStripe(s.series.sensorId, s.series.measureId);
-    const candidates = batches.filter(copyable).sort((a, b) => stripe(a) - stripe(b));
-    for (const s of batches) if (!candidates.includes(s)) rest.push(s);
-    for (const s of candidates) (await tryCopy(tx, s, firstWrite && rest.length === 0) ? copied : rest).push(s);
+  async function writeOnce(tx: Transaction, batches: SeriesReadings[]): Promise<AcceptedSeries[]> {
     const repo = readingsIngestRepository(tx);
+    const copyable = (s: SeriesReadings) => tx.copyIn !== undefined && s.times.length >= COPY_MIN_ROWS && strictlyIncreasing(s.times);
+    const byStripe = new Map<number, SeriesReadings[]>();
+    for (const s of batches) {
+      const stripe = seriesLockStripe(s.series.sensorId, s.series.measureId);
+      const list = byStripe.get(stripe);
+      if (list) list.push(s);
+      else byStripe.set(stripe, [s]);
+    }
+    const toCopy: SeriesReadings[] = [];
+    const rest: SeriesReadings[] = [];
+    // Consecutive shared stripes go in one statement; an exclusive try flushes them first, so
+    // the order of acquisition stays ascending.
+    let shared: number[] = [];
+    for (const stripe of [...byStripe.keys()].sort((a, b) => a - b)) {
+      const list = byStripe.get(stripe)!;
+      let exclusive = false;
+      if (list.some(copyable)) {
+        await repo.lockStripesShared(shared);
+        shared = [];
+        exclusive = await repo.tryLockStripeExclusive(stripe);
+      }
+      if (!exclusive) shared.push(stripe);
+      for (const s of list) (exclusive && copyable(s) ? toCopy : rest).push(s);
+    }
+    await repo.lockStripesShared(shared);
+    const copied: SeriesReadings[] = [];
+    for (const s of toCopy) (await tryCopy(tx, s) ? copied : rest).push(s);
     return [...(await writeCopied(repo, copied)), ...(await writeConflictSafe(repo, rest))];
   }
 
@@ -238,16 +269,14 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
     if (submitted === 0) return { inserted: 0, duplicates: 0, accepted: [] };
     const repo = readingsIngestRepository(tx);
     await ensurePartitions(repo, batches, false);
-    const firstWrite = !writtenTransactions.has(tx);
-    writtenTransactions.add(tx);
     let accepted: AcceptedSeries[];
     try {
-      accepted = await tx.savepoint((sp) => writeOnce(sp, batches, firstWrite));
+      accepted = await tx.savepoint((sp) => writeOnce(sp, batches));
     } catch (error) {
       // The cache said a partition existed, but another replica's retention dropped it.
       if (pgErrorCode(error) !== PG_NO_PARTITION_FOR_ROW) throw error;
       await ensurePartitions(repo, batches, true);
-      accepted = await tx.savepoint((sp) => writeOnce(sp, batches, false));
+      accepted = await tx.savepoint((sp) => writeOnce(sp, batches));
     }
     if (accepted.length > 0) await onAccepted(accepted, tx);
     const inserted = accepted.reduce((n, a) => n + a.count, 0);
