@@ -306,6 +306,44 @@ describe('ingest edge cases found in review', () => {
   });
 });
 
+describe('instants at the edges of what is stored', () => {
+  beforeAll(async () => {
+    await createSensor(ctx.db, 'edge-2', [{ name: 'temperature', units: 'degC', datatype: 'float' }]);
+  });
+
+  it('answers 422, never 500, for instants in the UTC year 10000, at ingest and as query bounds', async () => {
+    const late = '9999-12-31T23:00:00-05:00'; // 10000-01-01T04:00:00Z
+    const res = await json({ series: [{ sensor: 'edge-2', measure: 'temperature', timestamps: [late], values: [1] }] });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().detail).toContain('timestamps must be before 10000-01-01T00:00:00Z (UTC)');
+    const fromCsv = await csv(`sensor,measure,timestamp,value\nedge-2,temperature,${late},1\n`);
+    expect(fromCsv.statusCode).toBe(422);
+    expect(fromCsv.json().detail).toContain('timestamps must be before 10000-01-01T00:00:00Z (UTC)');
+    expect((await json({ series: [{ sensor: 'edge-2', measure: 'temperature', timestamps: ['9999-12-31T23:59:59.999999Z'], values: [2] }] })).json())
+      .toEqual({ inserted: 1, duplicates: 0, series: 1 });
+    for (const extra of ['max_points=1', 'bucket=1mo', '']) {
+      const read = await ctx.get(`/api/v1/readings?sensor=edge-2&measure=temperature&from=2024-01-01T00:00:00Z&to=${encodeURIComponent(late)}&${extra}`);
+      expect([extra, read.statusCode]).toEqual([extra, 422]);
+      expect(read.json().detail).toContain('timestamps must be before 10000-01-01T00:00:00Z (UTC)');
+    }
+    // The last storable microsecond, through COPY (on PostgreSQL) and in rollups and reads.
+    const end = [...seconds('9999-12-31T23:55:00Z', 299), '9999-12-31T23:59:59.999998Z'];
+    expect((await json({ series: [{ sensor: 'edge-2', measure: 'temperature', timestamps: end, values: end.map(() => 4) }] })).json())
+      .toEqual({ inserted: 300, duplicates: 0, series: 1 });
+    const minutes = await ctx.db.query<{ bucket: string; count: number }>(
+      `SELECT mb_iso(bucket) AS bucket, count::int FROM reading_rollup_minute r JOIN sensor s ON s.id = r.sensor_id
+        WHERE s.unique_identifier = 'edge-2' ORDER BY bucket DESC LIMIT 1`,
+    );
+    expect(minutes).toEqual([{ bucket: '9999-12-31T23:59:00Z', count: 61 }]);
+    const to = encodeURIComponent('9999-12-31T23:59:59.999999Z');
+    for (const extra of ['max_points=1', 'bucket=1mo']) {
+      const last = await ctx.get(`/api/v1/readings?sensor=edge-2&measure=temperature&from=9999-12-01T00:00:00Z&to=${to}&${extra}`);
+      expect([extra, last.statusCode]).toEqual([extra, 200]);
+      expect(last.json().values).toEqual([(2 + 300 * 4) / 301]);
+    }
+  });
+});
+
 describe('concurrent writers', () => {
   beforeAll(async () => {
     await createSensor(ctx.db, 'mirror-a', [{ name: 'temperature', units: 'degC', datatype: 'float' }]);

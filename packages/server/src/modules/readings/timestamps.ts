@@ -99,13 +99,29 @@ export function parseInstant(text: string, requireOffset: boolean): Instant | In
   const base = utc && !carry
     ? `${m[1]}-${m[2]}-${m[3]}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}`
     : new Date(ms).toISOString().slice(0, 19);
-  return { time: ms + micros / 1000, iso: `${base}.${fractionText}Z` };
+  // Far from 1970 a double cannot hold every microsecond (near the year 9999 its step is
+  // 1/32 ms): .999999 would round up into the next millisecond, and so into the next minute or
+  // month. Keep floor(time) the true millisecond, which is all that partitions and rollup
+  // buckets use; the exact instant travels in `iso`.
+  const whole = ms + Math.floor(micros / 1000);
+  const time = whole + (micros % 1000) / 1000;
+  return { time: time < whole + 1 ? time : whole, iso: `${base}.${fractionText}Z` };
 }
 
 /** parseInstant's time, or NaN when the text is refused for any reason. */
 export function parseTimestamp(text: string, requireOffset: boolean): number {
   const instant = parseInstant(text, requireOffset);
   return typeof instant === 'string' ? NaN : instant.time;
+}
+
+/**
+ * A whole millisecond as a timestamptz literal. Date.toISOString writes the year 10000 as
+ * +010000, which PostgreSQL refuses; the exclusive end of a range that ends in the last
+ * storable millisecond is that instant, so write it as 10000-... (PostgreSQL reads it).
+ */
+export function pgIsoFromMs(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.startsWith('+') ? iso.slice(1).replace(/^0+(?=\d{5})/, '') : iso;
 }
 
 /** The UTC month a timestamp falls in, as a number that orders months: year * 12 + month0. */

@@ -4,7 +4,7 @@ import { PartitionCache } from './partition-cache.ts';
 import type { SeriesReadings } from './readings-input.ts';
 import { readingsIngestRepository, seriesLockStripe, type ReadingsIngestRepository } from './readings-ingest.repository.ts';
 import { appendRollups, emptyRollupColumns, ROLLUP_LEVELS } from './rollups.ts';
-import { displayTimestamp, monthIndex, monthStartIso, partitionName } from '../timestamps.ts';
+import { displayTimestamp, monthIndex, monthStartIso, partitionName, pgIsoFromMs } from '../timestamps.ts';
 
 /** What one accepted series contributed; the payload of the readings notification. */
 export interface AcceptedSeries {
@@ -147,8 +147,8 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
     const repo = readingsIngestRepository(tx);
     const first = s.times[0];
     const last = s.times[s.times.length - 1];
-    const from = new Date(Math.floor(first)).toISOString();
-    const to = new Date(Math.floor(last) + 1).toISOString();
+    const from = pgIsoFromMs(Math.floor(first));
+    const to = pgIsoFromMs(Math.floor(last) + 1);
     const partitionNames: string[] = [];
     for (let m = monthIndex(first); m <= monthIndex(last); m++) partitionNames.push(partitionName(datatype, m));
     if (!(await repo.copyIsSafe(datatype, sensorId, measureId, from, to, partitionNames))) return false;

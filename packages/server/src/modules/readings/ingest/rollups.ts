@@ -34,7 +34,9 @@ export function appendRollups(
   const width = ROLLUP_WIDTHS_MS[level];
   let i = 0;
   while (i < times.length) {
-    const bucket = Math.floor(times[i] / width) * width;
+    // Buckets from the whole millisecond: a fractional time divided by the width can round up
+    // onto the next boundary far from 1970 (the parser keeps floor(time) exact).
+    const bucket = Math.floor(Math.floor(times[i]) / width) * width;
     const end = bucket + width;
     let min = values[i];
     let max = values[i];

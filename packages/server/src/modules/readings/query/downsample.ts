@@ -7,6 +7,8 @@
  * The storage levels, finest first: raw readings, then the minute, hour and day rollups
  * (each rollup row covers [bucket, bucket + width) with bucket aligned to its width in UTC).
  */
+import { pgIsoFromMs } from '../timestamps.ts';
+
 export type Level = 'raw' | 'minute' | 'hour' | 'day';
 
 export const LEVELS: readonly Level[] = ['raw', 'minute', 'hour', 'day'];
@@ -94,6 +96,8 @@ export function bucketGrid(fromUs: bigint, toUs: bigint, maxBuckets: number, onl
 export function isoFromMicros(us: bigint): string {
   const ms = floorDiv(us, 1000n);
   const micros = us - ms * 1000n;
-  const iso = new Date(Number(ms)).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  // YYYY-MM-DDTHH:MM:SS.mmmZ (the exclusive end of a range ending in the last storable
+  // microsecond is in the year 10000: see pgIsoFromMs).
+  const iso = pgIsoFromMs(Number(ms));
   return `${iso.slice(0, -1)}${micros.toString().padStart(3, '0')}Z`;
 }

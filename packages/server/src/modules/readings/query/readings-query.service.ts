@@ -8,11 +8,15 @@ import type { ReadingsExportRepository } from './readings-export.repository.ts';
 import { seriesCsvChunks } from './readings-export.ts';
 import { bucketGrid, coverRange, type Level } from './downsample.ts';
 import { lttbIndices } from './downsample-lttb.ts';
+import { INSTANT_RANGE_PROBLEM, MAX_INSTANT_MS, MIN_INSTANT_MS } from '../timestamps.ts';
 import type { TimeFormat } from './readings-query.sql.ts';
 import {
   CALENDAR_BUCKETS_CAP, LTTB_MAX_RAW_POINTS, RAW_POINTS_CAP,
   type LatestAnswer, type LatestQuery, type ReadingsQuery, type SensorLatest,
 } from './readings-query.schemas.ts';
+
+const MIN_INSTANT_US = BigInt(MIN_INSTANT_MS) * 1000n;
+const MAX_INSTANT_US = BigInt(MAX_INSTANT_MS) * 1000n;
 
 const CALENDAR_UNITS: Record<string, CalendarUnit> = { '1h': 'hour', '1d': 'day', '1w': 'week', '1mo': 'month' };
 const PG_INVALID_PARAMETER_VALUE = '22023'; // e.g. a time zone PostgreSQL does not know
@@ -71,6 +75,12 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
 
   async function checkedRange(from: string, to: string) {
     const micros = await reads.micros(from, to);
+    // Readings are only stored for UTC years 1-9999 (see timestamps.ts); beyond them the
+    // bucket boundaries built here would be written as +010000-... and refused by PostgreSQL.
+    for (const us of [micros.fromUs, micros.toUs]) {
+      if (us < MIN_INSTANT_US) throw unprocessable(`"from" and "to": ${INSTANT_RANGE_PROBLEM.low}`);
+      if (us >= MAX_INSTANT_US) throw unprocessable(`"from" and "to": ${INSTANT_RANGE_PROBLEM.high}`);
+    }
     if (micros.fromUs > micros.toUs) throw unprocessable('"from" must not be after "to"');
     return micros;
   }
