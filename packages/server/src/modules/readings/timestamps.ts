@@ -126,13 +126,15 @@ export function pgIsoFromMs(ms: number): string {
 
 /** The UTC month a timestamp falls in, as a number that orders months: year * 12 + month0. */
 export function monthIndex(ms: number): number {
-  const date = new Date(ms);
+  // Floor: a Date truncates a fractional millisecond toward zero, which would put
+  // 1969-12-31T23:59:59.999999Z (-0.001 ms) into January 1970.
+  const date = new Date(Math.floor(ms));
   return date.getUTCFullYear() * 12 + date.getUTCMonth();
 }
 
 /** The first instant of a month index, as an ISO string PostgreSQL understands. */
 export function monthStartIso(index: number): string {
-  return new Date(Date.UTC(Math.floor(index / 12), index % 12, 1)).toISOString();
+  return new Date(utcMs(Math.floor(index / 12), index % 12)).toISOString(); // years 1-99 too
 }
 
 /** The partition of a readings table holding a month, as mb_ensure_reading_partitions names it. */
