@@ -385,6 +385,46 @@ describe('instants far from today', () => {
   });
 });
 
+describe('extreme float values', () => {
+  beforeAll(async () => {
+    await createSensor(ctx.db, 'huge-1', [{ name: 'temperature', units: 'degC', datatype: 'float' }]);
+  });
+
+  it('refuses floats beyond ±1e300 on every path with a clear 422, and keeps rollups and reads finite numbers', async () => {
+    // Two readings of 1e308 in one minute overflowed the rollup sum: a bare 422 on the INSERT
+    // path, and Infinity stored by the COPY path (read back as the string "Infinity").
+    const problem = 'is out of range: float values must be within ±1e300';
+    const pair = await json({ series: [{ sensor: 'huge-1', measure: 'temperature', timestamps: ['2022-01-01T00:00:00Z', '2022-01-01T00:00:01Z'], values: [1e308, 1e308] }] });
+    expect(pair.statusCode).toBe(422);
+    expect(pair.json().detail).toBe(`series[0]: value 1e+308 at index 0 for measure "temperature" ${problem}`);
+    const many = seconds('2022-01-02T00:00:00Z', 300);
+    const copied = await json({ series: [{ sensor: 'huge-1', measure: 'temperature', timestamps: many, values: many.map(() => -1e308) }] });
+    expect(copied.statusCode).toBe(422);
+    const fromCsv = await csv('sensor,measure,timestamp,value\nhuge-1,temperature,2022-01-03T00:00:00Z,1.5e301\n');
+    expect(fromCsv.statusCode).toBe(422);
+    expect(fromCsv.json().detail).toBe(`line 2: value "1.5e301" ${problem}`);
+    const fromNdjson = await ndjson([{ sensor: 'huge-1', measure: 'temperature', timestamp: '2022-01-03T00:00:00Z', value: -2e300 }]);
+    expect(fromNdjson.json().detail).toBe(`line 1: value -2e+300 ${problem}`);
+    const dtbase = await ctx.post('/sensor/insert-sensor-readings', {
+      measure_name: 'temperature', unique_identifier: 'huge-1', readings: [1e308], timestamps: ['2022-01-03T00:00:00'],
+    });
+    expect(dtbase.statusCode).toBe(422);
+    expect(await count(`reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier = 'huge-1'`)).toBe(0);
+
+    // At the limit: accepted on both paths (300 readings take COPY on PostgreSQL), sums finite.
+    const edge = seconds('2022-01-04T00:00:00Z', 300);
+    const ok = await json({ series: [{ sensor: 'huge-1', measure: 'temperature', timestamps: edge, values: edge.map(() => 1e300) }] });
+    expect(ok.json()).toEqual({ inserted: 300, duplicates: 0, series: 1 });
+    const pairOk = await json({ series: [{ sensor: 'huge-1', measure: 'temperature', timestamps: ['2022-01-05T00:00:00Z', '2022-01-05T00:00:01Z'], values: [-1e300, -1e300] }] });
+    expect(pairOk.json()).toEqual({ inserted: 2, duplicates: 0, series: 1 });
+    const read = await ctx.get('/api/v1/readings?sensor=huge-1&measure=temperature&from=2022-01-01T00:00:00Z&to=2022-01-06T00:00:00Z&max_points=2');
+    expect(read.statusCode).toBe(200);
+    const values = read.json().values as unknown[];
+    expect(values.length).toBeGreaterThan(0);
+    for (const v of values) expect(typeof v === 'number' && Number.isFinite(v)).toBe(true);
+  });
+});
+
 describe('concurrent writers', () => {
   beforeAll(async () => {
     await createSensor(ctx.db, 'mirror-a', [{ name: 'temperature', units: 'degC', datatype: 'float' }]);

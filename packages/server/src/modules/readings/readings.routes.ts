@@ -16,7 +16,8 @@ export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> =
     schema: {
       tags,
       summary: 'Insert readings of one measure of a sensor',
-      description: 'Readings whose (sensor, measure, timestamp) exist already are skipped. Timestamps without an offset are UTC.',
+      description: 'Readings whose (sensor, measure, timestamp) exist already are skipped. Timestamps without an offset are UTC '
+        + 'and must lie in the UTC years 1 to 9999. Float values must be within ±1e300 (rollups add them up in double precision).',
       body: InsertSensorReadings,
       response: { 201: Detail, 400: Detail, 413: Detail, 415: Detail, 422: ValidationFailed, ...authErrors },
     },

@@ -42,7 +42,8 @@ export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }
       summary: 'Insert readings of many series in one request',
       description: [
         'One transaction: either everything valid is stored or nothing is. Readings whose (sensor, measure, timestamp)',
-        'exist already are skipped and counted as duplicates. Every timestamp needs a UTC offset.',
+        'exist already are skipped and counted as duplicates. Every timestamp needs a UTC offset and must lie in the',
+        'UTC years 1 to 9999. Float values must be within ±1e300 (rollups add them up in double precision).',
         '',
         '* `application/json`: `{"series": [{"sensor", "measure", "units"?, "timestamps": [...], "values": [...]}]}`',
         '* `application/x-ndjson`: one JSON object per line, a series as above or one reading',

@@ -24,9 +24,21 @@ export const timestampProblem = (requireOffset: boolean, problem: InstantProblem
       ? 'is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)'
       : 'is not a valid ISO-8601 datetime';
 
+/**
+ * The largest float magnitude accepted. Rollups keep min, max and sum per minute, hour and day
+ * as float8, and reads add those sums up: near the float8 maximum (1.8e308) two readings
+ * already overflow, which the set-based INSERT refused as an error and the COPY path stored as
+ * Infinity. Bounding values at 1e300 leaves the sums eight orders of magnitude of headroom
+ * (an overflow would take over 10^8 extreme readings in one bucket) while refusing no
+ * physically meaningful reading; a numeric sum would need a migration and slower rollups.
+ */
+export const FLOAT_MAGNITUDE_LIMIT = 1e300;
+export const FLOAT_RANGE_PROBLEM = 'is out of range: float values must be within ±1e300';
+
 /** Why a value cannot be stored for a datatype, or undefined when it can. */
 export function valueProblem(value: unknown, datatype: ValueDatatype): string | undefined {
   if (!fitsDatatype(value, datatype)) return `is not of the measure's datatype ${datatype}`;
+  if (datatype === 'float' && Math.abs(value as number) > FLOAT_MAGNITUDE_LIMIT) return FLOAT_RANGE_PROBLEM;
   // PostgreSQL text cannot hold NUL; refusing it here keeps it a 422, not a database error.
   if (typeof value === 'string' && value.includes('\u0000')) return 'contains a NUL character';
   return undefined;
