@@ -4,6 +4,8 @@ import { prepareSeriesReadings } from '../src/modules/readings/ingest/readings-i
 import { resolveSeries } from '../src/modules/readings/series.ts';
 import { ALL_DATATYPES, createSensor } from './helpers/sensor-fixtures.ts';
 import { useTestApp } from './helpers/test-app.ts';
+import { testEngine } from './helpers/test-database.ts';
+import { readingsIngestRepository } from '../src/modules/readings/ingest/readings-ingest.repository.ts';
 
 const ctx = useTestApp({ MIRRORBASE_BODY_LIMIT_MB: '4' });
 
@@ -303,6 +305,22 @@ describe('ingest edge cases found in review', () => {
     expect(await within(count(edge), 10_000, 'count after the request')).toBe(299);
     const stored = await ctx.db.query<{ t: string }>(`SELECT mb_iso(ts) AS t FROM ${edge} ORDER BY ts LIMIT 2`);
     expect(stored.map((r) => r.t)).toEqual(['2024-08-01T00:00:00.000002Z', '2024-08-01T00:00:01Z']);
+  });
+
+  // PGlite has no COPY: the set-based INSERT never hangs.
+  it.skipIf(testEngine() !== 'postgres')('ends a COPY that fails anyway with an error instead of hanging with its locks', async () => {
+    const series = await resolveSeries(ctx.db, { sensorUid: 'edge-1', measureName: 'temperature' });
+    // A stored reading: this COPY meets a duplicate key after its data was sent.
+    await json({ series: [{ sensor: 'edge-1', measure: 'temperature', timestamps: ['2024-08-01T00:00:01Z'], values: [1] }] });
+    const edge = `reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier = 'edge-1'`;
+    const before = await count(edge);
+    const line = `${series.sensorId}\t${series.measureId}\t2024-08-01T00:00:01.000000Z\t1\n`;
+    const attempt = ctx.db.transaction(async (tx) => {
+      const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await readingsIngestRepository(tx).copyReadings(tx, 'float', [line], { monitor: ctx.db, pid });
+    });
+    await expect(within(attempt, 10_000, 'the failed COPY')).rejects.not.toThrow(/did not settle/);
+    expect(await within(count(edge), 10_000, 'count after the failed COPY')).toBe(before);
   });
 });
 

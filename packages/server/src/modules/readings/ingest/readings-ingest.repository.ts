@@ -82,6 +82,54 @@ const INSERT_SET_SQL = Object.fromEntries(
   (['float', 'integer', 'string', 'boolean'] as const).map((d) => [d, insertSetSql(d)]),
 ) as Record<ValueDatatype, string>;
 
+/** What the COPY watchdog needs: a connection other than the COPY's, and the COPY's backend. */
+export interface CopyGuard {
+  monitor: Queryable;
+  pid: number;
+}
+
+const COPY_WATCH_INTERVAL_MS = 1000;
+const PG_ABORTED_IN_TRANSACTION = 'idle in transaction (aborted)';
+
+/**
+ * The ingest core only starts a COPY that cannot fail; this is the second line of defence in
+ * case one fails anyway. postgres.js (3.4.9) never settles a COPY whose server error arrives
+ * after the data was sent (porsager/postgres#1173): the request would hang forever, holding its
+ * locks. While the COPY is pending nothing else runs on its connection, so its backend seen
+ * idle in an aborted transaction means the COPY failed. The watchdog then terminates that
+ * backend (which rolls the transaction back and releases its locks; postgres.js then fails the
+ * transaction with a connection error) and rejects. Checks start after a second, so a COPY
+ * that succeeds in time costs nothing; a check needs a free pool connection, so with the pool
+ * exhausted it waits for one.
+ */
+async function watchedCopy(copy: Promise<void>, guard: CopyGuard): Promise<void> {
+  let settled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const watch = new Promise<never>((_, reject) => {
+    const check = async () => {
+      try {
+        const rows = await guard.monitor.query<{ state: string | null }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [guard.pid]);
+        if (!settled && rows[0]?.state === PG_ABORTED_IN_TRANSACTION) {
+          await guard.monitor.query('SELECT pg_terminate_backend($1)', [guard.pid]);
+          reject(new Error('COPY into the readings failed on the server; its connection was terminated so the request cannot hang'));
+          return;
+        }
+      } catch {
+        // Only a watchdog: a failed check is tried again.
+      }
+      if (!settled) timer = setTimeout(check, COPY_WATCH_INTERVAL_MS);
+    };
+    timer = setTimeout(check, COPY_WATCH_INTERVAL_MS);
+  });
+  try {
+    // Promise.race also handles the late rejection of `copy` (the terminated connection).
+    await Promise.race([copy, watch]);
+  } finally {
+    settled = true;
+    clearTimeout(timer);
+  }
+}
+
 export function readingsIngestRepository(q: Queryable) {
   return {
     /** Creates the monthly partitions of all reading tables covering [from, to] if missing. */
@@ -109,19 +157,26 @@ export function readingsIngestRepository(q: Queryable) {
      * (one probe of the primary key) and every partition it needs present (`partitions` names).
      */
     async copyIsSafe(datatype: ValueDatatype, sensorId: number, measureId: number, fromIso: string, toIso: string, partitions: string[]) {
-      const rows = await q.query<{ safe: boolean }>(
+      // The backend's pid comes along for free: the COPY watchdog needs it.
+      const rows = await q.query<{ safe: boolean; pid: number }>(
         `SELECT NOT EXISTS (SELECT 1 FROM ${READING_TABLE[datatype]}
                              WHERE sensor_id = $1 AND measure_id = $2 AND ts >= $3::text::timestamptz AND ts < $4::text::timestamptz)
-                AND (SELECT bool_and(to_regclass(p) IS NOT NULL) FROM unnest($5::text[]) AS p) AS safe`,
+                AND (SELECT bool_and(to_regclass(p) IS NOT NULL) FROM unnest($5::text[]) AS p) AS safe,
+                pg_backend_pid() AS pid`,
         [sensorId, measureId, fromIso, toIso, partitions],
       );
-      return rows[0].safe;
+      return rows[0];
     },
 
-    /** COPY of ready-made text-format lines (sensor_id, measure_id, ts, value) into a readings table. */
-    async copyReadings(tx: Transaction, datatype: ValueDatatype, chunks: Iterable<string>): Promise<void> {
+    /**
+     * COPY of ready-made text-format lines (sensor_id, measure_id, ts, value) into a readings
+     * table. With `guard`, a watchdog on another connection ends the COPY's backend if the COPY
+     * fails after all (see watchedCopy).
+     */
+    async copyReadings(tx: Transaction, datatype: ValueDatatype, chunks: Iterable<string>, guard?: CopyGuard): Promise<void> {
       if (!tx.copyIn) throw new Error('COPY is not available on this database engine');
-      await tx.copyIn(`COPY ${READING_TABLE[datatype]} (sensor_id, measure_id, ts, value) FROM STDIN`, chunks);
+      const copy = tx.copyIn(`COPY ${READING_TABLE[datatype]} (sensor_id, measure_id, ts, value) FROM STDIN`, chunks);
+      await (guard ? watchedCopy(copy, guard) : copy);
     },
 
     insertSet(datatype: ValueDatatype, sensorIds: number[], measureIds: number[], timestamps: string[], values: unknown[]) {

@@ -151,8 +151,11 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
     const to = pgIsoFromMs(Math.floor(last) + 1);
     const partitionNames: string[] = [];
     for (let m = monthIndex(first); m <= monthIndex(last); m++) partitionNames.push(partitionName(datatype, m));
-    if (!(await repo.copyIsSafe(datatype, sensorId, measureId, from, to, partitionNames))) return false;
-    await repo.copyReadings(tx, datatype, copyChunks(s));
+    const check = await repo.copyIsSafe(datatype, sensorId, measureId, from, to, partitionNames);
+    if (!check.safe) return false;
+    // Watched from the pool all the same: should a COPY fail for a reason not foreseen here, the
+    // request ends with an error instead of hanging with its locks.
+    await repo.copyReadings(tx, datatype, copyChunks(s), { monitor: deps.db, pid: check.pid });
     return true;
   }
 
