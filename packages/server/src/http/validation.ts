@@ -12,7 +12,9 @@ const ZONED_DATETIME = new RegExp(`^${DATE}[T ]${TIME}${OFFSET}$`);
 /** Checks the calendar too (no 2023-02-30), which the regular expression cannot. */
 function isRealDate(text: string): boolean {
   const [y, m, d] = text.slice(0, 10).split('-').map(Number);
-  const date = new Date(Date.UTC(y, m - 1, d));
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0-99 as 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(y, m - 1, d);
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return false;
   const time = /[T ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(text);
   if (time && (Number(time[1]) > 23 || Number(time[2]) > 59 || Number(time[3] ?? 0) > 59)) return false;
