@@ -6,7 +6,8 @@
  * to create a fresh database `mirrorbase_bench`, starts the real server on it as a child
  * process, and drops the database at the end.
  *
- * Settings: BENCH_READINGS (default 200000), BENCH_BATCH (10000), BENCH_CONCURRENCY (3).
+ * Settings: BENCH_READINGS (default 200000), BENCH_BATCH (10000), BENCH_CONCURRENCY (3),
+ * BENCH_ONLY=ingest to skip the read figures (their 10-million-point seed takes a minute).
  *
  * Read figures (the query half) plug in as further `BenchStep`s: see READ_STEPS below.
  */
@@ -25,6 +26,7 @@ const BENCH_DB = 'mirrorbase_bench';
 const READINGS = Number(process.env.BENCH_READINGS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 3);
+const INGEST_ONLY = process.env.BENCH_ONLY === 'ingest';
 const PASSWORD = 'bench-password';
 const START_MS = Date.parse('2024-01-01T00:00:00Z');
 
@@ -220,7 +222,7 @@ async function main() {
     const raw = await benchRawCopy(ctx);
     ctx.report('HTTP ingest / raw COPY', `${((http / raw) * 100).toFixed(0)} %`);
     ctx.report('server RSS idle / peak while ingesting', `${idleRss.toFixed(0)} MB / ${ingestPeak.toFixed(0)} MB`);
-    for (const step of READ_STEPS) await step(ctx);
+    if (!INGEST_ONLY) for (const step of READ_STEPS) await step(ctx);
     sampler.stop();
   } finally {
     await sql?.end();

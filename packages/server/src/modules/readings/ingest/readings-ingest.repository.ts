@@ -146,6 +146,11 @@ export function readingsIngestRepository(q: Queryable) {
       return rows[0].locked;
     },
 
+    /** The exclusive write lock of a stripe, waiting for it (only in ascending stripe order). */
+    async lockStripeExclusive(stripe: number): Promise<void> {
+      await q.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [SERIES_LOCK_SPACE, stripe]);
+    },
+
     /** Shared write locks of stripes, waiting, taken in the order given (callers sort them). */
     async lockStripesShared(stripes: number[]): Promise<void> {
       if (stripes.length === 0) return;

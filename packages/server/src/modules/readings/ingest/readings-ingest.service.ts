@@ -106,6 +106,8 @@ function mergeSameSeries(batches: readonly SeriesReadings[]): SeriesReadings[] {
 export function createReadingsIngest(deps: { db: Database; onAccepted?: AcceptedListener; partitions?: PartitionCache }) {
   const onAccepted = deps.onAccepted ?? notifyReadingsAccepted;
   const partitions = deps.partitions ?? processPartitions;
+  // Transactions that have taken series locks already (see writeOnce).
+  const lockingTransactions = new WeakSet<Transaction>();
 
   async function ensurePartitions(repo: ReadingsIngestRepository, batches: SeriesReadings[], force: boolean) {
     if (force) partitions.forget();
@@ -221,16 +223,18 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
    * Takes every series lock the write needs, then writes: COPY where it is safe, the
    * conflict-safe INSERT for the rest.
    *
-   * Deadlock freedom: stripes are locked in ascending order, an exclusive lock (for COPY) is
-   * only ever tried, never waited for, and a stripe whose exclusive try fails is taken shared
-   * (its series then take the INSERT path). So a writer waits only for a shared lock on a stripe
-   * that some writer holds exclusively, and that writer took its exclusive lock before any
-   * lock it might still be waiting for, i.e. on a lower stripe: waits always go up the stripe
-   * order and cannot form a cycle. (A transaction that writes several times, as NDJSON/CSV
-   * flushes do, takes later locks after earlier ones whatever their stripe; PostgreSQL's
-   * deadlock detector still guards that case.)
+   * Deadlock freedom: a transaction's first write takes all its stripe locks before writing, in
+   * ascending stripe order, waiting for each (exclusive for the series it will COPY, shared for
+   * the rest). Ordered acquisition cannot form a cycle: whoever we wait for already holds a
+   * stripe at least as high as ours and only ever waits for higher ones. Waiting for the
+   * exclusive lock (rather than falling back to INSERT) lets concurrent writers of one series
+   * queue and each COPY, which is what keeps ingest near the COPY rate.
+   * A later write of the same transaction (NDJSON/CSV flushes, or the retry after a dropped
+   * partition) already holds locks in no particular order, so it only *tries* exclusive locks
+   * (a failed try takes the stripe shared, its series go through INSERT); PostgreSQL's deadlock
+   * detector guards the shared waits that remain, answering a retryable 503.
    */
-  async function writeOnce(tx: Transaction, batches: SeriesReadings[]): Promise<AcceptedSeries[]> {
+  async function writeOnce(tx: Transaction, batches: SeriesReadings[], holdsNoLocks: boolean): Promise<AcceptedSeries[]> {
     const repo = readingsIngestRepository(tx);
     const copyable = (s: SeriesReadings) => tx.copyIn !== undefined && s.times.length >= COPY_MIN_ROWS && strictlyIncreasing(s.times);
     const byStripe = new Map<number, SeriesReadings[]>();
@@ -251,7 +255,12 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
       if (list.some(copyable)) {
         await repo.lockStripesShared(shared);
         shared = [];
-        exclusive = await repo.tryLockStripeExclusive(stripe);
+        if (holdsNoLocks) {
+          await repo.lockStripeExclusive(stripe);
+          exclusive = true;
+        } else {
+          exclusive = await repo.tryLockStripeExclusive(stripe);
+        }
       }
       if (!exclusive) shared.push(stripe);
       for (const s of list) (exclusive && copyable(s) ? toCopy : rest).push(s);
@@ -272,14 +281,16 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
     if (submitted === 0) return { inserted: 0, duplicates: 0, accepted: [] };
     const repo = readingsIngestRepository(tx);
     await ensurePartitions(repo, batches, false);
+    const holdsNoLocks = !lockingTransactions.has(tx);
+    lockingTransactions.add(tx);
     let accepted: AcceptedSeries[];
     try {
-      accepted = await tx.savepoint((sp) => writeOnce(sp, batches));
+      accepted = await tx.savepoint((sp) => writeOnce(sp, batches, holdsNoLocks));
     } catch (error) {
       // The cache said a partition existed, but another replica's retention dropped it.
       if (pgErrorCode(error) !== PG_NO_PARTITION_FOR_ROW) throw error;
       await ensurePartitions(repo, batches, true);
-      accepted = await tx.savepoint((sp) => writeOnce(sp, batches));
+      accepted = await tx.savepoint((sp) => writeOnce(sp, batches, false));
     }
     if (accepted.length > 0) await onAccepted(accepted, tx);
     const inserted = accepted.reduce((n, a) => n + a.count, 0);
