@@ -1,7 +1,7 @@
 import type { Database, Transaction } from '../../db/database.ts';
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
 import { assertAllDatatype, type Value } from '../shared/values.ts';
-import { MODEL_MISSING, SCENARIO_MISSING } from './models.messages.ts';
+import { SCENARIO_MISSING, requireModel } from './models.messages.ts';
 import { translateViolations } from '../shared/constraint-errors.ts';
 import { modelsRepository, type MeasureRow } from './models.repository.ts';
 import { modelRunsRepository, type RunFilter, type RunOutputRow, type RunRow } from './model-runs.repository.ts';
@@ -133,8 +133,7 @@ export function createModelRunsService(deps: { db: Database }) {
           db.transaction(async (tx) => {
             const models = modelsRepository(tx);
             const runsTx = modelRunsRepository(tx);
-            const model = await models.findModel(input.modelName);
-            if (!model) throw missingRecord(MODEL_MISSING);
+            const model = await requireModel(models, input.modelName);
             const scenarioId = await resolveScenario(tx, model.id, input);
             const sensorRef = await resolveSensorReference(tx, input);
 

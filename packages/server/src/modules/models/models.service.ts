@@ -2,7 +2,7 @@ import type { Database } from '../../db/database.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { conflict, missingRecord } from '../../errors.ts';
 import { createModelRunsService } from './model-runs.service.ts';
-import { MODEL_MISSING, SCENARIO_MISSING } from './models.messages.ts';
+import { MODEL_MISSING, SCENARIO_MISSING, requireModel } from './models.messages.ts';
 import { translateViolations } from '../shared/constraint-errors.ts';
 import { modelsRepository, type MeasureRow, type ModelRow, type Page, type ScenarioRow } from './models.repository.ts';
 import { modelRunsRepository } from './model-runs.repository.ts';
@@ -34,8 +34,7 @@ export function createModelsService(deps: { db: Database }) {
         () =>
           db.transaction(async (tx) => {
             const models = modelsRepository(tx);
-            const model = await models.findModel(name);
-            if (!model) throw missingRecord(MODEL_MISSING);
+            const model = await requireModel(models, name);
             await modelRunsRepository(tx).deleteRunsOfModel(model.id);
             await models.deleteModel(model.id);
           }),
@@ -51,12 +50,12 @@ export function createModelsService(deps: { db: Database }) {
         () =>
           db.transaction(async (tx) => {
             const models = modelsRepository(tx);
-            const model = await models.findModel(modelName);
-            if (!model) throw missingRecord(MODEL_MISSING);
+            const model = await requireModel(models, modelName);
             // The unique key is NULLS NOT DISTINCT: a second null-description scenario is a duplicate too.
             if ((await models.insertScenario(model.id, description)) === undefined) throw conflict('Scenario exists already');
           }),
-        { unique: 'Scenario exists already', foreignKey: () => missingRecord(MODEL_MISSING) },
+        // The insert itself answers a duplicate (ON CONFLICT DO NOTHING); a model deleted meanwhile is a 400.
+        { foreignKey: () => missingRecord(MODEL_MISSING) },
       );
     },
 
@@ -66,8 +65,7 @@ export function createModelsService(deps: { db: Database }) {
         () =>
           db.transaction(async (tx) => {
             const models = modelsRepository(tx);
-            const model = await models.findModel(modelName);
-            if (!model) throw missingRecord(MODEL_MISSING);
+            const model = await requireModel(models, modelName);
             const scenario = await models.findScenario(model.id, description);
             if (!scenario) throw missingRecord(SCENARIO_MISSING);
             await modelRunsRepository(tx).deleteRunsOfScenario(scenario.id);
