@@ -3,9 +3,10 @@ import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connection.ts';
 import { migrate } from './db/migrate.ts';
+import { createEvents } from './events/events.ts';
 import { startRetentionTimer } from './modules/readings/retention/retention.service.ts';
-import { usersModule } from './modules/users/index.ts';
 import { resolveJwtSecret } from './secrets.ts';
+import { createServices } from './services.ts';
 
 export function createLogger(config: Config) {
   const pretty = process.stdout.isTTY && config.nodeEnv !== 'production';
@@ -29,17 +30,20 @@ export async function serve(config: Config = loadConfig()) {
   const { secret, source } = await resolveJwtSecret(config);
   if (source !== 'env') logger.warn({ source }, 'DT_JWT_SECRET_KEY is not set: using a development secret kept in the data folder');
 
-  const users = usersModule(db);
+  const events = createEvents({ db, onError: (error) => logger.error({ err: error }, 'event listener failed') });
+  await events.start();
+  const services = createServices({ db, config, events, jwtSecret: secret });
+  const { users } = services;
   const defaultUser = await users.applyDefaultUser(config.defaultUserPassword);
   if (defaultUser === 'set') logger.info('default_user@localhost has the password from DT_DEFAULT_USER_PASS');
   if ((await users.count()) === 0) {
     logger.warn('no users exist: set DT_DEFAULT_USER_PASS or run `npx mirrorbase user add EMAIL`');
   }
 
-  const app = await buildApp({ config, db, jwtSecret: secret, logger });
+  const app = await buildApp({ config, services, logger });
   // Retention runs on every replica's timer; an advisory lock lets one do the work at a time.
   const stopRetention =
-    config.retentionIntervalMinutes > 0 ? startRetentionTimer(db, config.retentionIntervalMinutes * 60_000, logger) : () => {};
+    config.retentionIntervalMinutes > 0 ? startRetentionTimer(services.readings.retention, config.retentionIntervalMinutes * 60_000, logger) : () => {};
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -52,6 +56,7 @@ export async function serve(config: Config = loadConfig()) {
     try {
       stopRetention();
       await app.close();
+      await events.close();
       await db.close();
       clearTimeout(timer);
       logger.info('shut down cleanly');

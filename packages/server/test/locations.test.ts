@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { locationsModule } from '../src/modules/locations/index.ts';
 import { useTestApp } from './helpers/test-app.ts';
 
 const ctx = useTestApp();
@@ -386,7 +385,7 @@ describe('/location/delete-location-schema', () => {
 
 describe('locations service (for the resource API)', () => {
   it('pages through locations with a cursor and finds schemas', async () => {
-    const locations = locationsModule(ctx.db);
+    const locations = ctx.services.locations;
     const page = await locations.listLocations('lat-lon', {}, { afterId: 2, limit: 1 });
     expect(page).toEqual([{ id: 3, schemaId: expect.any(Number), coordinates: { lat: 48.85, lon: 2.35 } }]);
     expect((await locations.findSchema('lat-lon'))?.identifiers.map((i) => i.name)).toEqual(['lat', 'lon']);

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { modelsModule } from '../src/modules/models/index.ts';
 import { useTestApp } from './helpers/test-app.ts';
 
 const ctx = useTestApp();
@@ -383,7 +382,7 @@ describe('list-model-runs', () => {
 
 describe('the models module, as the resource API will call it', () => {
   it('pages every list by id cursor and limit', async () => {
-    const models = modelsModule(ctx.db);
+    const models = ctx.services.models;
     const runs = await models.listRuns({ modelName: 'forecast' });
     expect(runs.length).toBeGreaterThan(3);
     const first = await models.listRuns({ modelName: 'forecast', limit: 2 });
@@ -397,7 +396,7 @@ describe('the models module, as the resource API will call it', () => {
   });
 
   it('gives a run with its outputs column-wise, and the sensor series to compare with', async () => {
-    const models = modelsModule(ctx.db);
+    const models = ctx.services.models;
     const got = await models.getRun(2);
     expect(got?.run).toMatchObject({ id: 2, modelName: 'forecast', scenarioDescription: 'baseline', timeCreated: '2024-01-03T00:00:00Z' });
     expect(got?.outputs.find((o) => o.name === 'count')).toMatchObject({

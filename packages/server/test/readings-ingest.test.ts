@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createReadingsIngest, type AcceptedSeries } from '../src/modules/readings/ingest/readings-ingest.service.ts';
+import type { MirrorbaseEvent } from '../src/events/events.ts';
 import { prepareSeriesReadings } from '../src/modules/readings/ingest/readings-input.ts';
 import { resolveSeries } from '../src/modules/readings/series.ts';
 import { ALL_DATATYPES, createSensor } from './helpers/sensor-fixtures.ts';
@@ -229,21 +229,46 @@ describe('POST /api/v1/readings', () => {
 });
 
 describe('the ingest core', () => {
-  it('reports every accepted series to its listener, inside the transaction', async () => {
-    const seen: AcceptedSeries[][] = [];
-    const ingest = createReadingsIngest({ db: ctx.db, onAccepted: async (accepted) => { seen.push(accepted); } });
-    const series = await resolveSeries(ctx.db, { sensorUid: 'api-2', measureName: 'temperature' });
-    const ts = seconds('2025-01-01T00:00:00Z', 300);
-    const result = await ingest.ingest([prepareSeriesReadings(series, ts, ts.map(() => 2), { requireOffset: true })]);
-    expect(result.inserted).toBe(300);
-    expect(seen).toEqual([[expect.objectContaining({ sensor: 'api-2', measure: 'temperature', count: 300, first: '2025-01-01T00:00:00Z', last: '2025-01-01T00:04:59Z' })]]);
-    const again = await ingest.ingest([prepareSeriesReadings(series, ts, ts.map(() => 2), { requireOffset: true })]);
-    expect(again).toEqual({ inserted: 0, duplicates: 300, accepted: [] });
-    expect(seen).toHaveLength(1);
+  it('publishes one event per series per transaction, at commit, and none for duplicates or a rollback', async () => {
+    const seen: MirrorbaseEvent[] = [];
+    const stop = ctx.events.subscribe((event) => {
+      if (event.type === 'readings.accepted') seen.push(event);
+    });
+    try {
+      const ingest = ctx.services.readings.ingest;
+      const series = await resolveSeries(ctx.db, { sensorUid: 'api-2', measureName: 'temperature' });
+      const ts = seconds('2025-01-01T00:00:00Z', 300);
+      const batch = (from: number, to: number) =>
+        prepareSeriesReadings(series, ts.slice(from, to), ts.slice(from, to).map(() => 2), { requireOffset: true });
+      // Two writes of one series in one transaction (a streamed request's flushes): one event.
+      const result = await ctx.db.transaction(async (tx) => {
+        const first = await ingest.write(tx, [batch(0, 100)]);
+        const second = await ingest.write(tx, [batch(100, 300)]);
+        expect(seen).toEqual([]);
+        return first.inserted + second.inserted;
+      });
+      expect(result).toBe(300);
+      expect(seen).toEqual([expect.objectContaining({
+        type: 'readings.accepted', sensor: 'api-2', measure: 'temperature', count: 300,
+        first: '2025-01-01T00:00:00Z', last: '2025-01-01T00:04:59Z',
+      })]);
+      const again = await ingest.ingest([batch(0, 300)]);
+      expect(again).toEqual({ inserted: 0, duplicates: 300, accepted: [] });
+      const later = seconds('2025-01-02T00:00:00Z', 10);
+      await expect(ctx.db.transaction(async (tx) => {
+        await ingest.write(tx, [prepareSeriesReadings(series, later, later.map(() => 1), { requireOffset: true })]);
+        throw new Error('rolled back');
+      })).rejects.toThrow('rolled back');
+      // Give a notification that should not exist the time to arrive.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(seen).toHaveLength(1);
+    } finally {
+      stop();
+    }
   });
 
   it('recreates a partition that another replica dropped behind its back', async () => {
-    const ingest = createReadingsIngest({ db: ctx.db });
+    const ingest = ctx.services.readings.ingest;
     const series = await resolveSeries(ctx.db, { sensorUid: 'api-2', measureName: 'temperature' });
     const write = (start: string) => {
       const ts = seconds(start, 400);
@@ -256,7 +281,7 @@ describe('the ingest core', () => {
   });
 
   it('stays exact when two writers race for the same series', async () => {
-    const ingest = createReadingsIngest({ db: ctx.db });
+    const ingest = ctx.services.readings.ingest;
     const series = await resolveSeries(ctx.db, { sensorUid: 'api-2', measureName: 'temperature' });
     const ts = seconds('2025-03-01T00:00:00Z', 2000);
     const batch = () => prepareSeriesReadings(series, ts, ts.map(() => 1), { requireOffset: true });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRetentionService, retentionCutoff } from '../src/modules/readings/retention/retention.service.ts';
+import { retentionCutoff } from '../src/modules/readings/retention/retention.service.ts';
 import { createSensor } from './helpers/sensor-fixtures.ts';
 import { useTestApp } from './helpers/test-app.ts';
 
@@ -34,13 +34,13 @@ describe('reading retention', () => {
   });
 
   it('does nothing without a setting', async () => {
-    const report = await createRetentionService({ db: ctx.db }).apply(NOW);
+    const report = await ctx.services.readings.retention.apply(NOW);
     expect(report).toEqual({ ran: true, droppedPartitions: [], deletedReadings: 0 });
     expect(await count('reading_float')).toBe(9);
   });
 
   it('deletes a measure\'s readings, rollups and latest value older than its period, and no others', async () => {
-    const retention = createRetentionService({ db: ctx.db });
+    const retention = ctx.services.readings.retention;
     await retention.set(10, { name: 'pressure' });
     // 10 days before 2024-06-15T12:00 is the 5th, 12:00; the cutoff is the start of that day.
     expect(retentionCutoff(NOW, 10).toISOString()).toBe('2024-06-05T00:00:00.000Z');
@@ -52,7 +52,7 @@ describe('reading retention', () => {
   });
 
   it('drops whole monthly partitions entirely older than the global period', async () => {
-    const retention = createRetentionService({ db: ctx.db });
+    const retention = ctx.services.readings.retention;
     await retention.set(60);
     expect(await partitions()).toContain('reading_float_p2024_03');
     // Cutoff 2024-04-16: January to March go whole; April stays (it is only partly older).
@@ -70,7 +70,7 @@ describe('reading retention', () => {
   });
 
   it('runs on one replica at a time', async () => {
-    const retention = createRetentionService({ db: ctx.db });
+    const retention = ctx.services.readings.retention;
     const results = await Promise.all([retention.apply(NOW), retention.apply(NOW)]);
     // On PGlite the two runs queue on its one connection, so both may run; never at once.
     expect(results.some((r) => r.ran)).toBe(true);
@@ -78,7 +78,7 @@ describe('reading retention', () => {
   });
 
   it('refuses a bad period or an unknown measure, and can remove a setting', async () => {
-    const retention = createRetentionService({ db: ctx.db });
+    const retention = ctx.services.readings.retention;
     await expect(retention.set(0)).rejects.toMatchObject({ statusCode: 422 });
     await expect(retention.set(5, { name: 'nope' })).rejects.toMatchObject({ statusCode: 400 });
     await retention.set(null);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { sensorsModule } from '../src/modules/sensors/index.ts';
 import { useTestApp } from './helpers/test-app.ts';
 
 const ctx = useTestApp();
@@ -247,7 +246,7 @@ describe('/sensor/edit-sensor', () => {
 
 describe('sensors service (for the resource API)', () => {
   it('gives a sensor with its type, measures and current location', async () => {
-    const sensors = sensorsModule(ctx.db);
+    const sensors = ctx.services.sensors;
     const details = await sensors.getSensorDetails('W1');
     expect(details).toMatchObject({
       uniqueIdentifier: 'W1',
@@ -260,7 +259,7 @@ describe('sensors service (for the resource API)', () => {
   });
 
   it('pages through sensors with a cursor, optionally of one type', async () => {
-    const sensors = sensorsModule(ctx.db);
+    const sensors = ctx.services.sensors;
     const first = await sensors.listSensors({ limit: 2 });
     expect(first.map((s) => s.uniqueIdentifier)).toEqual(['W1', 'D1']);
     const next = await sensors.listSensors({ afterId: first[1].id, limit: 2 });

@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { servicesModule } from '../src/modules/services/index.ts';
 import { useTestApp } from './helpers/test-app.ts';
 
 // A short timeout so that the slow fake service times out quickly, yet long enough that a
@@ -440,9 +438,9 @@ describe('/service/list-runs', () => {
   });
 });
 
-describe('servicesModule reads for the resource API', () => {
+describe('the service registry reads for the resource API', () => {
   it('pages services, parameter sets and runs by id cursor and limit', async () => {
-    const services = servicesModule(ctx.db, loadConfig({ NODE_ENV: 'test' }));
+    const services = ctx.services.registry;
     const all = await services.listServices();
     expect(all.map((s) => s.name)).toEqual(['ingress', 'arrays', 'texts', 'failing', 'slow', 'getter', 'unreachable']);
     const page = await services.listServices({ afterId: all[1].id, limit: 2 });

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Database } from '../db/database.ts';
 import { readLines } from '../modules/readings/ingest/line-reader.ts';
+import { createEvents } from '../events/events.ts';
 import { createReadingsIngest } from '../modules/readings/ingest/readings-ingest.service.ts';
 import { ingestLines } from '../modules/readings/ingest/readings-stream.ts';
 import { resolveSeries } from '../modules/readings/series.ts';
@@ -38,7 +39,7 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
  */
 export async function importCsv(db: Database, file: string, options: ImportOptions): Promise<ImportResult> {
   const total = (await stat(file)).size;
-  const ingest = createReadingsIngest({ db });
+  const ingest = createReadingsIngest({ db, events: createEvents({ db }) });
   const started = performance.now();
   let bytesRead = 0;
   let rowsDone = 0;

@@ -22,6 +22,14 @@ export interface Queryable {
 }
 
 export interface Transaction extends Queryable {
+  /**
+   * Runs `fn` just before the transaction commits (after the caller's work, inside the
+   * transaction), once per registration; savepoints share their transaction's list. The events
+   * port uses it to send one notification per series for a whole request.
+   */
+  beforeCommit(fn: () => Promise<void>): void;
+  /** Runs `fn` once the transaction has committed (never after a rollback); errors are the caller's to catch. */
+  afterCommit(fn: () => void): void;
   /** Runs `fn` inside a savepoint: a failure inside rolls back only what `fn` did. */
   savepoint<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
@@ -31,8 +39,41 @@ export interface Transaction extends Queryable {
   copyIn?: (copyStatement: string, lines: AsyncIterable<string> | Iterable<string>) => Promise<void>;
 }
 
+/** What a transaction runs around its commit (see Transaction.beforeCommit/afterCommit). */
+export interface CommitHooks {
+  before: Array<() => Promise<void>>;
+  after: Array<() => void>;
+}
+
+/**
+ * Runs `work` in a driver's transaction (`begin`) with fresh commit hooks: the "before" hooks
+ * run inside it after `work`, the "after" hooks once it has committed.
+ */
+export async function withCommitHooks<T, DriverTx>(
+  begin: (body: (tx: DriverTx) => Promise<T>) => Promise<T>,
+  work: (tx: DriverTx, hooks: CommitHooks) => Promise<T>,
+): Promise<T> {
+  const hooks: CommitHooks = { before: [], after: [] };
+  const result = await begin(async (tx) => {
+    const value = await work(tx, hooks);
+    for (const hook of hooks.before) await hook();
+    return value;
+  });
+  for (const hook of hooks.after) hook();
+  return result;
+}
+
+/** Stops a LISTEN started by `Database.listen`. */
+export type Unlisten = () => Promise<void>;
+
 export interface Database extends Queryable {
   readonly engine: 'pglite' | 'postgres';
+  /**
+   * LISTENs on `channel`: `onPayload` gets every notification committed by any connection, this
+   * process's included. `onReconnect` runs when the listening connection was re-established
+   * (notifications sent meanwhile are lost; listeners resynchronise).
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<Unlisten>;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;

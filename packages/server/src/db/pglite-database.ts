@@ -1,5 +1,5 @@
 import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
-import type { Database, Queryable, Row, Transaction } from './database.ts';
+import { withCommitHooks, type CommitHooks, type Database, type Queryable, type Row, type Transaction } from './database.ts';
 
 type PGliteQueryable = Pick<PGlite, 'query' | 'exec'> | PGliteTransaction;
 
@@ -17,10 +17,12 @@ function queryable(pg: PGliteQueryable): Queryable {
 
 let savepointCounter = 0;
 
-function transaction(tx: PGliteTransaction): Transaction {
+function transaction(tx: PGliteTransaction, hooks: CommitHooks): Transaction {
   const q = queryable(tx);
   const self: Transaction = {
     ...q,
+    beforeCommit: (fn) => void hooks.before.push(fn),
+    afterCommit: (fn) => void hooks.after.push(fn),
     async savepoint<T>(fn: (inner: Transaction) => Promise<T>): Promise<T> {
       const name = `sp_${++savepointCounter}`;
       await tx.exec(`SAVEPOINT ${name}`);
@@ -42,7 +44,13 @@ export function pgliteDatabase(pg: PGlite): Database {
   return {
     engine: 'pglite',
     ...queryable(pg),
-    transaction: (fn) => pg.transaction((tx) => fn(transaction(tx))),
+    transaction: (fn) =>
+      withCommitHooks<never, PGliteTransaction>((body) => pg.transaction(body), (tx, hooks) => fn(transaction(tx, hooks)) as Promise<never>),
+    // One instance, one connection: it never reconnects, so onReconnect is never needed.
+    async listen(channel, onPayload) {
+      const unlisten = await pg.listen(channel, onPayload);
+      return () => unlisten();
+    },
     close: () => pg.close(),
   };
 }

@@ -2,7 +2,7 @@ import net from 'node:net';
 import postgres from 'postgres';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Database, Queryable, Row, Transaction } from './database.ts';
+import { withCommitHooks, type CommitHooks, type Database, type Queryable, type Row, type Transaction } from './database.ts';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -18,10 +18,12 @@ function queryable(sql: Sql): Queryable {
   };
 }
 
-function transaction(sql: postgres.TransactionSql): Transaction {
+function transaction(sql: postgres.TransactionSql, hooks: CommitHooks): Transaction {
   return {
     ...queryable(sql),
-    savepoint: (fn) => sql.savepoint((inner) => fn(transaction(inner))) as never,
+    beforeCommit: (fn) => void hooks.before.push(fn),
+    afterCommit: (fn) => void hooks.after.push(fn),
+    savepoint: (fn) => sql.savepoint((inner) => fn(transaction(inner, hooks))) as never,
     async copyIn(copyStatement, lines) {
       const writable = await sql.unsafe(copyStatement).writable();
       await pipeline(Readable.from(lines as Iterable<string>), writable);
@@ -74,7 +76,21 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   return {
     engine: 'postgres',
     ...queryable(sql),
-    transaction: (fn) => sql.begin((tx) => fn(transaction(tx))) as Promise<never>,
+    transaction: (fn) =>
+      withCommitHooks<never, postgres.TransactionSql>(
+        (body) => sql.begin(body) as Promise<never>,
+        (tx, hooks) => fn(transaction(tx, hooks)) as Promise<never>,
+      ),
+    // postgres.js keeps one extra connection for all LISTENs of the pool and re-LISTENs after a
+    // reconnect, calling onlisten each time; the first call is the initial LISTEN.
+    async listen(channel, onPayload, onReconnect) {
+      let connected = false;
+      const { unlisten } = await sql.listen(channel, onPayload, () => {
+        if (connected) onReconnect?.();
+        connected = true;
+      });
+      return unlisten;
+    },
     close: () => sql.end({ timeout: 5 }),
   };
 }

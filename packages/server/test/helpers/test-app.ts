@@ -3,7 +3,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { usersModule } from '../../src/modules/users/index.ts';
+import { createEvents, type Events } from '../../src/events/events.ts';
+import { createServices, type Services } from '../../src/services.ts';
 import { createTestDatabase } from './test-database.ts';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
@@ -13,6 +14,9 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 export interface TestContext {
   app: App;
   db: Database;
+  /** The app's own services (as built by the composition root), for arranging data directly. */
+  services: Services;
+  events: Events;
   /** A valid access token for TEST_EMAIL. */
   token: string;
   refreshToken: string;
@@ -27,14 +31,20 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const db = await createTestDatabase();
   let offset = 0;
   const config = loadConfig({ NODE_ENV: 'test', DT_JWT_SECRET_KEY: TEST_SECRET, ...env });
-  const app = await buildApp({ config, db, jwtSecret: TEST_SECRET, now: () => Math.floor(Date.now() / 1000) + offset });
+  const events = createEvents({ db });
+  await events.start();
+  const services = createServices({ db, config, events, jwtSecret: TEST_SECRET, clock: () => new Date(Date.now() + offset * 1000) });
+  const app = await buildApp({ config, services });
+  app.addHook('onClose', () => events.close());
   await app.ready();
-  await usersModule(db).create(TEST_EMAIL, TEST_PASSWORD);
+  await services.users.create(TEST_EMAIL, TEST_PASSWORD);
   const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: TEST_EMAIL, password: TEST_PASSWORD } });
   const tokens = login.json();
   const ctx: TestContext = {
     app,
     db,
+    services,
+    events,
     token: tokens.access_token,
     refreshToken: tokens.refresh_token,
     advanceClock: (seconds) => {

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Database } from '../../db/database.ts';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
-import { locationsModule } from './index.ts';
+import type { LocationsService } from './locations.service.ts';
 import type { SchemaWithIdentifiers } from './locations.repository.ts';
 import {
   FlatLocation,
@@ -26,8 +25,7 @@ const schemaOut = (schema: SchemaWithIdentifiers) => ({
 });
 
 /** DTBase's /location routes. */
-export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
-  const locations = locationsModule(db);
+export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: LocationsService }> = async (app, { locations }) => {
 
   app.post('/insert-location-schema', {
     config: { access: 'user' },

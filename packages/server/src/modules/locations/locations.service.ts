@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../../db/database.ts';
+import type { Events } from '../../events/events.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
 import { translateViolations } from '../shared/constraint-errors.ts';
@@ -81,7 +82,7 @@ export async function resolveLocation(q: Queryable, schemaName: string, coordina
   return location;
 }
 
-export function createLocationsService(deps: { db: Database }) {
+export function createLocationsService(deps: { db: Database; events: Events }) {
   const { db } = deps;
   const reader = locationsRepository(db);
 

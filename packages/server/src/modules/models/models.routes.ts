@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Database } from '../../db/database.ts';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
-import { modelsModule } from './index.ts';
+import type { ModelsService } from './models.service.ts';
 import {
   InsertRunBody,
   ListRunsBody,
@@ -22,8 +21,7 @@ const tags = ['model (DTBase)'];
 const access = { access: 'user' } as const;
 
 /** DTBase's /model routes: models, their scenarios, output measures, and runs with their outputs. */
-export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
-  const models = modelsModule(db);
+export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService }> = async (app, { models }) => {
 
   app.post('/insert-model', {
     config: access,

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.ts';
+import type { Events } from '../../events/events.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { conflict, missingRecord } from '../../errors.ts';
 import { createModelRunsService } from './model-runs.service.ts';
@@ -8,7 +9,7 @@ import { modelsRepository, type MeasureRow, type ModelRow, type Page, type Scena
 import { modelRunsRepository } from './model-runs.repository.ts';
 
 /** Models, scenarios and model measures, plus (from model-runs.service.ts) runs and outputs. */
-export function createModelsService(deps: { db: Database }) {
+export function createModelsService(deps: { db: Database; events: Events }) {
   const { db } = deps;
   const read = modelsRepository(db);
 

@@ -1,15 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Database } from '../../db/database.ts';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
-import { createReadingsIngest } from './ingest/readings-ingest.service.ts';
 import { InsertSensorReadings, SensorReadingList, SensorReadingsRange } from './readings.schemas.ts';
-import { createDtbaseReadingsService } from './readings.service.ts';
+import type { DtbaseReadingsService } from './readings.service.ts';
 
 const tags = ['sensor (DTBase)'];
 
 /** DTBase's readings routes under /sensor: insert one series, read one range. */
-export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
-  const readings = createDtbaseReadingsService({ db, ingest: createReadingsIngest({ db }) });
+export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ readings: DtbaseReadingsService }> = async (app, { readings }) => {
 
   app.post('/insert-sensor-readings', {
     config: { access: 'user' },

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Database } from '../../db/database.ts';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
 import { flattenLocation } from '../locations/locations.schemas.ts';
-import { sensorsModule } from './index.ts';
+import type { SensorsService } from './sensors.service.ts';
 import type { MeasureRow, SensorTypeWithMeasures } from './sensors.repository.ts';
 import {
   EditSensorBody,
@@ -32,8 +31,7 @@ const typeOut = (type: SensorTypeWithMeasures) => ({
  * DTBase's /sensor routes for sensor metadata. The two readings routes (insert-sensor-readings,
  * sensor-readings) are registered at the same prefix by the readings module.
  */
-export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
-  const sensors = sensorsModule(db);
+export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsService }> = async (app, { sensors }) => {
 
   app.post('/insert-sensor-type', {
     config: { access: 'user' },

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.ts';
+import type { Events } from '../../events/events.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
 import { resolveLocation } from '../locations/index.ts';
@@ -81,7 +82,7 @@ async function resolveMeasure(repo: SensorsRepository, input: MeasureInput): Pro
   return row;
 }
 
-export function createSensorsService(deps: { db: Database }) {
+export function createSensorsService(deps: { db: Database; events: Events }) {
   const { db } = deps;
   const reader = sensorsRepository(db);
 

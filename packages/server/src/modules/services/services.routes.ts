@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Config } from '../../config.ts';
-import type { Database } from '../../db/database.ts';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
-import { servicesModule } from './index.ts';
+import type { ServicesService } from './services.service.ts';
 import {
   ParameterSetBody,
   ParameterSetFilterBody,
@@ -40,8 +38,7 @@ function acceptEmptyJsonBody(app: FastifyInstance) {
 }
 
 /** DTBase's /service routes: the registry of external services and their runs. */
-export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ db: Database; config: Config }> = async (app, { db, config }) => {
-  const services = servicesModule(db, config);
+export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: ServicesService }> = async (app, { services }) => {
 
   app.post('/insert-service', {
     config: { access: 'user' },

@@ -1,5 +1,6 @@
 import { AppError, conflict, missingRecord, unprocessable } from '../../errors.ts';
 import { PG_UNIQUE_VIOLATION, pgErrorCode, type Database } from '../../db/database.ts';
+import type { Events } from '../../events/events.ts';
 import type { CallService } from './service-caller.ts';
 import { servicesRepository, type Page, type ParameterSetRow, type RunRow, type ServiceRow } from './services.repository.ts';
 import type { ParameterSetBody, RunServiceBody, ServiceBody } from './services.schemas.ts';
@@ -52,6 +53,7 @@ const toDtbaseRun = (r: RunRow) => ({
 
 export interface ServicesServiceDeps {
   db: Database;
+  events: Events;
   callService: CallService;
   clock: () => Date;
 }

@@ -1,6 +1,8 @@
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from '../auth/passwords.ts';
-import type { UserRow, UsersRepository } from './users.repository.ts';
+import type { Database } from '../../db/database.ts';
+import type { Events } from '../../events/events.ts';
+import { usersRepository, type UserRow } from './users.repository.ts';
 
 export const DEFAULT_USER_EMAIL = 'default_user@localhost';
 
@@ -20,8 +22,13 @@ function checkPassword(password: string) {
   if (password.length > MAX_PASSWORD_LENGTH) throw unprocessable(`Password must be at most ${MAX_PASSWORD_LENGTH} characters`);
 }
 
-export function createUsersService(deps: { repo: UsersRepository }) {
-  const { repo } = deps;
+export function createUsersService(deps: { db: Database; events: Events }) {
+  const { db, events } = deps;
+  const repo = usersRepository(db);
+  // Caches of users (the token check's) on every replica drop the user on these.
+  const changed = (email: string, action: 'created' | 'updated' | 'deleted') =>
+    events.publish(db, [{ type: 'entity.changed', entity: 'user', action, key: email }]);
+
   return {
     async listEmails(): Promise<string[]> {
       return (await repo.list()).map((u) => u.email);
@@ -37,17 +44,20 @@ export function createUsersService(deps: { repo: UsersRepository }) {
       if (await repo.findByEmail(email)) throw conflict('User already exists');
       const user = await repo.insert(email, await hashPassword(password));
       if (!user) throw conflict('User already exists');
+      await changed(email, 'created');
       return user;
     },
 
     async delete(email: string): Promise<void> {
       if (!(await repo.delete(email))) throw missingRecord("User doesn't exist");
+      await changed(email, 'deleted');
     },
 
     async changePassword(email: string, password: string): Promise<void> {
       checkPassword(password);
       if (!(await repo.findByEmail(email))) throw missingRecord("User doesn't exist");
       await repo.updatePassword(email, await hashPassword(password));
+      await changed(email, 'updated');
     },
 
     /** The user if e-mail and password match, otherwise undefined (in constant-ish time). */
@@ -67,10 +77,11 @@ export function createUsersService(deps: { repo: UsersRepository }) {
         // Re-hash only when the password changed, so replicas starting together agree cheaply.
         if (!user || !(await verifyPassword(user.passwordHash, password))) {
           await repo.upsertPassword(DEFAULT_USER_EMAIL, await hashPassword(password));
+          await changed(DEFAULT_USER_EMAIL, user ? 'updated' : 'created');
         }
         return 'set';
       }
-      await repo.delete(DEFAULT_USER_EMAIL);
+      if (await repo.delete(DEFAULT_USER_EMAIL)) await changed(DEFAULT_USER_EMAIL, 'deleted');
       return 'removed';
     },
 

@@ -1,11 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Database } from '../../../db/database.ts';
 import { AppError } from '../../../errors.ts';
 import { authErrors } from '../../../http/schemas.ts';
-import { createReadingsIngestApiService } from './readings-ingest-api.service.ts';
-import { createReadingsIngest } from './readings-ingest.service.ts';
+import type { ReadingsIngestApiService } from './readings-ingest-api.service.ts';
 import type { StreamFormat } from './readings-stream.ts';
 import { ApiError, IngestJsonBody, IngestSummary, type IngestJsonBody as IngestJsonBodyType } from '../readings.schemas.ts';
 
@@ -21,9 +19,8 @@ const STREAM_FORMATS: Record<string, StreamFormat> = {
 const TextBody = (description: string) => ({ schema: Type.Unsafe<unknown>({ description }) });
 
 /** POST /api/v1/readings: bulk ingest of many series in one request. */
-export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
+export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ service: ReadingsIngestApiService }> = async (app, { service }) => {
   const bodyLimitBytes = app.initialConfig.bodyLimit ?? 1024 * 1024;
-  const service = createReadingsIngestApiService({ db, ingest: createReadingsIngest({ db }), bodyLimitBytes });
 
   // CSV and NDJSON reach the handler as the raw request stream.
   app.addContentTypeParser(Object.keys(STREAM_FORMATS), (request, payload, done) => {

@@ -213,12 +213,6 @@ export function readingsIngestRepository(q: Queryable) {
         [sensorIds, measureIds, timestamps, valuesJson],
       );
     },
-
-    /** pg_notify on `channel`, delivered to listeners on any replica when the transaction commits. */
-    async notify(channel: string, payloads: string[]): Promise<void> {
-      if (payloads.length === 0) return;
-      await q.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, payloads]);
-    },
   };
 }
 

@@ -1,4 +1,5 @@
-import { pgErrorCode, type Database, type Queryable, type Transaction } from '../../../db/database.ts';
+import { pgErrorCode, type Database, type Transaction } from '../../../db/database.ts';
+import type { Events } from '../../../events/events.ts';
 import type { ValueDatatype } from '../../../db/schema/common.ts';
 import { PartitionCache } from './partition-cache.ts';
 import type { SeriesReadings } from './readings-input.ts';
@@ -23,16 +24,6 @@ export interface IngestResult {
   duplicates: number;
   accepted: AcceptedSeries[];
 }
-
-/** Called inside the writing transaction with every series that gained readings. */
-export type AcceptedListener = (accepted: AcceptedSeries[], tx: Queryable) => Promise<void>;
-
-export const READINGS_CHANNEL = 'mirrorbase_readings';
-
-/** The default listener: one small pg_notify per series, seen by LISTENers on every replica at commit. */
-export const notifyReadingsAccepted: AcceptedListener = async (accepted, tx) => {
-  await readingsIngestRepository(tx).notify(READINGS_CHANNEL, accepted.map((a) => JSON.stringify(a)));
-};
 
 /** Below this many rows a COPY's extra round trips (probe, savepoint) cost more than they save. */
 const COPY_MIN_ROWS = 256;
@@ -103,8 +94,7 @@ function mergeSameSeries(batches: readonly SeriesReadings[]): SeriesReadings[] {
  * else, and everything on PGlite, goes through one set-based INSERT ... ON CONFLICT DO NOTHING
  * per datatype that computes rollups in SQL from the rows really inserted.
  */
-export function createReadingsIngest(deps: { db: Database; onAccepted?: AcceptedListener; partitions?: PartitionCache }) {
-  const onAccepted = deps.onAccepted ?? notifyReadingsAccepted;
+export function createReadingsIngest(deps: { db: Database; events: Events; partitions?: PartitionCache }) {
   const partitions = deps.partitions ?? processPartitions;
   // Transactions that have taken series locks already (see writeOnce).
   const lockingTransactions = new WeakSet<Transaction>();
@@ -292,7 +282,8 @@ export function createReadingsIngest(deps: { db: Database; onAccepted?: Accepted
       await ensurePartitions(repo, batches, true);
       accepted = await tx.savepoint((sp) => writeOnce(sp, batches, false));
     }
-    if (accepted.length > 0) await onAccepted(accepted, tx);
+    // Delivered at commit, merged per series over the whole transaction (see events.ts).
+    await deps.events.publish(tx, accepted.map((a) => ({ type: 'readings.accepted' as const, ...a })));
     const inserted = accepted.reduce((n, a) => n + a.count, 0);
     return { inserted, duplicates: submitted - inserted, accepted };
   }

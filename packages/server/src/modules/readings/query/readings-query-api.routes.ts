@@ -1,8 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Database } from '../../../db/database.ts';
 import { readErrors } from '../../api/api.schemas.ts';
-import { readingsQueryModule } from './index.ts';
+import type { ReadingsQueryService } from './readings-query.service.ts';
 import { LatestAnswer, LatestQuery, ReadingsQuery, ReadingsSeries } from './readings-query.schemas.ts';
 
 const tags = ['readings'];
@@ -11,8 +10,7 @@ const wantsCsv = (format: string | undefined, accept: string | undefined) =>
   format === 'csv' || (format === undefined && /\btext\/csv\b/.test(accept ?? ''));
 
 /** GET /api/v1/readings and /latest: the read half of the time-series engine. */
-export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
-  const readings = readingsQueryModule(db);
+export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ readings: ReadingsQueryService }> = async (app, { readings }) => {
 
   app.get('/', {
     config: { access: 'user' },

@@ -1,6 +1,5 @@
 import type { Database } from '../../../db/database.ts';
 import { missingRecord, unprocessable } from '../../../errors.ts';
-import { createReadingsIngest } from '../ingest/readings-ingest.service.ts';
 import { retentionRepository, type RetentionRow } from './retention.repository.ts';
 
 const DAY_MS = 86_400_000;
@@ -37,11 +36,11 @@ const monthStart = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date
  * Replicas: every transaction of a run first takes an advisory lock without waiting; a replica
  * that does not get it stops, so only one replica works at a time.
  */
-export function createRetentionService(deps: { db: Database }) {
+export function createRetentionService(deps: { db: Database; forgetPartitions?: () => void }) {
   const { db } = deps;
   // This process's ingest would otherwise still believe the dropped partitions exist (it would
   // recover, but need not).
-  const forgetKnownPartitions = () => createReadingsIngest({ db }).forgetPartitions();
+  const forgetKnownPartitions = deps.forgetPartitions ?? (() => {});
 
   async function measureIdFor(measure: { name: string; units?: string | null }): Promise<number> {
     const matches = await retentionRepository(db).findMeasures(measure.name, measure.units);
@@ -121,10 +120,9 @@ export type RetentionService = ReturnType<typeof createRetentionService>;
  * Failures are logged, never thrown: the next run tries again.
  */
 export function startRetentionTimer(
-  db: Database, intervalMs: number,
+  service: RetentionService, intervalMs: number,
   log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void },
 ): () => void {
-  const service = createRetentionService({ db });
   let running = false;
   const run = async () => {
     if (running) return;

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable, Transaction, Unlisten } from '../db/database.ts';
+
+/** Readings of one series that a request stored (duplicates excluded). */
+export interface ReadingsAccepted {
+  type: 'readings.accepted';
+  sensor: string;
+  measure: string;
+  sensorId: number;
+  measureId: number;
+  /** Readings really inserted. */
+  count: number;
+  /** First and last timestamp of what was inserted (ISO-8601 UTC). */
+  first: string;
+  last: string;
+}
+
+export type EntityKind =
+  | 'user'
+  | 'sensor'
+  | 'sensor_type'
+  | 'sensor_measure'
+  | 'sensor_location'
+  | 'location'
+  | 'location_schema'
+  | 'model'
+  | 'model_scenario'
+  | 'model_measure'
+  | 'model_run'
+  | 'service'
+  | 'service_parameter_set'
+  | 'service_run';
+
+/** An entity was created, changed or deleted; `key` is its natural key (e-mail, unique id, name, id). */
+export interface EntityChanged {
+  type: 'entity.changed';
+  entity: EntityKind;
+  action: 'created' | 'updated' | 'deleted';
+  key: string;
+}
+
+export type MirrorbaseEvent = ReadingsAccepted | EntityChanged;
+
+/**
+ * What a subscriber receives: the events, and `resync` when the process may have missed some
+ * (its listening connection was lost and re-established): caches must then start afresh.
+ */
+export type EventListener = (event: MirrorbaseEvent | { type: 'resync' }) => void;
+
+/**
+ * The events port: side effects that others react to (realtime streams, caches, the scheduler)
+ * are published here, never called directly. Events published inside a transaction are
+ * delivered when it commits and never when it rolls back, to every process on the database.
+ */
+export interface Events {
+  /**
+   * Publishes `events` with the transaction `q` (or at once, outside one). Within one
+   * transaction, readings of the same series are merged, so one request is one notification
+   * per series however many batches it wrote.
+   */
+  publish(q: Queryable | Transaction, events: readonly MirrorbaseEvent[]): Promise<void>;
+  /** Calls `listener` for every event of every process; returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void;
+  /** Starts the one listening connection of this process. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const EVENTS_CHANNEL = 'mirrorbase_events';
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
+const MAX_PAYLOAD_BYTES = 7900;
+
+const isTransaction = (q: Queryable): q is Transaction => typeof (q as Transaction).beforeCommit === 'function';
+
+/** Merges readings events of the same series; other events are kept as they are, in order. */
+export function mergeEvents(events: readonly MirrorbaseEvent[]): MirrorbaseEvent[] {
+  const merged: MirrorbaseEvent[] = [];
+  const bySeries = new Map<string, ReadingsAccepted>();
+  for (const event of events) {
+    if (event.type !== 'readings.accepted') {
+      merged.push(event);
+      continue;
+    }
+    const key = `${event.sensorId}:${event.measureId}`;
+    const seen = bySeries.get(key);
+    if (!seen) {
+      const copy = { ...event };
+      bySeries.set(key, copy);
+      merged.push(copy);
+      continue;
+    }
+    seen.count += event.count;
+    // ISO-8601 UTC strings of one format compare as instants.
+    if (event.first < seen.first) seen.first = event.first;
+    if (event.last > seen.last) seen.last = event.last;
+  }
+  return merged;
+}
+
+/** On the wire, an event carries the process that sent it, which delivered it itself already. */
+type Notification = MirrorbaseEvent & { origin: string };
+
+function payloadOf(event: MirrorbaseEvent, origin: string): string {
+  const text = JSON.stringify({ ...event, origin });
+  if (Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES) return text;
+  // Only a key could be this long (names are limited to 100 characters, so none is today).
+  return JSON.stringify({ ...event, key: (event as EntityChanged).key.slice(0, 1000), origin });
+}
+
+function parseNotification(payload: string): Notification | undefined {
+  try {
+    const event = JSON.parse(payload) as Notification;
+    return event && typeof event.type === 'string' ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The events port over PostgreSQL's LISTEN/NOTIFY, on a server and on PGlite alike: one
+ * listening connection per process, fanned out in memory to this process's subscribers.
+ *
+ * The publishing process delivers its own events to its subscribers as soon as they are
+ * committed, and skips them when they come back through LISTEN: a request that deletes a user
+ * is followed by one that finds the user gone, on this replica at once, on the others within
+ * the notification's delay.
+ */
+export function createEvents(deps: { db: Database; onError?: (error: unknown) => void }): Events {
+  const listeners = new Set<EventListener>();
+  const pending = new WeakMap<Transaction, MirrorbaseEvent[]>();
+  let unlisten: Unlisten | undefined;
+  const origin = randomUUID();
+
+  const deliver = (event: MirrorbaseEvent | { type: 'resync' }) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        deps.onError?.(error);
+      }
+    }
+  };
+
+  async function notify(q: Queryable, events: readonly MirrorbaseEvent[]) {
+    if (events.length === 0) return;
+    const payloads = events.map((event) => payloadOf(event, origin));
+    await q.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [EVENTS_CHANNEL, payloads]);
+  }
+
+  return {
+    async publish(q, events) {
+      if (events.length === 0) return;
+      if (!isTransaction(q)) {
+        const merged = mergeEvents(events);
+        await notify(q, merged);
+        merged.forEach(deliver);
+        return;
+      }
+      let list = pending.get(q);
+      if (!list) {
+        list = [];
+        pending.set(q, list);
+        const own = list;
+        let merged: MirrorbaseEvent[] = [];
+        q.beforeCommit(async () => {
+          merged = mergeEvents(own);
+          await notify(q, merged);
+        });
+        q.afterCommit(() => merged.forEach(deliver));
+      }
+      list.push(...events);
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+
+    async start() {
+      if (unlisten) return;
+      unlisten = await deps.db.listen(
+        EVENTS_CHANNEL,
+        (payload) => {
+          const notification = parseNotification(payload);
+          if (!notification || notification.origin === origin) return;
+          const { origin: _sender, ...event } = notification;
+          deliver(event as MirrorbaseEvent);
+        },
+        () => deliver({ type: 'resync' }),
+      );
+    },
+
+    async close() {
+      const stop = unlisten;
+      unlisten = undefined;
+      listeners.clear();
+      await stop?.();
+    },
+  };
+}
