@@ -7,7 +7,8 @@
  * process, and drops the database at the end.
  *
  * Settings: BENCH_READINGS (default 200000), BENCH_BATCH (10000), BENCH_CONCURRENCY (3),
- * BENCH_ONLY=ingest to skip the read figures (their 10-million-point seed takes a minute).
+ * BENCH_SMALL_READ_SECONDS (10), BENCH_ONLY=ingest to skip the read figures (their
+ * 10-million-point seed takes a minute).
  *
  * Read figures (the query half) plug in as further `BenchStep`s: see READ_STEPS below.
  */
@@ -18,6 +19,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
+import { benchDtbaseSequentialIngest, benchSmallReads } from './core-figures.ts';
 import { readBenchSteps } from './read-figures.ts';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -39,6 +41,8 @@ export interface BenchContext {
   serverPid: number;
   /** The float sensor created for the run, and its measure. */
   sensor: { uid: string; measure: string; sensorId: number; measureId: number };
+  /** A second one, written through DTBase's endpoint. */
+  dtbaseSensor: { uid: string; measure: string; sensorId: number; measureId: number };
   /** Prints one figure line. */
   report: (label: string, value: string) => void;
   /** Largest VmRSS of the server seen so far, in MB. */
@@ -213,16 +217,21 @@ async function main() {
       sql,
       serverPid: server.pid!,
       sensor: await createFloatSensor(sql, 'bench-sensor'),
+      dtbaseSensor: await createFloatSensor(sql, 'bench-dtbase-sensor'),
       report: (label, value) => console.log(`  ${label.padEnd(72)} ${value}`),
       peakRssMb: sampler.peak,
     };
     const idleRss = rssMb(server.pid!);
     const http = await benchHttpIngest(ctx);
+    const dtbase = await benchDtbaseSequentialIngest(ctx, { readings: READINGS, batch: BATCH, startMs: START_MS });
     const ingestPeak = sampler.peak();
     const raw = await benchRawCopy(ctx);
-    ctx.report('HTTP ingest / raw COPY', `${((http / raw) * 100).toFixed(0)} %`);
+    ctx.report('HTTP ingest (/api/v1/readings) / raw COPY', `${((http / raw) * 100).toFixed(0)} %`);
+    ctx.report('DTBase insert-sensor-readings (1 client) / raw COPY', `${((dtbase / raw) * 100).toFixed(0)} %`);
     ctx.report('server RSS idle / peak while ingesting', `${idleRss.toFixed(0)} MB / ${ingestPeak.toFixed(0)} MB`);
+    await benchSmallReads(ctx, { connections: 50, seconds: Number(process.env.BENCH_SMALL_READ_SECONDS ?? 10) });
     if (!INGEST_ONLY) for (const step of READ_STEPS) await step(ctx);
+    ctx.report('server RSS peak over the whole benchmark', `${sampler.peak().toFixed(0)} MB`);
     sampler.stop();
   } finally {
     await sql?.end();

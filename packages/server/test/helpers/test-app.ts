@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createEvents, type Events } from '../../src/events/events.ts';
 import { createServices, type Services } from '../../src/services.ts';
-import { createTestDatabase } from './test-database.ts';
+import { createTestDatabase, openReplicaDatabase } from './test-database.ts';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 export const TEST_EMAIL = 'tester@example.org';
@@ -27,16 +27,34 @@ export interface TestContext {
   get(url: string, token?: string): Promise<LightMyRequestResponse>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestContext> {
-  const db = await createTestDatabase();
-  let offset = 0;
+/** Builds the app the way main.ts does: events started, services composed once, app on top. */
+async function composeApp(db: Database, env: Record<string, string>, clock?: () => Date, onClose?: () => Promise<void>) {
   const config = loadConfig({ NODE_ENV: 'test', DT_JWT_SECRET_KEY: TEST_SECRET, ...env });
   const events = createEvents({ db });
   await events.start();
-  const services = createServices({ db, config, events, jwtSecret: TEST_SECRET, clock: () => new Date(Date.now() + offset * 1000) });
+  const services = createServices({ db, config, events, jwtSecret: TEST_SECRET, ...(clock ? { clock } : {}) });
   const app = await buildApp({ config, services });
-  app.addHook('onClose', () => events.close());
+  app.addHook('onClose', async () => {
+    await events.close();
+    await onClose?.();
+  });
   await app.ready();
+  return { app, services, events };
+}
+
+/**
+ * A second replica of the app on the same database: its own pool (on PostgreSQL), its own
+ * events listener and caches, as a second server process would have. Close it with `app.close()`.
+ */
+export async function startReplica(db: Database, env: Record<string, string> = {}) {
+  const replicaDb = await openReplicaDatabase(db);
+  return composeApp(replicaDb, env, undefined, () => replicaDb.close());
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestContext> {
+  const db = await createTestDatabase();
+  let offset = 0;
+  const { app, services, events } = await composeApp(db, env, () => new Date(Date.now() + offset * 1000));
   await services.users.create(TEST_EMAIL, TEST_PASSWORD);
   const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: TEST_EMAIL, password: TEST_PASSWORD } });
   const tokens = login.json();

@@ -31,13 +31,28 @@ export async function createTestDatabase(): Promise<Database> {
   const db = await openPostgres(url, { poolSize: 5 });
   await migrate(db);
   const close = db.close;
-  return {
+  const testDb: Database = {
     ...db,
     async close() {
       await close();
       await drop();
     },
   };
+  databaseUrls.set(testDb, url);
+  return testDb;
+}
+
+const databaseUrls = new WeakMap<Database, string>();
+
+/**
+ * Another replica's view of a test database: its own pool on the same PostgreSQL database, or,
+ * on PGlite (one in-process instance, no second connection possible), the same instance.
+ * Closing it never drops the database.
+ */
+export async function openReplicaDatabase(db: Database): Promise<Database> {
+  const url = databaseUrls.get(db);
+  if (!url) return { ...db, close: async () => {} };
+  return openPostgres(url, { poolSize: 3 });
 }
 
 /** An empty database on the TEST_DATABASE_URL server, and how to drop it again. */
