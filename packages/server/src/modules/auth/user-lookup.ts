@@ -31,12 +31,15 @@ export function createUserLookup(options: UserLookupOptions) {
   let generation = 0;
 
   options.events.subscribe((event) => {
+    // A lookup still in flight may have read the old row: later callers must not join it.
     if (event.type === 'resync') {
       generation++;
       cache.clear();
+      inFlight.clear();
     } else if (event.type === 'entity.changed' && event.entity === 'user') {
       generation++;
       cache.delete(event.key);
+      inFlight.delete(event.key);
     }
   });
 
@@ -57,7 +60,10 @@ export function createUserLookup(options: UserLookupOptions) {
       if (hit && hit.expires > now()) return hit.user;
       let pending = inFlight.get(email);
       if (!pending) {
-        pending = load(email).finally(() => inFlight.delete(email));
+        const started = load(email).finally(() => {
+          if (inFlight.get(email) === started) inFlight.delete(email);
+        });
+        pending = started;
         inFlight.set(email, pending);
       }
       return pending;
