@@ -67,9 +67,9 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post('/list-locations', {
     config: { access: 'user' },
     schema: {
-      tags, summary: "List a schema's locations, optionally those matching some coordinates",
+      tags, summary: "List a schema's locations, optionally those matching some coordinates ([] for an unknown schema)",
       body: ListLocationsBody,
-      response: { 200: Type.Array(FlatLocation), 400: Detail, 422: ValidationFailed, ...authErrors },
+      response: { 200: Type.Array(FlatLocation), 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
     const rows = await locations.listLocations(request.body.schema_name, request.body.coordinates ?? {});

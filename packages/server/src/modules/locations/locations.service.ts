@@ -155,13 +155,17 @@ export function createLocationsService(deps: { db: Database; events: Events }) {
         await insertNewLocation(repo, schema.id, checked, 'Location exists already');
       }),
 
-    /** Locations of a schema, optionally only those matching some coordinates; 400 for an unknown schema. */
+    /**
+     * Locations of a schema, optionally only those matching some coordinates. An unknown schema
+     * has no locations: none, not an error (DTBase answered 200 there, though with every location).
+     */
     async listLocations(
       schemaName: string,
       filter: Record<string, unknown> = {},
       page: { afterId?: number; limit?: number } = {},
     ): Promise<LocationRow[]> {
-      const schema = await requireSchema(reader, schemaName);
+      const schema = await reader.findSchema(schemaName);
+      if (!schema) return [];
       return reader.listLocations(schema.id, checkCoordinates(schemaName, schema.identifiers, filter, { partial: true }), page);
     },
 
