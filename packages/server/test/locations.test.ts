@@ -331,7 +331,7 @@ describe('/location/delete-location', () => {
     const res = await ctx.post('/location/delete-location', { schema_name: 'xyz', coordinates: { x: 4, y: 3, z: 0.25 } });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toEqual({
-      detail: 'Location cannot be deleted: 1 sensor installation(s) refer to it (delete those sensors first).',
+      detail: 'Location cannot be deleted: sensor installations refer to it (delete those sensors first).',
     });
     expect(await count('location')).toBe(5);
   });

@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
 import type { LocationsService } from './locations.service.ts';
-import type { SchemaWithIdentifiers } from './locations.repository.ts';
+import { flattenLocation, toDtbaseIdentifier, toDtbaseSchema } from './locations.dtbase.ts';
 import {
   FlatLocation,
-  flattenLocation,
   InsertLocationBody,
   ListLocationsBody,
   LocationIdentifierOut,
@@ -17,12 +16,6 @@ import {
 } from './locations.schemas.ts';
 
 const tags = ['location (DTBase)'];
-
-const schemaOut = (schema: SchemaWithIdentifiers) => ({
-  name: schema.name,
-  description: schema.description,
-  identifiers: schema.identifiers.map(({ name, units, datatype }) => ({ name, units, datatype })),
-});
 
 /** DTBase's /location routes. */
 export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: LocationsService }> = async (app, { locations }) => {
@@ -79,12 +72,12 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.get('/list-location-schemas', {
     config: { access: 'user' },
     schema: { tags, summary: 'List location schemas with their identifiers', response: { 200: Type.Array(LocationSchemaOut), ...authErrors } },
-  }, async () => (await locations.listSchemas()).map(schemaOut));
+  }, async () => (await locations.listSchemas()).map(toDtbaseSchema));
 
   app.get('/list-location-identifiers', {
     config: { access: 'user' },
     schema: { tags, summary: 'List location identifiers', response: { 200: Type.Array(LocationIdentifierOut), ...authErrors } },
-  }, async () => (await locations.listIdentifiers()).map(({ name, units, datatype }) => ({ name, units, datatype })));
+  }, async () => (await locations.listIdentifiers()).map(toDtbaseIdentifier));
 
   app.post('/get-schema-details', {
     config: { access: 'user' },
@@ -93,7 +86,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
       body: SchemaName,
       response: { 200: LocationSchemaOut, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
-  }, async (request) => schemaOut(await locations.getSchemaDetails(request.body.schema_name)));
+  }, async (request) => toDtbaseSchema(await locations.getSchemaDetails(request.body.schema_name)));
 
   app.post('/delete-location-schema', {
     config: { access: 'user' },

@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Datatype, Nullable, Value } from '../../http/schemas.ts';
-import type { CoordinateValues } from './locations.repository.ts';
 
 /** Names and units are varchar(100) in the database: longer ones are a 422, never a 500. */
 const Name = Type.String({ maxLength: 100 });
@@ -60,7 +59,3 @@ export type ListLocationsBody = Static<typeof ListLocationsBody>;
 
 /** DTBase's flat form of a location: its id beside its coordinates, `{"id": 1, "x": 1.5, "y": 2.5}`. */
 export const FlatLocation = Type.Object({ id: Type.Integer() }, { additionalProperties: Value });
-
-/** A location in DTBase's flat form; the id wins over an identifier that is also called "id". */
-export const flattenLocation = (location: { id: number; coordinates: CoordinateValues }) =>
-  Object.assign({ id: location.id }, location.coordinates, { id: location.id });

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { missingRecord } from '../../errors.ts';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
 import type { ModelsService } from './models.service.ts';
+import { toDtbaseMeasure, toDtbaseRun, toDtbaseRunOutputs, toDtbaseRunSensorMeasure, toDtbaseScenario } from './models.dtbase.ts';
 import {
   InsertRunBody,
   ListRunsBody,
@@ -61,7 +63,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.get('/list-model-scenarios', {
     config: access,
     schema: { tags, summary: 'List model scenarios', response: { 200: ScenarioList, ...authErrors } },
-  }, async () => (await models.listScenarios()).map((s) => ({ model_name: s.modelName, description: s.description })));
+  }, async () => (await models.listScenarios()).map(toDtbaseScenario));
 
   app.post('/delete-model-scenario', {
     config: access,
@@ -88,7 +90,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.get('/list-model-measures', {
     config: access,
     schema: { tags, summary: 'List model measures', response: { 200: MeasureList, ...authErrors } },
-  }, async () => (await models.listMeasures()).map(({ name, units, datatype }) => ({ name, units, datatype })));
+  }, async () => (await models.listMeasures()).map(toDtbaseMeasure));
 
   app.post('/delete-model-measure', {
     config: access,
@@ -127,13 +129,15 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
       tags, summary: 'List the runs of a model, by default those of the last seven days', body: ListRunsBody,
       response: { 200: RunList, 422: ValidationFailed, ...authErrors },
     },
-  }, async (request) =>
-    models.listRunsForDtbase({
+  }, async (request) => {
+    const runs = await models.listRecentRuns({
       modelName: request.body.model_name,
       from: request.body.dt_from,
       to: request.body.dt_to,
       scenario: request.body.scenario,
-    }));
+    });
+    return runs.map(toDtbaseRun);
+  });
 
   app.post('/get-model-run', {
     config: access,
@@ -141,7 +145,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
       tags, summary: 'The outputs of a model run by measure ({} for an unknown run)', body: RunIdBody,
       response: { 200: RunOutputs, 422: ValidationFailed, ...authErrors },
     },
-  }, async (request) => models.getRunOutputsForDtbase(request.body.run_id));
+  }, async (request) => toDtbaseRunOutputs(await models.listRunOutputs(request.body.run_id)));
 
   app.post('/get-model-run-sensor-measure', {
     config: access,
@@ -149,5 +153,9 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
       tags, summary: 'The sensor and sensor measure a model run is compared with', body: RunIdBody,
       response: { 200: RunSensorMeasure, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
-  }, async (request) => models.getRunSensorMeasure(request.body.run_id));
+  }, async (request) => {
+    const run = await models.findRun(request.body.run_id);
+    if (!run) throw missingRecord('No such model run');
+    return toDtbaseRunSensorMeasure(run);
+  });
 };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
-import { flattenLocation } from '../locations/locations.schemas.ts';
+import { flattenLocation } from '../locations/locations.dtbase.ts';
 import type { SensorsService } from './sensors.service.ts';
 import type { MeasureRow, SensorTypeWithMeasures } from './sensors.repository.ts';
 import {
