@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
 import type { ServicesService } from './services.service.ts';
+import { toDtbaseParameterSet, toDtbaseService, toDtbaseServiceRun } from './services.dtbase.ts';
 import {
   ParameterSetBody,
   ParameterSetFilterBody,
@@ -47,14 +48,15 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
       response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
-    await services.insertService(request.body);
+    const { name, url, http_method } = request.body;
+    await services.insertService({ name, url, httpMethod: http_method });
     return reply.status(201).send({ detail: 'Service created successfully.' });
   });
 
   app.get('/list-services', {
     config: { access: 'user' },
     schema: { tags, summary: 'List the services', response: { 200: ServiceList, ...authErrors } },
-  }, async () => services.listDtbaseServices());
+  }, async () => (await services.listServices()).map(toDtbaseService));
 
   app.post('/delete-service', {
     config: { access: 'user' },
@@ -74,7 +76,8 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
       response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
-    await services.insertParameterSet(request.body);
+    const { service_name, name, parameters } = request.body;
+    await services.insertParameterSet({ serviceName: service_name, name, parameters });
     return reply.status(201).send({ detail: 'Parameter set created successfully.' });
   });
 
@@ -96,7 +99,8 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
-    await services.editParameterSet(request.body);
+    const { service_name, name, parameters } = request.body;
+    await services.editParameterSet({ serviceName: service_name, name, parameters });
     return { detail: 'Parameter set edited successfully.' };
   });
 
@@ -112,7 +116,8 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, 502: Detail, ...authErrors },
     },
   }, async (request) => {
-    await services.runService(request.body);
+    const { service_name, parameter_set_name, parameters } = request.body;
+    await services.runService({ serviceName: service_name, parameterSetName: parameter_set_name, parameters });
     return { detail: 'Service called successfully.' };
   });
 
@@ -129,7 +134,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
         body: ParameterSetFilterBody,
         response: { 200: ParameterSetList, 422: ValidationFailed, ...authErrors },
       },
-    }, async (request) => services.listDtbaseParameterSets(request.body.service_name));
+    }, async (request) => (await services.listParameterSets({ serviceName: request.body.service_name })).map(toDtbaseParameterSet));
 
     lists.post('/list-runs', {
       config: { access: 'user' },
@@ -140,7 +145,9 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
         body: RunFilterBody,
         response: { 200: RunList, 422: ValidationFailed, ...authErrors },
       },
-    }, async (request) =>
-      services.listDtbaseRuns({ serviceName: request.body.service_name, parameterSetName: request.body.parameter_set_name }));
+    }, async (request) => {
+      const runs = await services.listRuns({ serviceName: request.body.service_name, parameterSetName: request.body.parameter_set_name });
+      return runs.map(toDtbaseServiceRun);
+    });
   });
 };
