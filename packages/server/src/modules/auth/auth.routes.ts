@@ -4,10 +4,12 @@ import { AppError } from '../../errors.ts';
 import { Detail, ValidationFailed } from '../../http/schemas.ts';
 import { EmailPassword } from '../users/users.schemas.ts';
 import type { UsersService } from '../users/users.service.ts';
-import type { TokenIssuer } from './tokens.ts';
+import type { TokenIssuer, TokenPair } from './tokens.ts';
 
 const TokenPairSchema = Type.Object({ access_token: Type.String(), refresh_token: Type.String() });
 const tags = ['auth (DTBase)'];
+
+const toDtbaseTokenPair = (pair: TokenPair) => ({ access_token: pair.accessToken, refresh_token: pair.refreshToken });
 
 export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; tokens: TokenIssuer }> = async (
   app,
@@ -22,7 +24,7 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
   }, async (request) => {
     const user = await users.authenticate(request.body.email, request.body.password);
     if (!user) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
-    return tokens.issuePair(user.email);
+    return toDtbaseTokenPair(await tokens.issuePair(user.email));
   });
 
   app.post('/refresh', {
@@ -32,5 +34,5 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
       security: [{ bearer: [] }],
       response: { 200: TokenPairSchema, 401: Detail },
     },
-  }, async (request) => tokens.issuePair(request.user!.email));
+  }, async (request) => toDtbaseTokenPair(await tokens.issuePair(request.user!.email)));
 };
