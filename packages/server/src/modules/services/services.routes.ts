@@ -40,11 +40,10 @@ function acceptEmptyJsonBody(app: FastifyInstance) {
 
 /** DTBase's /service routes: the registry of external services and their runs. */
 export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: ServicesService }> = async (app, { services }) => {
-
   app.post('/insert-service', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Register a service', body: ServiceBody,
+      tags, operationId: 'dtbaseInsertService', summary: 'Register a service', body: ServiceBody,
       response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
@@ -55,13 +54,13 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
 
   app.get('/list-services', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List the services', response: { 200: ServiceList, ...authErrors } },
+    schema: { tags, operationId: 'dtbaseListServices', summary: 'List the services', response: { 200: ServiceList, ...authErrors } },
   }, async () => (await services.listServices()).map(toDtbaseService));
 
   app.post('/delete-service', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Delete a service with its parameter sets and runs', body: ServiceNameBody,
+      tags, operationId: 'dtbaseDeleteService', summary: 'Delete a service with its parameter sets and runs', body: ServiceNameBody,
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
@@ -72,7 +71,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post('/insert-parameter-set', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Store a named set of parameters for a service', body: ParameterSetBody,
+      tags, operationId: 'dtbaseInsertParameterSet', summary: 'Store a named set of parameters for a service', body: ParameterSetBody,
       response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
@@ -84,7 +83,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post('/delete-parameter-set', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Delete a parameter set (its past runs stay in the log)', body: ParameterSetKeyBody,
+      tags, operationId: 'dtbaseDeleteParameterSet', summary: 'Delete a parameter set (its past runs stay in the log)', body: ParameterSetKeyBody,
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
@@ -95,7 +94,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post('/edit-parameter-set', {
     config: { access: 'user' },
     schema: {
-      tags, summary: "Replace a parameter set's parameters", body: ParameterSetBody,
+      tags, operationId: 'dtbaseEditParameterSet', summary: "Replace a parameter set's parameters", body: ParameterSetBody,
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
@@ -108,6 +107,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
     config: { access: 'user' },
     schema: {
       tags,
+      operationId: 'dtbaseRunService',
       summary: 'Call a service and log the run',
       description:
         'Answers 200 whatever status the service answers with, and 502 when it cannot be reached or ' +
@@ -130,7 +130,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
       config: { access: 'user' },
       preValidation: absentBodyIsEmpty,
       schema: {
-        tags, summary: 'List parameter sets, of one service or all', description: 'The body may be left out.',
+        tags, operationId: 'dtbaseListParameterSets', summary: 'List parameter sets, of one service or all', description: 'The body may be left out.',
         body: ParameterSetFilterBody,
         response: { 200: ParameterSetList, 422: ValidationFailed, ...authErrors },
       },
@@ -140,7 +140,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
       config: { access: 'user' },
       preValidation: absentBodyIsEmpty,
       schema: {
-        tags, summary: 'List the logged runs, optionally of one service and/or parameter set',
+        tags, operationId: 'dtbaseListRuns', summary: 'List the logged runs, optionally of one service and/or parameter set',
         description: 'The body may be left out. parameter_set_name alone matches sets of that name in any service.',
         body: RunFilterBody,
         response: { 200: RunList, 422: ValidationFailed, ...authErrors },
