@@ -112,10 +112,11 @@ export function createSensorsService(deps: { db: Database; events: Events; locat
   async function withLocations(installations: { locationId: number; installationDatetime: string }[]): Promise<SensorLocationRow[]> {
     const found = await locations.findLocationsByIds([...new Set(installations.map((i) => i.locationId))]);
     const byId = new Map(found.map((l) => [l.id, l]));
-    // A location cannot vanish under an installation (its foreign key refuses), so every one is found.
-    return installations.map(({ locationId, installationDatetime }) => {
-      const location = byId.get(locationId)!;
-      return { locationId, schemaName: location.schemaName, coordinates: location.coordinates, installationDatetime };
+    // A location cannot go while an installation refers to it (its foreign key refuses); one is
+    // missing only if sensor, installation and location were all deleted between the two reads.
+    return installations.flatMap(({ locationId, installationDatetime }) => {
+      const location = byId.get(locationId);
+      return location ? [{ locationId, schemaName: location.schemaName, coordinates: location.coordinates, installationDatetime }] : [];
     });
   }
 
