@@ -7,17 +7,22 @@ import { gracefulClosePlugin } from './http/graceful-close.ts';
 import { healthRoutes } from './http/health.ts';
 import { openapiPlugin } from './http/openapi.ts';
 import { requestLogPlugin } from './http/request-log.ts';
+import { addNamedSchemas, sharedSchemas } from './http/schemas.ts';
 import { validatorCompiler } from './http/validation.ts';
-import { dtbaseAuthRoutes } from './modules/auth/auth.routes.ts';
+import { dtbaseAuthRoutes, dtbaseAuthSchemas } from './modules/auth/auth.routes.ts';
 import { dtbaseUserRoutes } from './modules/users/users.routes.ts';
 import { dtbaseLocationsRoutes } from './modules/locations/locations.routes.ts';
+import { dtbaseLocationSchemas } from './modules/locations/locations.schemas.ts';
 import { dtbaseSensorsRoutes } from './modules/sensors/sensors.routes.ts';
+import { dtbaseSensorSchemas } from './modules/sensors/sensors.schemas.ts';
 import { dtbaseReadingsRoutes } from './modules/readings/readings.routes.ts';
 import { readingsIngestApiRoutes } from './modules/readings/ingest/readings-ingest-api.routes.ts';
 import { readingsQueryApiRoutes } from './modules/readings/query/readings-query-api.routes.ts';
 import { dtbaseModelsRoutes } from './modules/models/models.routes.ts';
+import { dtbaseModelSchemas } from './modules/models/models.schemas.ts';
 import { dtbaseServicesRoutes } from './modules/services/services.routes.ts';
-import { resourceApiRoutes } from './modules/api/api.routes.ts';
+import { dtbaseServiceSchemas } from './modules/services/services.schemas.ts';
+import { resourceApiRoutes, resourceApiSchemas } from './modules/api/api.routes.ts';
 import type { Services } from './services.ts';
 import { VERSION } from './version.ts';
 
@@ -46,6 +51,14 @@ export async function buildApp(deps: AppDeps) {
   await app.register(requestLogPlugin);
   await app.register(gracefulClosePlugin);
   await app.register(openapiPlugin, { version: VERSION });
+  // Every named schema (the OpenAPI document's components/schemas), once, at the root: a
+  // Fastify context that adds schemas of its own rebuilds its validator from the default
+  // factory, which would bypass validation.ts's compiler for its routes.
+  addNamedSchemas(app, [
+    ...sharedSchemas,
+    ...dtbaseAuthSchemas, ...dtbaseLocationSchemas, ...dtbaseSensorSchemas, ...dtbaseModelSchemas, ...dtbaseServiceSchemas,
+    ...resourceApiSchemas,
+  ]);
   await app.register(healthRoutes, { ping: services.ping });
 
   // Everything below declares its access and passes through authentication.

@@ -49,9 +49,11 @@ export function createServices(deps: ServicesDeps) {
     refreshGraceSeconds: config.refreshGraceSeconds,
     now: () => Math.floor(clock().getTime() / 1000),
   });
-  const sensors = createSensorsService({ db, events });
+  // Each module asks only those before it: models -> sensors -> locations. The reverse checks
+  // (a location or sensor still referenced) are the database's foreign keys.
   const locations = createLocationsService({ db, events });
-  const models = createModelsService({ db, events });
+  const sensors = createSensorsService({ db, events, locations });
+  const models = createModelsService({ db, events, sensors });
   const registry = createServicesService({
     db,
     events,

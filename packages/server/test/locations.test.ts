@@ -294,10 +294,13 @@ describe('/location/list-locations', () => {
     expect(none.json()).toEqual([]);
   });
 
-  it('answers 400 (DTBase: every location id) for an unknown schema', async () => {
+  it('answers 200 with no locations (DTBase: every location id) for an unknown schema, with or without a filter', async () => {
     const res = await ctx.post('/location/list-locations', { schema_name: 'nope' });
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ detail: 'Location schema does not exist' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual([]);
+    const filtered = await ctx.post('/location/list-locations', { schema_name: 'nope', coordinates: { x: 1.5 } });
+    expect(filtered.statusCode).toBe(200);
+    expect(filtered.json()).toEqual([]);
   });
 
   it('answers 422 (DTBase: 500) for a filter on an unknown identifier or of the wrong datatype', async () => {
@@ -328,7 +331,7 @@ describe('/location/delete-location', () => {
     const res = await ctx.post('/location/delete-location', { schema_name: 'xyz', coordinates: { x: 4, y: 3, z: 0.25 } });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toEqual({
-      detail: 'Location cannot be deleted: 1 sensor installation(s) refer to it (delete those sensors first).',
+      detail: 'Location cannot be deleted: sensor installations refer to it (delete those sensors first).',
     });
     expect(await count('location')).toBe(5);
   });

@@ -280,7 +280,7 @@ describe('/sensor/delete-sensor', () => {
     const before = await snapshot();
     const res = await ctx.post('/sensor/delete-sensor', { unique_identifier: 'W2' });
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toEqual({ detail: 'Sensor "W2" is referenced by 1 model run(s); delete those runs first' });
+    expect(res.json()).toEqual({ detail: 'Sensor "W2" is referenced by model runs; delete those runs first' });
     expect(await snapshot()).toEqual(before);
   });
 

@@ -7,12 +7,12 @@ const Status = Type.Object({ status: Type.String() });
 export const healthRoutes: FastifyPluginAsyncTypebox<{ ping: () => Promise<void> }> = async (app, { ping }) => {
   app.get('/healthz', {
     config: { access: 'public' },
-    schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } },
+    schema: { tags: ['health'], operationId: 'getHealth', summary: 'The process is up', response: { 200: Status } },
   }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', {
     config: { access: 'public' },
-    schema: { tags: ['health'], summary: 'The database is reachable', response: { 200: Status, 503: Status } },
+    schema: { tags: ['health'], operationId: 'getReadiness', summary: 'The database is reachable', response: { 200: Status, 503: Status } },
   }, async (_request, reply) => {
     try {
       await ping();

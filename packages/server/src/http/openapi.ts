@@ -22,6 +22,10 @@ export const openapiPlugin = fp(
         },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       },
+      // Shared schemas appear under components/schemas by their $id (the default names them def-0, def-1, ...).
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+      },
       transform: ({ schema, url, route }) => {
         const access = (route.config as { access?: RouteAccess } | undefined)?.access;
         const withSecurity = access && access !== 'public' && schema && !('security' in schema)

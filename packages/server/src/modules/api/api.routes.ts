@@ -1,10 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services.ts';
-import { locationApiRoutes } from './locations.routes.ts';
+import { locationApiRoutes, locationApiSchemas } from './locations.routes.ts';
 import { modelApiRoutes } from './models.routes.ts';
+import { modelApiSchemas } from './models.schemas.ts';
 import { sensorApiRoutes } from './sensors.routes.ts';
-import { serviceApiRoutes } from './services.routes.ts';
-import { userApiRoutes } from './users.routes.ts';
+import { sensorApiSchemas } from './sensors.schemas.ts';
+import { serviceApiRoutes, serviceApiSchemas } from './services.routes.ts';
+import { userApiRoutes, userApiSchemas } from './users.routes.ts';
+
+/** The named schemas of the resource API's routes (registered at the root, see app.ts). */
+export const resourceApiSchemas = [...userApiSchemas, ...sensorApiSchemas, ...locationApiSchemas, ...serviceApiSchemas, ...modelApiSchemas];
 
 /**
  * The resource API under /api/v1 (readings have their own mount points): GET reads over the

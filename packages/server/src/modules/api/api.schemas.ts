@@ -1,23 +1,14 @@
 /** Schemas shared by every route of the resource API. */
 import { Type } from '@sinclair/typebox';
-import { ValidationIssue } from '../../http/schemas.ts';
+import { ApiError, ApiValidationFailed } from '../../http/schemas.ts';
 
-const ErrorCode = Type.String({ description: 'stable error code for programs, e.g. NOT_FOUND, VALIDATION_FAILED' });
-
-/** An error on the resource API: a sentence for people and a stable code for programs. */
-export const ApiDetail = Type.Object({ detail: Type.String(), code: Type.Optional(ErrorCode) }, { $id: 'ApiDetail' });
-
-/** 422: the pydantic-style issue list for a query string that does not fit, or one sentence. */
-export const ApiValidationFailed = Type.Object(
-  { detail: Type.Union([Type.Array(ValidationIssue), Type.String()]), code: Type.Optional(ErrorCode) },
-  { $id: 'ApiValidationFailed' },
-);
+export { ApiError, ApiValidationFailed };
 
 /** The failures every GET of the resource API can answer with, besides 200. */
-export const readErrors = { 401: ApiDetail, 404: ApiDetail, 422: ApiValidationFailed } as const;
+export const readErrors = { 401: ApiError, 404: ApiError, 422: ApiValidationFailed } as const;
 
 /** Lists answer 404 only when the list hangs below a missing resource; 422 for a bad query. */
-export const listErrors = { 401: ApiDetail, 422: ApiValidationFailed } as const;
+export const listErrors = { 401: ApiError, 422: ApiValidationFailed } as const;
 
 /** A natural key in the path (a name, a unique identifier, an e-mail address). */
 export const NameParam = Type.String({ minLength: 1 });

@@ -1,27 +1,36 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../errors.ts';
-import { Datatype, Nullable, Value } from '../../http/schemas.ts';
+import { Datatype, Nullable, Value, ref } from '../../http/schemas.ts';
 import type { LocationsService, LocationWithSchemaRow, SchemaWithIdentifiers } from '../locations/index.ts';
 import { IdParam, NameParam, listErrors, readErrors } from './api.schemas.ts';
-import { ListOf, PageQuery, PageQuerySchema, readPage, sendPage } from './pagination.ts';
+import { PageOf, PageQuery, PageQuerySchema, readPage, sendPage } from './pagination.ts';
 
 const tags = ['locations'];
 
-const LocationSchemaResource = Type.Object({
+const LocationIdentifierSchema = Type.Object(
+  { id: Type.Integer(), name: Type.String(), units: Nullable(Type.String()), datatype: Datatype },
+  { $id: 'LocationIdentifier' },
+);
+
+const LocationSchemaSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   description: Nullable(Type.String()),
-  identifiers: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), units: Nullable(Type.String()), datatype: Datatype }), {
-    description: 'sorted by name',
-  }),
-});
+  identifiers: Type.Array(ref(LocationIdentifierSchema), { description: 'sorted by name' }),
+}, { $id: 'LocationSchema' });
 
-const LocationResource = Type.Object({
+const LocationSchema = Type.Object({
   id: Type.Integer(),
   schema: Type.String({ description: 'name of the location schema' }),
   coordinates: Type.Record(Type.String(), Value, { description: 'keyed by identifier name' }),
-});
+}, { $id: 'Location' });
+
+const LocationSchemaPageSchema = PageOf(LocationSchemaSchema);
+const LocationPageSchema = PageOf(LocationSchema);
+
+/** The named schemas of the location resources. */
+export const locationApiSchemas = [LocationIdentifierSchema, LocationSchemaSchema, LocationSchema, LocationSchemaPageSchema, LocationPageSchema];
 
 /** Any further parameter is a coordinate to match exactly, e.g. ?schema=xy&x=1.5 */
 const LocationQuery = Type.Object(
@@ -45,15 +54,18 @@ const toLocation = (l: LocationWithSchemaRow) => ({ id: l.id, schema: l.schemaNa
 export const locationApiRoutes: FastifyPluginAsyncTypebox<{ locations: LocationsService }> = async (app, { locations }) => {
   app.get('/location-schemas', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List location schemas with their identifiers', querystring: PageQuerySchema, response: { 200: ListOf(LocationSchemaResource), ...listErrors } },
+    schema: {
+      tags, operationId: 'listLocationSchemas', summary: 'List location schemas with their identifiers',
+      querystring: PageQuerySchema, response: { 200: ref(LocationSchemaPageSchema), ...listErrors },
+    },
   }, async (request, reply) => sendPage(reply, await readPage(request.query, (page) => locations.listSchemas(page)), toSchema));
 
   app.get('/location-schemas/:name', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'One location schema with its identifiers, by name',
+      tags, operationId: 'getLocationSchema', summary: 'One location schema with its identifiers, by name',
       params: Type.Object({ name: NameParam }),
-      response: { 200: LocationSchemaResource, ...readErrors },
+      response: { 200: ref(LocationSchemaSchema), ...readErrors },
     },
   }, async (request) => {
     const schema = await locations.findSchema(request.params.name);
@@ -64,9 +76,9 @@ export const locationApiRoutes: FastifyPluginAsyncTypebox<{ locations: Locations
   app.get('/locations', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'List locations, optionally of one schema and at given coordinates',
+      tags, operationId: 'listLocations', summary: 'List locations, optionally of one schema and at given coordinates',
       querystring: LocationQuery,
-      response: { 200: ListOf(LocationResource), ...listErrors },
+      response: { 200: ref(LocationPageSchema), ...listErrors },
     },
   }, async (request, reply) => {
     const { schema, limit, cursor, ...coordinates } = request.query as { schema?: string; limit?: number; cursor?: string } & Record<string, string>;
@@ -77,9 +89,9 @@ export const locationApiRoutes: FastifyPluginAsyncTypebox<{ locations: Locations
   app.get('/locations/:id', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'One location, by id',
+      tags, operationId: 'getLocation', summary: 'One location, by id',
       params: Type.Object({ id: IdParam }),
-      response: { 200: LocationResource, ...readErrors },
+      response: { 200: ref(LocationSchema), ...readErrors },
     },
   }, async (request) => {
     const location = await locations.findLocationById(request.params.id);

@@ -4,10 +4,10 @@ import { notFound } from '../../errors.ts';
 import type { ModelsService } from '../models/index.ts';
 import { IdParam, NameParam, listErrors, readErrors } from './api.schemas.ts';
 import {
-  ModelMeasureResource, ModelResource, OBSERVATION_POINTS_DEFAULT, RunDetails, RunDetailsQuery, RunQuery, RunResource, ScenarioQuery, ScenarioResource,
-  toModel, toModelMeasure, toOutput, toRun, toScenario,
+  ModelMeasurePage, ModelPage, ModelResource, ModelRunPage, OBSERVATION_POINTS_DEFAULT, RunDetails, RunDetailsQuery, RunQuery, ScenarioPage,
+  ScenarioQuery, toModel, toModelMeasure, toOutput, toRun, toScenario,
 } from './models.schemas.ts';
-import { ListOf, PageQuerySchema, readPage, sendPage } from './pagination.ts';
+import { PageQuerySchema, readPage, sendPage } from './pagination.ts';
 import type { RunDetailsService } from './run-details.service.ts';
 
 const tags = ['models'];
@@ -19,13 +19,13 @@ export const modelApiRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService; 
 ) => {
   app.get('/models', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List models', querystring: PageQuerySchema, response: { 200: ListOf(ModelResource), ...listErrors } },
+    schema: { tags, operationId: 'listModels', summary: 'List models', querystring: PageQuerySchema, response: { 200: ModelPage, ...listErrors } },
   }, async (request, reply) => sendPage(reply, await readPage(request.query, (page) => models.listModels(page)), toModel));
 
   app.get('/models/:name', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'One model, by name',
+      tags, operationId: 'getModel', summary: 'One model, by name',
       params: Type.Object({ name: NameParam }),
       response: { 200: ModelResource, ...readErrors },
     },
@@ -37,7 +37,10 @@ export const modelApiRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService; 
 
   app.get('/scenarios', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List model scenarios, optionally of one model', querystring: ScenarioQuery, response: { 200: ListOf(ScenarioResource), ...listErrors } },
+    schema: {
+      tags, operationId: 'listScenarios', summary: 'List model scenarios, optionally of one model',
+      querystring: ScenarioQuery, response: { 200: ScenarioPage, ...listErrors },
+    },
   }, async (request, reply) => {
     const { model, ...paging } = request.query;
     return sendPage(reply, await readPage(paging, (page) => models.listScenarios({ ...page, modelName: model })), toScenario);
@@ -45,15 +48,18 @@ export const modelApiRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService; 
 
   app.get('/model-measures', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List the measures model outputs are recorded in', querystring: PageQuerySchema, response: { 200: ListOf(ModelMeasureResource), ...listErrors } },
+    schema: {
+      tags, operationId: 'listModelMeasures', summary: 'List the measures model outputs are recorded in',
+      querystring: PageQuerySchema, response: { 200: ModelMeasurePage, ...listErrors },
+    },
   }, async (request, reply) => sendPage(reply, await readPage(request.query, (page) => models.listMeasures(page)), toModelMeasure));
 
   app.get('/runs', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'List model runs, by model, scenario and time created (from/to inclusive)',
+      tags, operationId: 'listModelRuns', summary: 'List model runs, by model, scenario and time created (from/to inclusive)',
       querystring: RunQuery,
-      response: { 200: ListOf(RunResource), ...listErrors },
+      response: { 200: ModelRunPage, ...listErrors },
     },
   }, async (request, reply) => {
     const { model, scenario, from, to, ...paging } = request.query;
@@ -65,6 +71,7 @@ export const modelApiRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService; 
     config: { access: 'user' },
     schema: {
       tags,
+      operationId: 'getModelRun',
       summary: 'One model run with its outputs and the matching observations, column-wise',
       description: 'outputs: one {measure, units, datatype, timestamps, values} per output measure. observations: '
         + 'the readings of the run\'s sensor measure over the time range of its outputs (null when the run names '

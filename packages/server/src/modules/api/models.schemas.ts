@@ -1,45 +1,48 @@
 import { Type } from '@sinclair/typebox';
-import { Datatype, Nullable, Value, ZonedDatetime } from '../../http/schemas.ts';
+import { Datatype, Nullable, Value, ZonedDatetime, ref } from '../../http/schemas.ts';
 import type { MeasureRow, ModelRow, RunOutputRow, RunRow, ScenarioRow } from '../models/index.ts';
 import { Timestamp } from './api.schemas.ts';
-import { PageQuery } from './pagination.ts';
+import { PageOf, PageQuery } from './pagination.ts';
 
-export const ModelResource = Type.Object({ id: Type.Integer(), name: Type.String() });
+export const ModelSchema = Type.Object({ id: Type.Integer(), name: Type.String() }, { $id: 'Model' });
 
-export const ScenarioResource = Type.Object({
+export const ScenarioSchema = Type.Object({
   id: Type.Integer(),
   model: Type.String({ description: 'name of the model' }),
   description: Nullable(Type.String()),
-});
+}, { $id: 'Scenario' });
 
-export const ModelMeasureResource = Type.Object({
+export const ModelMeasureSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   units: Type.String(),
   datatype: Datatype,
-});
+}, { $id: 'ModelMeasure' });
 
 const SensorMeasureRef = Nullable(Type.Object({ name: Type.String(), units: Nullable(Type.String()) }));
 
-export const RunResource = Type.Object({
+const runProperties = {
   id: Type.Integer(),
   model: Type.String(),
   scenario: Nullable(Type.String({ description: 'description of the scenario' })),
   time_created: Timestamp,
   sensor: Nullable(Type.String({ description: 'unique identifier of the sensor the run is compared with' })),
   sensor_measure: SensorMeasureRef,
-});
+};
+
+export const ModelRunSchema = Type.Object(runProperties, { $id: 'ModelRun' });
 
 /** A time series, column-wise, so that a chart takes it as it is. */
-const OutputSeries = Type.Object({
+const ModelOutputSeriesSchema = Type.Object({
   measure: Type.String(),
   units: Type.String(),
   datatype: Datatype,
   timestamps: Type.Array(Timestamp),
   values: Type.Array(Value),
-});
+}, { $id: 'ModelOutputSeries' });
 
-export const ObservationSeries = Type.Object({
+/** The readings of a sensor measure, column-wise, as the readings engine answers them (the fields a run shows). */
+const ObservationSeriesSchema = Type.Object({
   sensor: Type.String(),
   measure: Type.String(),
   units: Nullable(Type.String()),
@@ -47,13 +50,34 @@ export const ObservationSeries = Type.Object({
   resolution: Type.String({ description: 'raw, or the aggregation the readings engine used when the range held more than max_points' }),
   timestamps: Type.Array(Type.Union([Type.String(), Type.Number()])),
   values: Type.Array(Nullable(Value)),
+}, { $id: 'ObservationSeries' });
+
+export const ModelRunDetailsSchema = Type.Object({
+  ...runProperties,
+  outputs: Type.Array(ref(ModelOutputSeriesSchema)),
+  observations: Nullable(ref(ObservationSeriesSchema)),
+}, {
+  $id: 'ModelRunDetails',
+  description: 'observations: the run\'s sensor measure over the time range of its outputs; null when the run names no sensor and measure, or has no output values',
 });
 
-export const RunDetails = Type.Object({
-  ...RunResource.properties,
-  outputs: Type.Array(OutputSeries),
-  observations: Nullable(ObservationSeries),
-}, { description: 'observations: the run\'s sensor measure over the time range of its outputs; null when the run names no sensor and measure, or has no output values' });
+const ModelPageSchema = PageOf(ModelSchema);
+const ScenarioPageSchema = PageOf(ScenarioSchema);
+const ModelMeasurePageSchema = PageOf(ModelMeasureSchema);
+const ModelRunPageSchema = PageOf(ModelRunSchema);
+
+export const ModelResource = ref(ModelSchema);
+export const RunDetails = ref(ModelRunDetailsSchema);
+export const ModelPage = ref(ModelPageSchema);
+export const ScenarioPage = ref(ScenarioPageSchema);
+export const ModelMeasurePage = ref(ModelMeasurePageSchema);
+export const ModelRunPage = ref(ModelRunPageSchema);
+
+/** The named schemas of the model resources. */
+export const modelApiSchemas = [
+  ModelSchema, ScenarioSchema, ModelMeasureSchema, ModelRunSchema, ModelOutputSeriesSchema, ObservationSeriesSchema,
+  ModelRunDetailsSchema, ModelPageSchema, ScenarioPageSchema, ModelMeasurePageSchema, ModelRunPageSchema,
+];
 
 export const ScenarioQuery = Type.Object({ ...PageQuery, model: Type.Optional(Type.String({ description: 'name of the model' })) });
 

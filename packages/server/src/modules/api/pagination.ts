@@ -10,7 +10,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { unprocessable } from '../../errors.ts';
-import { Nullable } from '../../http/schemas.ts';
+import { Nullable, ref } from '../../http/schemas.ts';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -23,11 +23,14 @@ export const PageQuery = {
 export const PageQuerySchema = Type.Object(PageQuery);
 export type PageQuery = Static<typeof PageQuerySchema>;
 
-/** The body of a list: its items and the cursor of the next page (null on the last one). */
-export function ListOf<T extends TSchema>(item: T, $id?: string) {
+/**
+ * The body of a list of a named item: its items and the cursor of the next page (null on the
+ * last one), itself named `<item>Page` (register it with the item).
+ */
+export function PageOf<T extends TSchema>(item: T) {
   return Type.Object(
-    { items: Type.Array(item), next_cursor: Nullable(Type.String({ description: 'pass as ?cursor= for the next page' })) },
-    $id ? { $id } : {},
+    { items: Type.Array(ref(item)), next_cursor: Nullable(Type.String({ description: 'pass as ?cursor= for the next page' })) },
+    { $id: `${item.$id}Page`, description: 'one page of a list; next_cursor is null on the last page' },
   );
 }
 

@@ -3,10 +3,10 @@ import { Type } from '@sinclair/typebox';
 import { notFound } from '../../errors.ts';
 import type { SensorsService } from '../sensors/index.ts';
 import { NameParam, listErrors, readErrors } from './api.schemas.ts';
-import { ListOf, PageQuerySchema, readPage, sendPage } from './pagination.ts';
+import { PageQuerySchema, readPage, sendPage } from './pagination.ts';
 import type { SensorDetailsService } from './sensor-details.service.ts';
 import {
-  SensorDetailsResource, SensorMeasureResource, SensorQuery, SensorResource, SensorTypeResource,
+  SensorDetailsResource, SensorMeasurePage, SensorPage, SensorQuery, SensorTypePage, SensorTypeResource,
   toCurrentLocation, toSensor, toSensorMeasure, toSensorType,
 } from './sensors.schemas.ts';
 
@@ -19,13 +19,16 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
 ) => {
   app.get('/sensor-types', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List sensor types with their measures', querystring: PageQuerySchema, response: { 200: ListOf(SensorTypeResource), ...listErrors } },
+    schema: {
+      tags, operationId: 'listSensorTypes', summary: 'List sensor types with their measures',
+      querystring: PageQuerySchema, response: { 200: SensorTypePage, ...listErrors },
+    },
   }, async (request, reply) => sendPage(reply, await readPage(request.query, (page) => sensors.listSensorTypes(page)), toSensorType));
 
   app.get('/sensor-types/:name', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'One sensor type with its measures, by name',
+      tags, operationId: 'getSensorType', summary: 'One sensor type with its measures, by name',
       params: Type.Object({ name: NameParam }),
       response: { 200: SensorTypeResource, ...readErrors },
     },
@@ -37,12 +40,18 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
 
   app.get('/sensor-measures', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List the measures sensors record', querystring: PageQuerySchema, response: { 200: ListOf(SensorMeasureResource), ...listErrors } },
+    schema: {
+      tags, operationId: 'listSensorMeasures', summary: 'List the measures sensors record',
+      querystring: PageQuerySchema, response: { 200: SensorMeasurePage, ...listErrors },
+    },
   }, async (request, reply) => sendPage(reply, await readPage(request.query, (page) => sensors.listMeasures(page)), toSensorMeasure));
 
   app.get('/sensors', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List sensors, optionally of one type', querystring: SensorQuery, response: { 200: ListOf(SensorResource), ...listErrors } },
+    schema: {
+      tags, operationId: 'listSensors', summary: 'List sensors, optionally of one type',
+      querystring: SensorQuery, response: { 200: SensorPage, ...listErrors },
+    },
   }, async (request, reply) => {
     const { type, ...paging } = request.query;
     return sendPage(reply, await readPage(paging, (page) => sensors.listSensors({ ...page, typeName: type })), toSensor);
@@ -52,6 +61,7 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
     config: { access: 'user' },
     schema: {
       tags,
+      operationId: 'getSensor',
       summary: 'One sensor with its type, measures and their latest values, and its current location',
       params: Type.Object({ uid: NameParam }),
       response: { 200: SensorDetailsResource, ...readErrors },

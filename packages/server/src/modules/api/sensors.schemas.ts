@@ -1,52 +1,73 @@
 import { Type } from '@sinclair/typebox';
-import { Datatype, Nullable, Value } from '../../http/schemas.ts';
+import { Datatype, Nullable, Value, ref } from '../../http/schemas.ts';
 import type { MeasureRow, SensorLocationRow, SensorRow, SensorTypeWithMeasures } from '../sensors/index.ts';
 import { Timestamp } from './api.schemas.ts';
-import { PageQuery } from './pagination.ts';
+import { PageOf, PageQuery } from './pagination.ts';
 
-export const SensorMeasureResource = Type.Object({
+const sensorMeasureProperties = {
   id: Type.Integer(),
   name: Type.String(),
   units: Nullable(Type.String()),
   datatype: Datatype,
-});
+};
 
-export const SensorTypeResource = Type.Object({
+export const SensorMeasureSchema = Type.Object(sensorMeasureProperties, { $id: 'SensorMeasure' });
+
+export const SensorTypeSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   description: Nullable(Type.String()),
-  measures: Type.Array(SensorMeasureResource, { description: 'in the order the type declared them' }),
-});
+  measures: Type.Array(ref(SensorMeasureSchema), { description: 'in the order the type declared them' }),
+}, { $id: 'SensorType' });
 
-export const SensorResource = Type.Object({
+const sensorProperties = {
   id: Type.Integer(),
   unique_identifier: Type.String(),
   name: Nullable(Type.String()),
   notes: Nullable(Type.String()),
   type: Type.String({ description: 'name of the sensor type' }),
-});
+};
 
-const CurrentLocation = Type.Object({
+export const SensorSchema = Type.Object(sensorProperties, { $id: 'Sensor' });
+
+const SensorInstallationSchema = Type.Object({
   id: Type.Integer({ description: 'id of the location (GET /api/v1/locations/{id})' }),
   schema: Type.String({ description: 'name of the location schema' }),
   coordinates: Type.Record(Type.String(), Value),
   installation_datetime: Timestamp,
-});
+}, { $id: 'SensorInstallation', description: 'where a sensor is installed, and since when' });
 
-const LatestValue = Type.Object({ timestamp: Timestamp, value: Value });
+const LatestValueSchema = Type.Object({ timestamp: Timestamp, value: Value }, { $id: 'LatestValue' });
 
 /** One measure of the sensor with the latest reading of it (null before the first). */
-const MeasureWithLatest = Type.Object({
-  ...SensorMeasureResource.properties,
-  latest: Nullable(LatestValue),
-});
+const SensorMeasureLatestSchema = Type.Object({
+  ...sensorMeasureProperties,
+  latest: Nullable(ref(LatestValueSchema)),
+}, { $id: 'SensorMeasureLatest' });
 
-export const SensorDetailsResource = Type.Object({
-  ...SensorResource.properties,
+export const SensorDetailsSchema = Type.Object({
+  ...sensorProperties,
   type: Type.Object({ id: Type.Integer(), name: Type.String(), description: Nullable(Type.String()) }),
-  measures: Type.Array(MeasureWithLatest, { description: "the type's measures in declared order, each with its latest value" }),
-  location: Nullable(CurrentLocation),
-}, { description: 'location: the latest installation, null when the sensor was never installed' });
+  measures: Type.Array(ref(SensorMeasureLatestSchema), { description: "the type's measures in declared order, each with its latest value" }),
+  location: Nullable(ref(SensorInstallationSchema)),
+}, { $id: 'SensorDetails', description: 'location: the latest installation, null when the sensor was never installed' });
+
+const SensorMeasurePageSchema = PageOf(SensorMeasureSchema);
+const SensorTypePageSchema = PageOf(SensorTypeSchema);
+const SensorPageSchema = PageOf(SensorSchema);
+
+export const SensorMeasureResource = ref(SensorMeasureSchema);
+export const SensorTypeResource = ref(SensorTypeSchema);
+export const SensorDetailsResource = ref(SensorDetailsSchema);
+export const SensorMeasurePage = ref(SensorMeasurePageSchema);
+export const SensorTypePage = ref(SensorTypePageSchema);
+export const SensorPage = ref(SensorPageSchema);
+
+/** The named schemas of the sensor resources, registered by their routes. */
+export const sensorApiSchemas = [
+  SensorMeasureSchema, SensorTypeSchema, SensorSchema, SensorInstallationSchema, LatestValueSchema, SensorMeasureLatestSchema,
+  SensorDetailsSchema, SensorMeasurePageSchema, SensorTypePageSchema, SensorPageSchema,
+];
 
 export const SensorQuery = Type.Object({ ...PageQuery, type: Type.Optional(Type.String({ description: 'name of a sensor type' })) });
 

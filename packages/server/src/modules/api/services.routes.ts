@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../errors.ts';
-import { HttpMethodSchema, Nullable } from '../../http/schemas.ts';
+import { HttpMethodSchema, Nullable, ref } from '../../http/schemas.ts';
 import type { ParameterSetRow, ServiceRow, ServiceRunRow, ServicesService } from '../services/index.ts';
 import { NameParam, Timestamp, listErrors, readErrors } from './api.schemas.ts';
-import { ListOf, PageQuery, PageQuerySchema, readPage, sendPage } from './pagination.ts';
+import { PageOf, PageQuery, PageQuerySchema, readPage, sendPage } from './pagination.ts';
 
 const tags = ['services'];
 
@@ -14,7 +14,7 @@ const ServiceResource = Type.Object({
   url: Type.String(),
   http_method: HttpMethodSchema,
   created_at: Timestamp,
-});
+}, { $id: 'Service' });
 
 const ParameterSetResource = Type.Object({
   id: Type.Integer(),
@@ -23,7 +23,7 @@ const ParameterSetResource = Type.Object({
   parameters: Type.Unknown({ description: 'the JSON sent to the service' }),
   created_at: Timestamp,
   updated_at: Nullable(Type.String({ description: 'ISO-8601 UTC; null when never edited' })),
-});
+}, { $id: 'ParameterSet' });
 
 const ServiceRunResource = Type.Object({
   id: Type.Integer(),
@@ -34,7 +34,14 @@ const ServiceRunResource = Type.Object({
   response_json: Type.Unknown(),
   error: Nullable(Type.String()),
   timestamp: Timestamp,
-});
+}, { $id: 'ServiceRun' });
+
+const ServicePage = PageOf(ServiceResource);
+const ParameterSetPage = PageOf(ParameterSetResource);
+const ServiceRunPage = PageOf(ServiceRunResource);
+
+/** The named schemas of the service resources. */
+export const serviceApiSchemas = [ServiceResource, ParameterSetResource, ServiceRunResource, ServicePage, ParameterSetPage, ServiceRunPage];
 
 const ServiceParams = Type.Object({ name: NameParam });
 const RunQuery = Type.Object({ ...PageQuery, parameter_set: Type.Optional(Type.String({ description: 'name of a parameter set' })) });
@@ -64,20 +71,20 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
 
   app.get('/services', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List services', querystring: PageQuerySchema, response: { 200: ListOf(ServiceResource), ...listErrors } },
+    schema: { tags, operationId: 'listServices', summary: 'List services', querystring: PageQuerySchema, response: { 200: ref(ServicePage), ...listErrors } },
   }, async (request, reply) => sendPage(reply, await readPage(request.query, (page) => services.listServices(page)), toService));
 
   app.get('/services/:name', {
     config: { access: 'user' },
-    schema: { tags, summary: 'One service, by name', params: ServiceParams, response: { 200: ServiceResource, ...readErrors } },
+    schema: { tags, operationId: 'getService', summary: 'One service, by name', params: ServiceParams, response: { 200: ref(ServiceResource), ...readErrors } },
   }, async (request) => toService(await requireService(request.params.name)));
 
   app.get('/services/:name/parameter-sets', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'List the parameter sets of a service',
+      tags, operationId: 'listParameterSets', summary: 'List the parameter sets of a service',
       params: ServiceParams, querystring: PageQuerySchema,
-      response: { 200: ListOf(ParameterSetResource), ...readErrors },
+      response: { 200: ref(ParameterSetPage), ...readErrors },
     },
   }, async (request, reply) => {
     const service = await requireService(request.params.name);
@@ -88,9 +95,9 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
   app.get('/services/:name/parameter-sets/:set', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'One parameter set of a service, by name',
+      tags, operationId: 'getParameterSet', summary: 'One parameter set of a service, by name',
       params: Type.Object({ name: NameParam, set: NameParam }),
-      response: { 200: ParameterSetResource, ...readErrors },
+      response: { 200: ref(ParameterSetResource), ...readErrors },
     },
   }, async (request) => {
     const { name, set } = request.params;
@@ -103,9 +110,9 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
   app.get('/services/:name/runs', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'The log of the runs of a service, oldest first, optionally of one parameter set',
+      tags, operationId: 'listServiceRuns', summary: 'The log of the runs of a service, oldest first, optionally of one parameter set',
       params: ServiceParams, querystring: RunQuery,
-      response: { 200: ListOf(ServiceRunResource), ...readErrors },
+      response: { 200: ref(ServiceRunPage), ...readErrors },
     },
   }, async (request, reply) => {
     const service = await requireService(request.params.name);

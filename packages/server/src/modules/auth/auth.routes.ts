@@ -1,13 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../errors.ts';
-import { Detail, ValidationFailed } from '../../http/schemas.ts';
+import { Detail, ValidationFailed, ref } from '../../http/schemas.ts';
 import { EmailPassword } from '../users/users.schemas.ts';
 import type { UsersService } from '../users/users.service.ts';
-import type { TokenIssuer } from './tokens.ts';
+import type { TokenIssuer, TokenPair } from './tokens.ts';
 
-const TokenPairSchema = Type.Object({ access_token: Type.String(), refresh_token: Type.String() });
+const TokenPairSchema = Type.Object({ access_token: Type.String(), refresh_token: Type.String() }, { $id: 'TokenPair' });
+const TokenPair = ref(TokenPairSchema);
+
+/** The named schemas of DTBase's /auth routes. */
+export const dtbaseAuthSchemas = [TokenPairSchema];
 const tags = ['auth (DTBase)'];
+
+const toDtbaseTokenPair = (pair: TokenPair) => ({ access_token: pair.accessToken, refresh_token: pair.refreshToken });
 
 export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; tokens: TokenIssuer }> = async (
   app,
@@ -16,21 +22,21 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
   app.post('/login', {
     config: { access: 'public' },
     schema: {
-      tags, summary: 'Exchange e-mail and password for an access and a refresh token', body: EmailPassword,
-      response: { 200: TokenPairSchema, 401: Detail, 422: ValidationFailed },
+      tags, operationId: 'dtbaseLogin', summary: 'Exchange e-mail and password for an access and a refresh token', body: EmailPassword,
+      response: { 200: TokenPair, 401: Detail, 422: ValidationFailed },
     },
   }, async (request) => {
     const user = await users.authenticate(request.body.email, request.body.password);
     if (!user) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
-    return tokens.issuePair(user.email);
+    return toDtbaseTokenPair(await tokens.issuePair(user.email));
   });
 
   app.post('/refresh', {
     config: { access: 'refresh' },
     schema: {
-      tags, summary: 'Exchange a refresh token (as the bearer token) for a new token pair',
+      tags, operationId: 'dtbaseRefresh', summary: 'Exchange a refresh token (as the bearer token) for a new token pair',
       security: [{ bearer: [] }],
-      response: { 200: TokenPairSchema, 401: Detail },
+      response: { 200: TokenPair, 401: Detail },
     },
-  }, async (request) => tokens.issuePair(request.user!.email));
+  }, async (request) => toDtbaseTokenPair(await tokens.issuePair(request.user!.email)));
 };

@@ -5,8 +5,8 @@ import { AppError } from '../../errors.ts';
 export type TokenType = 'access' | 'refresh';
 
 export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
+  accessToken: string;
+  refreshToken: string;
 }
 
 export interface TokenSettings {
@@ -54,8 +54,8 @@ export function createTokenIssuer(settings: TokenSettings) {
     async issuePair(email: string): Promise<TokenPair> {
       const access = settings.accessTokenSeconds;
       return {
-        access_token: await sign(email, 'access', access),
-        refresh_token: await sign(email, 'refresh', access + settings.refreshGraceSeconds),
+        accessToken: await sign(email, 'access', access),
+        refreshToken: await sign(email, 'refresh', access + settings.refreshGraceSeconds),
       };
     },
 

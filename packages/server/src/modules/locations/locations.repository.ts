@@ -158,6 +158,15 @@ export function locationsRepository(db: Queryable) {
       return rows[0];
     },
 
+    /** The locations among these ids that exist, in id order. */
+    findLocationsByIds(ids: readonly number[]): Promise<LocationWithSchemaRow[]> {
+      return db.query<LocationWithSchemaRow>(
+        `SELECT ${LOCATION_WITH_SCHEMA_COLUMNS} FROM location l JOIN location_schema s ON s.id = l.schema_id
+         WHERE l.id = ANY($1::int4[]) ORDER BY l.id`,
+        [ids],
+      );
+    },
+
     /** Locations by id, of one schema when `schemaId` is given, whose coordinates include `coordinates`. */
     listLocationsWithSchema(filter: { schemaId?: number; coordinates?: CoordinateValues }, page: Page = {}): Promise<LocationWithSchemaRow[]> {
       return db.query<LocationWithSchemaRow>(
@@ -170,14 +179,6 @@ export function locationsRepository(db: Queryable) {
 
     async deleteLocation(locationId: number): Promise<void> {
       await db.query(`DELETE FROM location WHERE id = $1`, [locationId]);
-    },
-
-    async countSensorInstallations(locationId: number): Promise<number> {
-      const rows = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM sensor_location WHERE location_id = $1`,
-        [locationId],
-      );
-      return rows[0].n;
     },
   };
 }

@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
 import type { LocationsService } from './locations.service.ts';
-import type { SchemaWithIdentifiers } from './locations.repository.ts';
+import { flattenLocation, toDtbaseIdentifier, toDtbaseSchema } from './locations.dtbase.ts';
 import {
   FlatLocation,
-  flattenLocation,
   InsertLocationBody,
   ListLocationsBody,
   LocationIdentifierOut,
@@ -18,19 +17,12 @@ import {
 
 const tags = ['location (DTBase)'];
 
-const schemaOut = (schema: SchemaWithIdentifiers) => ({
-  name: schema.name,
-  description: schema.description,
-  identifiers: schema.identifiers.map(({ name, units, datatype }) => ({ name, units, datatype })),
-});
-
 /** DTBase's /location routes. */
 export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: LocationsService }> = async (app, { locations }) => {
-
   app.post('/insert-location-schema', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Create a location schema (its identifiers are created or reused by name and units)',
+      tags, operationId: 'dtbaseInsertLocationSchema', summary: 'Create a location schema (its identifiers are created or reused by name and units)',
       body: LocationSchemaBody,
       response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
@@ -43,6 +35,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
     config: { access: 'user' },
     schema: {
       tags,
+      operationId: 'dtbaseInsertLocation',
       summary: 'Insert a location given identifiers and values; its schema is named after the sorted identifier names',
       body: InsertLocationBody,
       response: { 201: SchemaNameOut, 409: Detail, 422: ValidationFailed, ...authErrors },
@@ -55,7 +48,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post('/insert-location-for-schema', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Insert a location into an existing schema',
+      tags, operationId: 'dtbaseInsertLocationForSchema', summary: 'Insert a location into an existing schema',
       body: SchemaAndCoordinates,
       response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
@@ -67,9 +60,9 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post('/list-locations', {
     config: { access: 'user' },
     schema: {
-      tags, summary: "List a schema's locations, optionally those matching some coordinates",
+      tags, operationId: 'dtbaseListLocations', summary: "List a schema's locations, optionally those matching some coordinates ([] for an unknown schema)",
       body: ListLocationsBody,
-      response: { 200: Type.Array(FlatLocation), 400: Detail, 422: ValidationFailed, ...authErrors },
+      response: { 200: Type.Array(FlatLocation), 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
     const rows = await locations.listLocations(request.body.schema_name, request.body.coordinates ?? {});
@@ -78,27 +71,27 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
 
   app.get('/list-location-schemas', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List location schemas with their identifiers', response: { 200: Type.Array(LocationSchemaOut), ...authErrors } },
-  }, async () => (await locations.listSchemas()).map(schemaOut));
+    schema: { tags, operationId: 'dtbaseListLocationSchemas', summary: 'List location schemas with their identifiers', response: { 200: Type.Array(LocationSchemaOut), ...authErrors } },
+  }, async () => (await locations.listSchemas()).map(toDtbaseSchema));
 
   app.get('/list-location-identifiers', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List location identifiers', response: { 200: Type.Array(LocationIdentifierOut), ...authErrors } },
-  }, async () => (await locations.listIdentifiers()).map(({ name, units, datatype }) => ({ name, units, datatype })));
+    schema: { tags, operationId: 'dtbaseListLocationIdentifiers', summary: 'List location identifiers', response: { 200: Type.Array(LocationIdentifierOut), ...authErrors } },
+  }, async () => (await locations.listIdentifiers()).map(toDtbaseIdentifier));
 
   app.post('/get-schema-details', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'A location schema with its identifiers',
+      tags, operationId: 'dtbaseGetSchemaDetails', summary: 'A location schema with its identifiers',
       body: SchemaName,
       response: { 200: LocationSchemaOut, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
-  }, async (request) => schemaOut(await locations.getSchemaDetails(request.body.schema_name)));
+  }, async (request) => toDtbaseSchema(await locations.getSchemaDetails(request.body.schema_name)));
 
   app.post('/delete-location-schema', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Delete a location schema that no location uses',
+      tags, operationId: 'dtbaseDeleteLocationSchema', summary: 'Delete a location schema that no location uses',
       body: SchemaName,
       response: { 200: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
@@ -110,7 +103,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post('/delete-location', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Delete a location no sensor is installed at',
+      tags, operationId: 'dtbaseDeleteLocation', summary: 'Delete a location no sensor is installed at',
       body: SchemaAndCoordinates,
       response: { 200: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },

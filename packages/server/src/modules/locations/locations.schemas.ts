@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Datatype, Nullable, Value } from '../../http/schemas.ts';
-import type { CoordinateValues } from './locations.repository.ts';
+import { Datatype, Nullable, Value, ref } from '../../http/schemas.ts';
 
 /** Names and units are varchar(100) in the database: longer ones are a 422, never a 500. */
 const Name = Type.String({ maxLength: 100 });
@@ -26,17 +25,19 @@ export const LocationSchemaBody = Type.Object({
 });
 export type LocationSchemaBody = Static<typeof LocationSchemaBody>;
 
-export const LocationIdentifierOut = Type.Object({
+const LocationIdentifierOutSchema = Type.Object({
   name: Type.String(),
   units: Nullable(Type.String()),
   datatype: Datatype,
-});
+}, { $id: 'DtbaseLocationIdentifier' });
+export const LocationIdentifierOut = ref(LocationIdentifierOutSchema);
 
-export const LocationSchemaOut = Type.Object({
+const LocationSchemaOutSchema = Type.Object({
   name: Type.String(),
   description: Nullable(Type.String()),
   identifiers: Type.Array(LocationIdentifierOut),
-});
+}, { $id: 'DtbaseLocationSchema' });
+export const LocationSchemaOut = ref(LocationSchemaOutSchema);
 
 export const InsertLocationBody = Type.Object({
   identifiers: Type.Array(LocationIdentifier, { minItems: 1 }),
@@ -59,8 +60,8 @@ export const ListLocationsBody = Type.Object({
 export type ListLocationsBody = Static<typeof ListLocationsBody>;
 
 /** DTBase's flat form of a location: its id beside its coordinates, `{"id": 1, "x": 1.5, "y": 2.5}`. */
-export const FlatLocation = Type.Object({ id: Type.Integer() }, { additionalProperties: Value });
+const FlatLocationSchema = Type.Object({ id: Type.Integer() }, { additionalProperties: Value, $id: 'DtbaseLocation' });
+export const FlatLocation = ref(FlatLocationSchema);
 
-/** A location in DTBase's flat form; the id wins over an identifier that is also called "id". */
-export const flattenLocation = (location: { id: number; coordinates: CoordinateValues }) =>
-  Object.assign({ id: location.id }, location.coordinates, { id: location.id });
+/** The named (response) schemas of DTBase's /location routes. */
+export const dtbaseLocationSchemas = [LocationIdentifierOutSchema, LocationSchemaOutSchema, FlatLocationSchema];

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../../db/database.ts';
-import type { Events } from '../../events/events.ts';
+import type { EntityChanged, Events } from '../../events/events.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
 import { translateViolations } from '../shared/constraint-errors.ts';
@@ -29,6 +29,15 @@ export interface SchemaInput {
 }
 
 const SCHEMA_MISSING = 'Location schema does not exist';
+
+/**
+ * sensor_location's foreign key to location (the sensors module's table, migration 0000). It
+ * refuses to delete a location a sensor is installed at; this module never reads that table.
+ */
+const INSTALLATION_LOCATION_FK = 'sensor_location_location_id_location_id_fk';
+
+const changed = (entity: 'location' | 'location_schema', action: EntityChanged['action'], key: string | number): EntityChanged =>
+  ({ type: 'entity.changed', entity, action, key: String(key) });
 
 /** Coordinates are keyed by identifier name, so a schema cannot hold two identifiers of one name. */
 function assertDistinctNames(identifiers: readonly IdentifierInput[]) {
@@ -64,27 +73,22 @@ async function resolveIdentifier(repo: LocationsRepository, input: IdentifierInp
  * Inserts a location unless the same place exists in the schema (then a 409). Looking first
  * keeps the ids of a fresh database free of gaps that refused duplicates would leave.
  */
-async function insertNewLocation(repo: LocationsRepository, schemaId: number, coordinates: CoordinateValues, duplicate: string) {
+async function insertNewLocation(
+  repo: LocationsRepository,
+  schemaId: number,
+  coordinates: CoordinateValues,
+  duplicate: string,
+): Promise<LocationRow> {
   if (await repo.findLocation(schemaId, coordinates)) throw conflict(duplicate);
-  if (!(await repo.insertLocation(schemaId, coordinates))) throw conflict(duplicate);
-}
-
-/**
- * The location a sensor is installed at, for insert-sensor-location: 400 for an unknown schema
- * or place, 422 for coordinates that do not fit the schema.
- */
-export async function resolveLocation(q: Queryable, schemaName: string, coordinates: Record<string, unknown>): Promise<LocationRow> {
-  const repo = locationsRepository(q);
-  const schema = await repo.findSchema(schemaName);
-  if (!schema) throw missingRecord(SCHEMA_MISSING);
-  const location = await repo.findLocation(schema.id, checkCoordinates(schemaName, schema.identifiers, coordinates));
-  if (!location) throw missingRecord('Location does not exist');
+  const location = await repo.insertLocation(schemaId, coordinates);
+  if (!location) throw conflict(duplicate);
   return location;
 }
 
 export function createLocationsService(deps: { db: Database; events: Events }) {
-  const { db } = deps;
+  const { db, events } = deps;
   const reader = locationsRepository(db);
+  const publish = (q: Queryable, ...changes: EntityChanged[]) => events.publish(q, changes);
 
   async function requireSchema(repo: LocationsRepository, name: string): Promise<SchemaWithIdentifiers> {
     const schema = await repo.findSchema(name);
@@ -104,6 +108,7 @@ export function createLocationsService(deps: { db: Database; events: Events }) {
         for (const identifier of input.identifiers) {
           await repo.linkIdentifier(schema.id, (await resolveIdentifier(repo, identifier)).id);
         }
+        await publish(tx, changed('location_schema', 'created', schema.name));
       }),
 
     /**
@@ -130,6 +135,7 @@ export function createLocationsService(deps: { db: Database; events: Events }) {
         const schemaName = autoSchemaName(identifiers.map((i) => i.name));
         const duplicate = 'Location or schema exists already';
         let schema = await repo.findSchema(schemaName);
+        const changes: EntityChanged[] = [];
         if (schema) {
           const wanted = identifiers.map((i) => i.id).sort((a, b) => a - b).join();
           const existing = schema.identifiers.map((i) => i.id).sort((a, b) => a - b).join();
@@ -141,9 +147,11 @@ export function createLocationsService(deps: { db: Database; events: Events }) {
           if (!created) throw conflict(duplicate);
           for (const identifier of identifiers) await repo.linkIdentifier(created.id, identifier.id);
           schema = { ...created, identifiers };
+          changes.push(changed('location_schema', 'created', schemaName));
         }
         const coordinates = Object.fromEntries(identifiers.map((i, n) => [i.name, input.values[n] as Value]));
-        await insertNewLocation(repo, schema.id, coordinates, duplicate);
+        const location = await insertNewLocation(repo, schema.id, coordinates, duplicate);
+        await publish(tx, ...changes, changed('location', 'created', location.id));
         return schemaName;
       }),
 
@@ -152,16 +160,21 @@ export function createLocationsService(deps: { db: Database; events: Events }) {
         const repo = locationsRepository(tx);
         const schema = await requireSchema(repo, schemaName);
         const checked = checkCoordinates(schemaName, schema.identifiers, coordinates);
-        await insertNewLocation(repo, schema.id, checked, 'Location exists already');
+        const location = await insertNewLocation(repo, schema.id, checked, 'Location exists already');
+        await publish(tx, changed('location', 'created', location.id));
       }),
 
-    /** Locations of a schema, optionally only those matching some coordinates; 400 for an unknown schema. */
+    /**
+     * Locations of a schema, optionally only those matching some coordinates. An unknown schema
+     * has no locations: none, not an error (DTBase answered 200 there, though with every location).
+     */
     async listLocations(
       schemaName: string,
       filter: Record<string, unknown> = {},
       page: { afterId?: number; limit?: number } = {},
     ): Promise<LocationRow[]> {
-      const schema = await requireSchema(reader, schemaName);
+      const schema = await reader.findSchema(schemaName);
+      if (!schema) return [];
       return reader.listLocations(schema.id, checkCoordinates(schemaName, schema.identifiers, filter, { partial: true }), page);
     },
 
@@ -170,6 +183,22 @@ export function createLocationsService(deps: { db: Database; events: Events }) {
 
     /** A location with its schema's name, or undefined. */
     findLocationById: (id: number) => reader.findLocationById(id),
+
+    /** The locations among these ids that exist, with their schemas' names, in id order. */
+    findLocationsByIds: async (ids: readonly number[]): Promise<LocationWithSchemaRow[]> =>
+      ids.length === 0 ? [] : reader.findLocationsByIds(ids),
+
+    /**
+     * The location at these coordinates of the schema (where a sensor is installed): 400 for an
+     * unknown schema or place, 422 for coordinates that do not fit the schema.
+     */
+    async resolveLocation(schemaName: string, coordinates: Record<string, unknown>): Promise<LocationRow> {
+      const schema = await reader.findSchema(schemaName);
+      if (!schema) throw missingRecord(SCHEMA_MISSING);
+      const location = await reader.findLocation(schema.id, checkCoordinates(schemaName, schema.identifiers, coordinates));
+      if (!location) throw missingRecord('Location does not exist');
+      return location;
+    },
 
     /**
      * Locations by id for the resource API: of one schema when named (none for an unknown
@@ -211,6 +240,7 @@ export function createLocationsService(deps: { db: Database; events: Events }) {
         const count = await repo.countLocations(schema.id);
         if (count > 0) throw conflict(`Location schema '${name}' still has ${count} location(s); delete them first.`);
         await translateViolations(() => repo.deleteSchema(schema.id), { foreignKey: inUse });
+        await publish(tx, changed('location_schema', 'deleted', name));
       }),
 
     deleteLocation: (schemaName: string, coordinates: Record<string, unknown>) =>
@@ -222,12 +252,12 @@ export function createLocationsService(deps: { db: Database; events: Events }) {
         const location = await repo.findLocation(schema.id, checkCoordinates(schemaName, schema.identifiers, coordinates));
         if (!location) throw missingRecord(notFound);
         // Installations disappear only with their sensor (DTBase has no route to remove one).
+        // Their foreign key refuses the delete while any refers to the location, race-free.
         const inUse = 'Location cannot be deleted: sensor installations refer to it (delete those sensors first).';
-        const count = await repo.countSensorInstallations(location.id);
-        if (count > 0) {
-          throw conflict(`Location cannot be deleted: ${count} sensor installation(s) refer to it (delete those sensors first).`);
-        }
-        await translateViolations(() => repo.deleteLocation(location.id), { foreignKey: inUse });
+        await translateViolations(() => repo.deleteLocation(location.id), {
+          constraints: { [INSTALLATION_LOCATION_FK]: inUse },
+        });
+        await publish(tx, changed('location', 'deleted', location.id));
       }),
   };
 }

@@ -3,7 +3,8 @@ import type { ValueDatatype } from '../../db/schema/common.ts';
 import type { Value } from '../shared/values.ts';
 import type { Page } from './models.repository.ts';
 
-export interface RunRow {
+/** A run as this module stores it: the sensor and sensor measure it is compared with by id only. */
+export interface StoredRunRow {
   id: number;
   modelId: number;
   modelName: string;
@@ -12,10 +13,7 @@ export interface RunRow {
   /** Rendered by the database in DTBase's form ("2023-01-01T00:00:00Z"), microseconds kept. */
   timeCreated: string;
   sensorId: number | null;
-  sensorUniqueId: string | null;
   sensorMeasureId: number | null;
-  sensorMeasureName: string | null;
-  sensorMeasureUnits: string | null;
 }
 
 /** One output series of a run, column-wise, ordered by timestamp. */
@@ -67,15 +65,12 @@ const VALUE_TABLES: Record<ValueDatatype, { table: string; arrayParam: string; e
 const RUN_COLUMNS = `
   r.id, r.model_id AS "modelId", m.name AS "modelName", r.scenario_id AS "scenarioId",
   sc.description AS "scenarioDescription", mb_iso(r.time_created) AS "timeCreated",
-  r.sensor_id AS "sensorId", se.unique_identifier AS "sensorUniqueId",
-  r.sensor_measure_id AS "sensorMeasureId", sm.name AS "sensorMeasureName", sm.units AS "sensorMeasureUnits"`;
+  r.sensor_id AS "sensorId", r.sensor_measure_id AS "sensorMeasureId"`;
 
 const RUN_FROM = `
   model_run r
   JOIN model m ON m.id = r.model_id
-  JOIN model_scenario sc ON sc.id = r.scenario_id
-  LEFT JOIN sensor se ON se.id = r.sensor_id
-  LEFT JOIN sensor_measure sm ON sm.id = r.sensor_measure_id`;
+  JOIN model_scenario sc ON sc.id = r.scenario_id`;
 
 // Each product reads only the table of its measure's datatype: the other branches carry a
 // constant-false condition the planner skips.
@@ -86,8 +81,8 @@ const OUTPUT_VALUES = (Object.entries(VALUE_TABLES) as [ValueDatatype, { table: 
 /** Model runs and their outputs. */
 export function modelRunsRepository(db: Queryable) {
   return {
-    async listRuns(filter: RunFilter = {}): Promise<RunRow[]> {
-      return db.query<RunRow>(
+    async listRuns(filter: RunFilter = {}): Promise<StoredRunRow[]> {
+      return db.query<StoredRunRow>(
         `SELECT ${RUN_COLUMNS} FROM ${RUN_FROM}
          WHERE r.id > $1
            AND ($2::text IS NULL OR m.name = $2)
@@ -107,8 +102,8 @@ export function modelRunsRepository(db: Queryable) {
       );
     },
 
-    async findRun(id: number): Promise<RunRow | undefined> {
-      const rows = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE r.id = $1`, [id]);
+    async findRun(id: number): Promise<StoredRunRow | undefined> {
+      const rows = await db.query<StoredRunRow>(`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE r.id = $1`, [id]);
       return rows[0];
     },
 

@@ -1,11 +1,12 @@
-import type { Database, Transaction } from '../../db/database.ts';
+import type { Database } from '../../db/database.ts';
+import type { EntityChanged, Events } from '../../events/events.ts';
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
+import type { SensorsService } from '../sensors/index.ts';
 import { assertAllDatatype, type Value } from '../shared/values.ts';
 import { SCENARIO_MISSING, requireModel } from './models.messages.ts';
 import { translateViolations } from '../shared/constraint-errors.ts';
 import { modelsRepository, type MeasureRow } from './models.repository.ts';
-import { modelRunsRepository, type RunFilter, type RunOutputRow, type RunRow } from './model-runs.repository.ts';
-import { sensorReferencesRepository } from './sensor-references.repository.ts';
+import { modelRunsRepository, type RunFilter, type RunOutputRow, type StoredRunRow } from './model-runs.repository.ts';
 
 const RUN_EXISTS = 'Model run exists already';
 
@@ -27,42 +28,18 @@ export interface NewRunInput {
   sensorMeasure?: { name: string; units?: string | null } | null;
 }
 
-export interface SensorMeasureRef {
-  name: string;
-  units: string | null;
+/** A run with the names of the sensor and sensor measure it is compared with (from the sensors module). */
+export interface RunRow extends StoredRunRow {
+  sensorUniqueId: string | null;
+  sensorMeasureName: string | null;
+  sensorMeasureUnits: string | null;
 }
 
-/** A run as DTBase's list-model-runs renders it. */
-export interface DtbaseRun {
-  id: number;
-  model_id: number;
-  model_name: string;
-  scenario_id: number;
-  scenario_description: string | null;
-  time_created: string;
-  sensor_unique_id: string | null;
-  sensor_measure: SensorMeasureRef | null;
-}
+/** What the models module asks the sensors module. */
+export type SensorLookup = Pick<SensorsService, 'findSensor' | 'findSensorType' | 'findMeasure' | 'findSensorsByIds' | 'findMeasuresByIds'>;
 
 /** Milliseconds since the epoch of a datetime text; Date.parse does not read a bare "+01" offset. */
 const instant = (text: string) => Date.parse(text.replace(/([+-]\d{2})$/, '$1:00'));
-
-function sensorMeasureOf(run: RunRow): SensorMeasureRef | null {
-  return run.sensorMeasureName === null ? null : { name: run.sensorMeasureName, units: run.sensorMeasureUnits };
-}
-
-function toDtbaseRun(run: RunRow): DtbaseRun {
-  return {
-    id: run.id,
-    model_id: run.modelId,
-    model_name: run.modelName,
-    scenario_id: run.scenarioId,
-    scenario_description: run.scenarioDescription,
-    time_created: run.timeCreated,
-    sensor_unique_id: run.sensorUniqueId,
-    sensor_measure: sensorMeasureOf(run),
-  };
-}
 
 /** Checks that need no database: equal lengths, each measure once. */
 function checkOutputsShape(outputs: RunOutputInput[]): void {
@@ -80,72 +57,91 @@ function checkOutputsShape(outputs: RunOutputInput[]): void {
   }
 }
 
-/** Resolves the sensor and sensor measure a run is to be compared with; 400 when unknown. */
-async function resolveSensorReference(tx: Transaction, input: NewRunInput) {
-  const sensors = sensorReferencesRepository(tx);
-  let sensor: { id: number; typeId: number } | undefined;
-  let measure: { id: number } | undefined;
-  if (input.sensorUniqueId != null) {
-    sensor = await sensors.findSensor(input.sensorUniqueId);
-    if (!sensor) throw missingRecord('Sensor does not exist');
-  }
-  if (input.sensorMeasure != null) {
-    const { name, units = null } = input.sensorMeasure;
-    measure = await sensors.findSensorMeasure(name, units);
-    if (!measure) throw missingRecord('Sensor measure does not exist');
-    // A measure the sensor cannot record would never have observations to compare with.
-    if (sensor && !(await sensors.sensorTypeHasMeasure(sensor.typeId, measure.id))) {
-      throw missingRecord(`Sensor measure "${name}" is not a measure of sensor "${input.sensorUniqueId}"`);
-    }
-  }
-  return { sensorId: sensor?.id ?? null, sensorMeasureId: measure?.id ?? null };
-}
-
-/** Finds the run's scenario, creating it when asked to. */
-async function resolveScenario(tx: Transaction, modelId: number, input: NewRunInput): Promise<number> {
-  const models = modelsRepository(tx);
-  const existing = await models.findScenario(modelId, input.scenarioDescription);
-  if (existing) return existing.id;
-  if (!input.createScenario) throw missingRecord(SCENARIO_MISSING);
-  // Another request may create the same scenario at the same moment: then use that one.
-  const created = await models.insertScenario(modelId, input.scenarioDescription);
-  if (created !== undefined) return created;
-  const raced = await models.findScenario(modelId, input.scenarioDescription);
-  if (!raced) throw missingRecord(SCENARIO_MISSING);
-  return raced.id;
-}
-
-export function createModelRunsService(deps: { db: Database }) {
-  const { db } = deps;
+export function createModelRunsService(deps: { db: Database; events: Events; sensors: SensorLookup }) {
+  const { db, events, sensors } = deps;
+  const models = modelsRepository(db);
   const runs = modelRunsRepository(db);
+
+  /** Resolves the sensor and sensor measure a run is to be compared with, through the sensors service; 400 when unknown. */
+  async function resolveSensorReference(input: NewRunInput) {
+    let sensor: { id: number; typeName: string } | undefined;
+    let measure: { id: number } | undefined;
+    if (input.sensorUniqueId != null) {
+      sensor = await sensors.findSensor(input.sensorUniqueId);
+      if (!sensor) throw missingRecord('Sensor does not exist');
+    }
+    if (input.sensorMeasure != null) {
+      const { name, units = null } = input.sensorMeasure;
+      measure = await sensors.findMeasure(name, units);
+      if (!measure) throw missingRecord('Sensor measure does not exist');
+      // A measure the sensor cannot record would never have observations to compare with.
+      const type = sensor && (await sensors.findSensorType(sensor.typeName));
+      if (sensor && !type?.measures.some((m) => m.id === measure!.id)) {
+        throw missingRecord(`Sensor measure "${name}" is not a measure of sensor "${input.sensorUniqueId}"`);
+      }
+    }
+    return { sensorId: sensor?.id ?? null, sensorMeasureId: measure?.id ?? null };
+  }
+
+  /** Stored runs with the names of their sensors and sensor measures, asked of the sensors module in one go. */
+  async function withSensorNames(rows: StoredRunRow[]): Promise<RunRow[]> {
+    const distinct = (ids: (number | null)[]) => [...new Set(ids.filter((id): id is number => id !== null))];
+    const [sensorRows, measureRows] = await Promise.all([
+      sensors.findSensorsByIds(distinct(rows.map((r) => r.sensorId))),
+      sensors.findMeasuresByIds(distinct(rows.map((r) => r.sensorMeasureId))),
+    ]);
+    const sensorById = new Map(sensorRows.map((s) => [s.id, s]));
+    const measureById = new Map(measureRows.map((m) => [m.id, m]));
+    // Foreign keys keep a run's sensor and measure from being deleted, so every id is found.
+    return rows.map((run) => {
+      const measure = run.sensorMeasureId === null ? undefined : measureById.get(run.sensorMeasureId);
+      return {
+        ...run,
+        sensorUniqueId: run.sensorId === null ? null : (sensorById.get(run.sensorId)?.uniqueIdentifier ?? null),
+        sensorMeasureName: measure?.name ?? null,
+        sensorMeasureUnits: measure?.units ?? null,
+      };
+    });
+  }
 
   return {
     /**
-     * Stores a run and its outputs in one transaction. An output with empty values and
-     * timestamps is accepted (DTBase crashed on it): the run records that the model produced
-     * the measure, with no values, just as DTBase's insert-sensor-readings takes empty lists.
-     * Returns the new run's id.
+     * Stores a run and its outputs. Everything it refers to is looked up first, in DTBase's
+     * order of complaints (model, scenario, sensor, measures); the writes then go in one
+     * transaction, where the foreign keys catch anything deleted meanwhile. An output with
+     * empty values and timestamps is accepted (DTBase crashed on it): the run records that the
+     * model produced the measure, with no values, just as DTBase's insert-sensor-readings takes
+     * empty lists. Returns the new run's id.
      */
     async insertRun(input: NewRunInput): Promise<number> {
       checkOutputsShape(input.outputs);
+      const model = await requireModel(models, input.modelName);
+      const scenario = await models.findScenario(model.id, input.scenarioDescription);
+      if (!scenario && !input.createScenario) throw missingRecord(SCENARIO_MISSING);
+      const sensorRef = await resolveSensorReference(input);
+      const measures: MeasureRow[] = [];
+      for (const output of input.outputs) {
+        const measure = await models.findMeasureByName(output.measureName);
+        if (!measure) throw missingRecord(`Model measure "${output.measureName}" does not exist`);
+        // Every element, not just the first as DTBase did.
+        assertAllDatatype(output.values, measure.datatype, `model measure "${measure.name}"`);
+        measures.push(measure);
+      }
+
       return translateViolations(
         () =>
           db.transaction(async (tx) => {
-            const models = modelsRepository(tx);
+            const modelsTx = modelsRepository(tx);
             const runsTx = modelRunsRepository(tx);
-            const model = await requireModel(models, input.modelName);
-            const scenarioId = await resolveScenario(tx, model.id, input);
-            const sensorRef = await resolveSensorReference(tx, input);
-
-            const measures: MeasureRow[] = [];
-            for (const output of input.outputs) {
-              const measure = await models.findMeasureByName(output.measureName);
-              if (!measure) throw missingRecord(`Model measure "${output.measureName}" does not exist`);
-              // Every element, not just the first as DTBase did.
-              assertAllDatatype(output.values, measure.datatype, `model measure "${measure.name}"`);
-              measures.push(measure);
+            const changes: EntityChanged[] = [];
+            let scenarioId = scenario?.id;
+            if (scenarioId === undefined) {
+              // Another request may create the same scenario at the same moment: then use that one.
+              const created = await modelsTx.insertScenario(model.id, input.scenarioDescription);
+              if (created !== undefined) changes.push({ type: 'entity.changed', entity: 'model_scenario', action: 'created', key: String(created) });
+              scenarioId = created ?? (await modelsTx.findScenario(model.id, input.scenarioDescription))?.id;
+              if (scenarioId === undefined) throw missingRecord(SCENARIO_MISSING);
             }
-
             const runId = await runsTx.insertRun({
               modelId: model.id,
               scenarioId,
@@ -157,6 +153,8 @@ export function createModelRunsService(deps: { db: Database }) {
               const productId = await runsTx.insertProduct(runId, measures[i].id);
               await runsTx.insertValues(productId, measures[i].datatype, output.timestamps, output.values as Value[]);
             }
+            changes.push({ type: 'entity.changed', entity: 'model_run', action: 'created', key: String(runId) });
+            await events.publish(tx, changes);
             return runId;
           }),
         {
@@ -172,11 +170,14 @@ export function createModelRunsService(deps: { db: Database }) {
       if (filter.from !== undefined && filter.to !== undefined && instant(filter.from) > instant(filter.to)) {
         throw unprocessable('"from" must not be after "to"');
       }
-      return runs.listRuns(filter);
+      return withSensorNames(await runs.listRuns(filter));
     },
 
-    /** DTBase's list-model-runs: by default the runs created in the last seven days. */
-    async listRunsForDtbase(filter: { modelName: string; from?: string | null; to?: string | null; scenario?: string | null }): Promise<DtbaseRun[]> {
+    /**
+     * DTBase's listing of a model's runs: by default those created in the last seven days (by
+     * the database's clock); a `from` after `to` finds nothing, as in DTBase.
+     */
+    async listRecentRuns(filter: { modelName: string; from?: string | null; to?: string | null; scenario?: string | null }): Promise<RunRow[]> {
       const rows = await runs.listRuns({
         modelName: filter.modelName,
         scenario: filter.scenario,
@@ -184,29 +185,24 @@ export function createModelRunsService(deps: { db: Database }) {
         to: filter.to ?? undefined,
         defaultToLastWeek: true,
       });
-      return rows.map(toDtbaseRun);
+      return withSensorNames(rows);
     },
+
+    /** One run, or undefined for an unknown id. */
+    async findRun(runId: number): Promise<RunRow | undefined> {
+      const run = await runs.findRun(runId);
+      return run && (await withSensorNames([run]))[0];
+    },
+
+    /** Every output series of a run, column-wise, in the order stored; none for an unknown run. */
+    listRunOutputs: (runId: number): Promise<RunOutputRow[]> => runs.listRunOutputs(runId),
 
     /** One run with its outputs, column-wise per measure; undefined for an unknown id. */
     async getRun(runId: number): Promise<{ run: RunRow; outputs: RunOutputRow[] } | undefined> {
       const run = await runs.findRun(runId);
       if (!run) return undefined;
-      return { run, outputs: await runs.listRunOutputs(runId) };
-    },
-
-    /** DTBase's get-model-run: `{measure: [{value, timestamp}]}`, `{}` for an unknown run (as DTBase). */
-    async getRunOutputsForDtbase(runId: number): Promise<Record<string, { value: Value; timestamp: string }[]>> {
-      const result: Record<string, { value: Value; timestamp: string }[]> = {};
-      for (const output of await runs.listRunOutputs(runId)) {
-        result[output.name] = output.values.map((value, i) => ({ value, timestamp: output.timestamps[i] }));
-      }
-      return result;
-    },
-
-    async getRunSensorMeasure(runId: number): Promise<{ sensor_unique_id: string | null; sensor_measure: SensorMeasureRef | null }> {
-      const run = await runs.findRun(runId);
-      if (!run) throw missingRecord('No such model run');
-      return { sensor_unique_id: run.sensorUniqueId, sensor_measure: sensorMeasureOf(run) };
+      const [[named], outputs] = await Promise.all([withSensorNames([run]), runs.listRunOutputs(runId)]);
+      return { run: named, outputs };
     },
 
     /**

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { missingRecord } from '../../errors.ts';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
 import type { ModelsService } from './models.service.ts';
+import { toDtbaseMeasure, toDtbaseRun, toDtbaseRunOutputs, toDtbaseRunSensorMeasure, toDtbaseScenario } from './models.dtbase.ts';
 import {
   InsertRunBody,
   ListRunsBody,
@@ -22,10 +24,9 @@ const access = { access: 'user' } as const;
 
 /** DTBase's /model routes: models, their scenarios, output measures, and runs with their outputs. */
 export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService }> = async (app, { models }) => {
-
   app.post('/insert-model', {
     config: access,
-    schema: { tags, summary: 'Insert a model', body: ModelBody, response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors } },
+    schema: { tags, operationId: 'dtbaseInsertModel', summary: 'Insert a model', body: ModelBody, response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors } },
   }, async (request, reply) => {
     await models.insertModel(request.body.name);
     return reply.status(201).send({ detail: 'Model inserted' });
@@ -33,13 +34,13 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
 
   app.get('/list-models', {
     config: access,
-    schema: { tags, summary: 'List models', response: { 200: ModelList, ...authErrors } },
+    schema: { tags, operationId: 'dtbaseListModels', summary: 'List models', response: { 200: ModelList, ...authErrors } },
   }, async () => (await models.listModels()).map((m) => ({ name: m.name })));
 
   app.post('/delete-model', {
     config: access,
     schema: {
-      tags, summary: 'Delete a model with its scenarios, runs and outputs', body: ModelBody,
+      tags, operationId: 'dtbaseDeleteModel', summary: 'Delete a model with its scenarios, runs and outputs', body: ModelBody,
       response: { 200: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
@@ -50,7 +51,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post('/insert-model-scenario', {
     config: access,
     schema: {
-      tags, summary: 'Insert a scenario of a model', body: ScenarioBody,
+      tags, operationId: 'dtbaseInsertModelScenario', summary: 'Insert a scenario of a model', body: ScenarioBody,
       response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
@@ -60,13 +61,13 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
 
   app.get('/list-model-scenarios', {
     config: access,
-    schema: { tags, summary: 'List model scenarios', response: { 200: ScenarioList, ...authErrors } },
-  }, async () => (await models.listScenarios()).map((s) => ({ model_name: s.modelName, description: s.description })));
+    schema: { tags, operationId: 'dtbaseListModelScenarios', summary: 'List model scenarios', response: { 200: ScenarioList, ...authErrors } },
+  }, async () => (await models.listScenarios()).map(toDtbaseScenario));
 
   app.post('/delete-model-scenario', {
     config: access,
     schema: {
-      tags, summary: 'Delete a model scenario with its runs and outputs', body: ScenarioBody,
+      tags, operationId: 'dtbaseDeleteModelScenario', summary: 'Delete a model scenario with its runs and outputs', body: ScenarioBody,
       response: { 200: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
@@ -77,7 +78,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post('/insert-model-measure', {
     config: access,
     schema: {
-      tags, summary: 'Insert a measure that model outputs are recorded in', body: MeasureBody,
+      tags, operationId: 'dtbaseInsertModelMeasure', summary: 'Insert a measure that model outputs are recorded in', body: MeasureBody,
       response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
@@ -87,13 +88,13 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
 
   app.get('/list-model-measures', {
     config: access,
-    schema: { tags, summary: 'List model measures', response: { 200: MeasureList, ...authErrors } },
-  }, async () => (await models.listMeasures()).map(({ name, units, datatype }) => ({ name, units, datatype })));
+    schema: { tags, operationId: 'dtbaseListModelMeasures', summary: 'List model measures', response: { 200: MeasureList, ...authErrors } },
+  }, async () => (await models.listMeasures()).map(toDtbaseMeasure));
 
   app.post('/delete-model-measure', {
     config: access,
     schema: {
-      tags, summary: 'Delete a model measure no run uses', body: MeasureNameBody,
+      tags, operationId: 'dtbaseDeleteModelMeasure', summary: 'Delete a model measure no run uses', body: MeasureNameBody,
       response: { 200: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
@@ -104,7 +105,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post('/insert-model-run', {
     config: access,
     schema: {
-      tags, summary: 'Insert a model run with its outputs', body: InsertRunBody,
+      tags, operationId: 'dtbaseInsertModelRun', summary: 'Insert a model run with its outputs', body: InsertRunBody,
       response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
@@ -124,30 +125,36 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post('/list-model-runs', {
     config: access,
     schema: {
-      tags, summary: 'List the runs of a model, by default those of the last seven days', body: ListRunsBody,
+      tags, operationId: 'dtbaseListModelRuns', summary: 'List the runs of a model, by default those of the last seven days', body: ListRunsBody,
       response: { 200: RunList, 422: ValidationFailed, ...authErrors },
     },
-  }, async (request) =>
-    models.listRunsForDtbase({
+  }, async (request) => {
+    const runs = await models.listRecentRuns({
       modelName: request.body.model_name,
       from: request.body.dt_from,
       to: request.body.dt_to,
       scenario: request.body.scenario,
-    }));
+    });
+    return runs.map(toDtbaseRun);
+  });
 
   app.post('/get-model-run', {
     config: access,
     schema: {
-      tags, summary: 'The outputs of a model run by measure ({} for an unknown run)', body: RunIdBody,
+      tags, operationId: 'dtbaseGetModelRun', summary: 'The outputs of a model run by measure ({} for an unknown run)', body: RunIdBody,
       response: { 200: RunOutputs, 422: ValidationFailed, ...authErrors },
     },
-  }, async (request) => models.getRunOutputsForDtbase(request.body.run_id));
+  }, async (request) => toDtbaseRunOutputs(await models.listRunOutputs(request.body.run_id)));
 
   app.post('/get-model-run-sensor-measure', {
     config: access,
     schema: {
-      tags, summary: 'The sensor and sensor measure a model run is compared with', body: RunIdBody,
+      tags, operationId: 'dtbaseGetModelRunSensorMeasure', summary: 'The sensor and sensor measure a model run is compared with', body: RunIdBody,
       response: { 200: RunSensorMeasure, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
-  }, async (request) => models.getRunSensorMeasure(request.body.run_id));
+  }, async (request) => {
+    const run = await models.findRun(request.body.run_id);
+    if (!run) throw missingRecord('No such model run');
+    return toDtbaseRunSensorMeasure(run);
+  });
 };

@@ -1,17 +1,21 @@
-import type { Database } from '../../db/database.ts';
-import type { Events } from '../../events/events.ts';
+import type { Database, Queryable } from '../../db/database.ts';
+import type { EntityChanged, EntityKind, Events } from '../../events/events.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
 import { conflict, missingRecord } from '../../errors.ts';
-import { createModelRunsService } from './model-runs.service.ts';
+import { createModelRunsService, type SensorLookup } from './model-runs.service.ts';
 import { MODEL_MISSING, SCENARIO_MISSING, requireModel } from './models.messages.ts';
 import { translateViolations } from '../shared/constraint-errors.ts';
 import { modelsRepository, type MeasureRow, type ModelRow, type Page, type ScenarioRow } from './models.repository.ts';
 import { modelRunsRepository } from './model-runs.repository.ts';
 
 /** Models, scenarios and model measures, plus (from model-runs.service.ts) runs and outputs. */
-export function createModelsService(deps: { db: Database; events: Events }) {
-  const { db } = deps;
+const changed = (entity: EntityKind, action: EntityChanged['action'], key: string | number): EntityChanged =>
+  ({ type: 'entity.changed', entity, action, key: String(key) });
+
+export function createModelsService(deps: { db: Database; events: Events; sensors: SensorLookup }) {
+  const { db, events } = deps;
   const read = modelsRepository(db);
+  const publish = (q: Queryable, ...changes: EntityChanged[]) => events.publish(q, changes);
 
   return {
     listModels: (page: Page = {}): Promise<ModelRow[]> => read.listModels(page),
@@ -23,12 +27,14 @@ export function createModelsService(deps: { db: Database; events: Events }) {
     // simply no row back.
     async insertModel(name: string): Promise<void> {
       if (!(await modelsRepository(db).insertModel(name))) throw conflict('Model exists already');
+      await publish(db, changed('model', 'created', name));
     },
 
     /**
      * Deletes the model with its scenarios, runs and their outputs. DTBase failed (500) on a
      * model with runs; as no endpoint deletes runs, refusing would leave such a model
-     * undeletable, so the runs go with it, all in one transaction.
+     * undeletable, so the runs go with it, all in one transaction (one event for the model
+     * stands for its scenarios and runs).
      */
     async deleteModel(name: string): Promise<void> {
       await translateViolations(
@@ -38,6 +44,7 @@ export function createModelsService(deps: { db: Database; events: Events }) {
             const model = await requireModel(models, name);
             await modelRunsRepository(tx).deleteRunsOfModel(model.id);
             await models.deleteModel(model.id);
+            await publish(tx, changed('model', 'deleted', name));
           }),
         // A run inserted concurrently after our delete of the runs still references the model.
         { foreignKey: () => conflict('Model received a new run while being deleted; try again') },
@@ -53,7 +60,9 @@ export function createModelsService(deps: { db: Database; events: Events }) {
             const models = modelsRepository(tx);
             const model = await requireModel(models, modelName);
             // The unique key is NULLS NOT DISTINCT: a second null-description scenario is a duplicate too.
-            if ((await models.insertScenario(model.id, description)) === undefined) throw conflict('Scenario exists already');
+            const id = await models.insertScenario(model.id, description);
+            if (id === undefined) throw conflict('Scenario exists already');
+            await publish(tx, changed('model_scenario', 'created', id));
           }),
         // The insert itself answers a duplicate (ON CONFLICT DO NOTHING); a model deleted meanwhile is a 400.
         { foreignKey: () => missingRecord(MODEL_MISSING) },
@@ -71,6 +80,7 @@ export function createModelsService(deps: { db: Database; events: Events }) {
             if (!scenario) throw missingRecord(SCENARIO_MISSING);
             await modelRunsRepository(tx).deleteRunsOfScenario(scenario.id);
             await models.deleteScenario(scenario.id);
+            await publish(tx, changed('model_scenario', 'deleted', scenario.id));
           }),
         { foreignKey: () => conflict('Model scenario received a new run while being deleted; try again') },
       );
@@ -79,7 +89,9 @@ export function createModelsService(deps: { db: Database; events: Events }) {
     listMeasures: (page: Page = {}): Promise<MeasureRow[]> => read.listMeasures(page),
 
     async insertMeasure(measure: { name: string; units: string; datatype: ValueDatatype }): Promise<void> {
-      if (!(await modelsRepository(db).insertMeasure(measure))) throw conflict('Model measure exists already');
+      const row = await modelsRepository(db).insertMeasure(measure);
+      if (!row) throw conflict('Model measure exists already');
+      await publish(db, changed('model_measure', 'created', row.id));
     },
 
     /**
@@ -97,12 +109,13 @@ export function createModelsService(deps: { db: Database; events: Events }) {
             if (ids.length === 0) throw missingRecord('Model measure does not exist');
             if (await models.isMeasureInUse(ids)) throw inUse();
             await models.deleteMeasures(ids);
+            await publish(tx, ...ids.map((id) => changed('model_measure', 'deleted', id)));
           }),
         { foreignKey: inUse },
       );
     },
 
-    ...createModelRunsService({ db }),
+    ...createModelRunsService({ db, events, sensors: deps.sensors }),
   };
 }
 

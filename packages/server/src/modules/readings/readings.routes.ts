@@ -12,6 +12,7 @@ export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ readings: DtbaseR
     config: { access: 'user' },
     schema: {
       tags,
+      operationId: 'dtbaseInsertSensorReadings',
       summary: 'Insert readings of one measure of a sensor',
       description: 'Readings whose (sensor, measure, timestamp) exist already are skipped. Timestamps without an offset are UTC '
         + 'and must lie in the UTC years 1 to 9999. Float values must be within ±1e300 (rollups add them up in double precision).',
@@ -27,6 +28,7 @@ export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ readings: DtbaseR
     config: { access: 'user' },
     schema: {
       tags,
+      operationId: 'dtbaseSensorReadings',
       summary: 'Readings of one measure of a sensor between two datetimes (both inclusive)',
       body: SensorReadingsRange,
       response: { 200: SensorReadingList, 400: Detail, 415: Detail, 422: ValidationFailed, ...authErrors },

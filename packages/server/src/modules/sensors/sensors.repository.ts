@@ -1,6 +1,5 @@
 import type { Queryable } from '../../db/database.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
-import type { CoordinateValues } from '../locations/locations.repository.ts';
 
 export interface MeasureRow {
   id: number;
@@ -29,10 +28,9 @@ export interface SensorRow {
   notes: string | null;
 }
 
-export interface SensorLocationRow {
+/** An installation of a sensor: where (the locations module's location id) and since when. */
+export interface InstallationRow {
   locationId: number;
-  schemaName: string;
-  coordinates: CoordinateValues;
   /** ISO-8601 UTC, rendered by mb_iso (microseconds kept). */
   installationDatetime: string;
 }
@@ -47,14 +45,15 @@ const TYPE_MEASURES_JSON = `COALESCE((
 const SENSOR_COLUMNS = `s.id, s.type_id AS "typeId", t.name AS "typeName", s.unique_identifier AS "uniqueIdentifier",
   s.name, s.notes`;
 const SENSOR_FROM = `sensor s JOIN sensor_type t ON t.id = s.type_id`;
-const SENSOR_LOCATION_COLUMNS = `l.id AS "locationId", ls.name AS "schemaName", l.coordinates,
-  mb_iso(sl.installation_datetime) AS "installationDatetime"`;
-const SENSOR_LOCATION_FROM = `sensor_location sl
-  JOIN location l ON l.id = sl.location_id
-  JOIN location_schema ls ON ls.id = l.schema_id`;
+const INSTALLATION_COLUMNS = `sl.location_id AS "locationId", mb_iso(sl.installation_datetime) AS "installationDatetime"`;
 
 export function sensorsRepository(db: Queryable) {
   return {
+    /** The measures among these ids that exist, in id order. */
+    findMeasuresByIds(ids: readonly number[]): Promise<MeasureRow[]> {
+      return db.query<MeasureRow>(`SELECT ${MEASURE_COLUMNS} FROM sensor_measure WHERE id = ANY($1::int4[]) ORDER BY id`, [ids]);
+    },
+
     async findMeasure(name: string, units: string | null): Promise<MeasureRow | undefined> {
       const rows = await db.query<MeasureRow>(
         `SELECT ${MEASURE_COLUMNS} FROM sensor_measure WHERE name = $1 AND units IS NOT DISTINCT FROM $2`,
@@ -131,6 +130,11 @@ export function sensorsRepository(db: Queryable) {
       return rows[0];
     },
 
+    /** The sensors among these ids that exist, in id order. */
+    findSensorsByIds(ids: readonly number[]): Promise<SensorRow[]> {
+      return db.query<SensorRow>(`SELECT ${SENSOR_COLUMNS} FROM ${SENSOR_FROM} WHERE s.id = ANY($1::int4[]) ORDER BY s.id`, [ids]);
+    },
+
     /** Sensors in id order, of one type when `typeName` is given, after the cursor `afterId`. */
     listSensors(options: { typeName?: string | null; afterId?: number; limit?: number } = {}): Promise<SensorRow[]> {
       return db.query<SensorRow>(
@@ -160,23 +164,18 @@ export function sensorsRepository(db: Queryable) {
       await db.query(`DELETE FROM sensor WHERE id = $1`, [sensorId]);
     },
 
-    async countModelRuns(sensorId: number): Promise<number> {
-      const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM model_run WHERE sensor_id = $1`, [sensorId]);
-      return rows[0].n;
-    },
-
     /**
      * Records an installation; `installedAt` is the client's datetime text (naive = UTC), or
-     * null for the server's now. Returns false when the sensor already has one at that time.
+     * null for the server's now. Returns its id, or undefined when the sensor already has one at that time.
      */
-    async insertSensorLocation(sensorId: number, locationId: number, installedAt: string | null): Promise<boolean> {
-      const rows = await db.query(
+    async insertSensorLocation(sensorId: number, locationId: number, installedAt: string | null): Promise<number | undefined> {
+      const rows = await db.query<{ id: number }>(
         `INSERT INTO sensor_location (sensor_id, location_id, installation_datetime)
          VALUES ($1, $2, COALESCE($3::text::timestamptz, now()))
          ON CONFLICT DO NOTHING RETURNING id`,
         [sensorId, locationId, installedAt],
       );
-      return rows.length > 0;
+      return rows[0]?.id;
     },
 
     /** Whether the sensor has an installation at that datetime (null: now). */
@@ -189,10 +188,9 @@ export function sensorsRepository(db: Queryable) {
     },
 
     /** A sensor's installations, newest first (as DTBase lists them). */
-    listSensorLocations(uniqueIdentifier: string): Promise<SensorLocationRow[]> {
-      return db.query<SensorLocationRow>(
-        `SELECT ${SENSOR_LOCATION_COLUMNS} FROM ${SENSOR_LOCATION_FROM}
-         JOIN sensor s ON s.id = sl.sensor_id
+    listInstallations(uniqueIdentifier: string): Promise<InstallationRow[]> {
+      return db.query<InstallationRow>(
+        `SELECT ${INSTALLATION_COLUMNS} FROM sensor_location sl JOIN sensor s ON s.id = sl.sensor_id
          WHERE s.unique_identifier = $1
          ORDER BY sl.installation_datetime DESC, sl.id DESC`,
         [uniqueIdentifier],
@@ -200,9 +198,9 @@ export function sensorsRepository(db: Queryable) {
     },
 
     /** Where the sensor is now: its latest installation, if any. */
-    async currentLocation(sensorId: number): Promise<SensorLocationRow | undefined> {
-      const rows = await db.query<SensorLocationRow>(
-        `SELECT ${SENSOR_LOCATION_COLUMNS} FROM ${SENSOR_LOCATION_FROM}
+    async latestInstallation(sensorId: number): Promise<InstallationRow | undefined> {
+      const rows = await db.query<InstallationRow>(
+        `SELECT ${INSTALLATION_COLUMNS} FROM sensor_location sl
          WHERE sl.sensor_id = $1
          ORDER BY sl.installation_datetime DESC, sl.id DESC LIMIT 1`,
         [sensorId],

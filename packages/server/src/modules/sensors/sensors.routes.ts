@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
-import { flattenLocation } from '../locations/locations.schemas.ts';
+import { flattenLocation } from '../locations/locations.dtbase.ts';
 import type { SensorsService } from './sensors.service.ts';
 import type { MeasureRow, SensorTypeWithMeasures } from './sensors.repository.ts';
 import {
@@ -32,11 +32,10 @@ const typeOut = (type: SensorTypeWithMeasures) => ({
  * sensor-readings) are registered at the same prefix by the readings module.
  */
 export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsService }> = async (app, { sensors }) => {
-
   app.post('/insert-sensor-type', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Create a sensor type; its measures are created or reused by name and units',
+      tags, operationId: 'dtbaseInsertSensorType', summary: 'Create a sensor type; its measures are created or reused by name and units',
       body: SensorTypeBody,
       response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
@@ -48,7 +47,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post('/insert-sensor', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Create a sensor of an existing type',
+      tags, operationId: 'dtbaseInsertSensor', summary: 'Create a sensor of an existing type',
       body: InsertSensorBody,
       response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
@@ -61,7 +60,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post('/insert-sensor-location', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Record that a sensor was installed at a location (default: now)',
+      tags, operationId: 'dtbaseInsertSensorLocation', summary: 'Record that a sensor was installed at a location (default: now)',
       body: InsertSensorLocationBody,
       response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
@@ -79,7 +78,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post('/list-sensor-locations', {
     config: { access: 'user' },
     schema: {
-      tags, summary: "A sensor's installations, newest first",
+      tags, operationId: 'dtbaseListSensorLocations', summary: "A sensor's installations, newest first",
       body: UniqueIdentifier,
       response: { 200: Type.Array(SensorLocationOut), 422: ValidationFailed, ...authErrors },
     },
@@ -92,7 +91,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post('/list-sensors', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'List sensors, optionally of one type',
+      tags, operationId: 'dtbaseListSensors', summary: 'List sensors, optionally of one type',
       body: ListSensorsBody,
       response: { 200: Type.Array(SensorOut), 422: ValidationFailed, ...authErrors },
     },
@@ -105,18 +104,18 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
 
   app.get('/list-sensor-types', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List sensor types with their measures', response: { 200: Type.Array(SensorTypeOut), ...authErrors } },
+    schema: { tags, operationId: 'dtbaseListSensorTypes', summary: 'List sensor types with their measures', response: { 200: Type.Array(SensorTypeOut), ...authErrors } },
   }, async () => (await sensors.listSensorTypes()).map(typeOut));
 
   app.get('/list-measures', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List sensor measures', response: { 200: Type.Array(SensorMeasureOut), ...authErrors } },
+    schema: { tags, operationId: 'dtbaseListMeasures', summary: 'List sensor measures', response: { 200: Type.Array(SensorMeasureOut), ...authErrors } },
   }, async () => (await sensors.listMeasures()).map(measureOut));
 
   app.post('/delete-sensor', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Delete a sensor with its installations and readings',
+      tags, operationId: 'dtbaseDeleteSensor', summary: 'Delete a sensor with its installations and readings',
       body: UniqueIdentifier,
       response: { 200: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
@@ -128,7 +127,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post('/delete-sensor-type', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Delete a sensor type that no sensor has',
+      tags, operationId: 'dtbaseDeleteSensorType', summary: 'Delete a sensor type that no sensor has',
       body: TypeName,
       response: { 200: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
@@ -140,7 +139,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post('/edit-sensor', {
     config: { access: 'user' },
     schema: {
-      tags, summary: "Set a sensor's name and notes",
+      tags, operationId: 'dtbaseEditSensor', summary: "Set a sensor's name and notes",
       body: EditSensorBody,
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
     },

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Datatype, DtDatetime, Nullable, Value } from '../../http/schemas.ts';
+import { Datatype, DtDatetime, Nullable, Value, ref } from '../../http/schemas.ts';
 import { Coordinates } from '../locations/locations.schemas.ts';
 
 /** Names, units and identifiers are varchar(100) in the database: longer ones are a 422, never a 500. */
@@ -20,17 +20,19 @@ export const SensorTypeBody = Type.Object({
 });
 export type SensorTypeBody = Static<typeof SensorTypeBody>;
 
-export const SensorMeasureOut = Type.Object({
+const SensorMeasureOutSchema = Type.Object({
   name: Type.String(),
   units: Nullable(Type.String()),
   datatype: Datatype,
-});
+}, { $id: 'DtbaseSensorMeasure' });
+export const SensorMeasureOut = ref(SensorMeasureOutSchema);
 
-export const SensorTypeOut = Type.Object({
+const SensorTypeOutSchema = Type.Object({
   name: Type.String(),
   description: Nullable(Type.String()),
   measures: Type.Array(SensorMeasureOut),
-});
+}, { $id: 'DtbaseSensorType' });
+export const SensorTypeOut = ref(SensorTypeOutSchema);
 
 export const InsertSensorBody = Type.Object({
   type_name: Type.String(),
@@ -55,11 +57,12 @@ export const TypeName = Type.Object({ type_name: Type.String() });
 /** `{}` lists every sensor; the body itself is required, as in DTBase. */
 export const ListSensorsBody = Type.Object({ type_name: Type.Optional(Nullable(Type.String())) });
 
-export const SensorOut = Type.Object({
+const SensorOutSchema = Type.Object({
   unique_identifier: Type.String(),
   name: Nullable(Type.String()),
   notes: Nullable(Type.String()),
-});
+}, { $id: 'DtbaseSensor' });
+export const SensorOut = ref(SensorOutSchema);
 
 /** DTBase requires both fields; null is accepted as well and clears the field. */
 export const EditSensorBody = Type.Object({
@@ -70,7 +73,11 @@ export const EditSensorBody = Type.Object({
 export type EditSensorBody = Static<typeof EditSensorBody>;
 
 /** A sensor's installation in DTBase's flat form: location id, its coordinates and the datetime. */
-export const SensorLocationOut = Type.Object(
+const SensorLocationOutSchema = Type.Object(
   { id: Type.Integer(), installation_datetime: Type.String() },
-  { additionalProperties: Value },
+  { additionalProperties: Value, $id: 'DtbaseSensorLocation' },
 );
+export const SensorLocationOut = ref(SensorLocationOutSchema);
+
+/** The named (response) schemas of DTBase's /sensor metadata routes. */
+export const dtbaseSensorSchemas = [SensorMeasureOutSchema, SensorTypeOutSchema, SensorOutSchema, SensorLocationOutSchema];

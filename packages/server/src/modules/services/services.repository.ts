@@ -84,7 +84,7 @@ export function servicesRepository(db: Queryable) {
       return rows[0];
     },
 
-    /** Deletes a service with its parameter sets and run log (foreign keys cascade). */
+    /** Deletes a service with its parameter sets and run log (foreign keys cascade); false when there was none. */
     async deleteService(name: string): Promise<boolean> {
       const rows = await db.query(`DELETE FROM service WHERE name = $1 RETURNING id`, [name]);
       return rows.length > 0;
@@ -117,23 +117,27 @@ export function servicesRepository(db: Queryable) {
       return rows[0]?.id;
     },
 
-    async updateParameterSet(serviceName: string, name: string, parameters: unknown): Promise<boolean> {
-      const rows = await db.query(
+    /** Returns the set's id, or undefined when there is no such set. */
+    async updateParameterSet(serviceName: string, name: string, parameters: unknown): Promise<number | undefined> {
+      const rows = await db.query<{ id: number }>(
         `UPDATE service_parameter_set p SET parameters = $3::text::jsonb, updated_at = now()
          FROM service s WHERE s.id = p.service_id AND s.name = $1 AND p.name = $2 RETURNING p.id`,
         [serviceName, name, toJsonParam(parameters)],
       );
-      return rows.length > 0;
+      return rows[0]?.id;
     },
 
-    /** Deletes a set; its past runs stay in the log with the set's name (parameter_set_id becomes null). */
-    async deleteParameterSet(serviceName: string, name: string): Promise<boolean> {
-      const rows = await db.query(
+    /**
+     * Deletes a set; its past runs stay in the log with the set's name (parameter_set_id becomes
+     * null). Returns the set's id, or undefined when there was no such set.
+     */
+    async deleteParameterSet(serviceName: string, name: string): Promise<number | undefined> {
+      const rows = await db.query<{ id: number }>(
         `DELETE FROM service_parameter_set p USING service s
          WHERE s.id = p.service_id AND s.name = $1 AND p.name = $2 RETURNING p.id`,
         [serviceName, name],
       );
-      return rows.length > 0;
+      return rows[0]?.id;
     },
 
     /**

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
 import type { ServicesService } from './services.service.ts';
+import { toDtbaseParameterSet, toDtbaseService, toDtbaseServiceRun } from './services.dtbase.ts';
 import {
   ParameterSetBody,
   ParameterSetFilterBody,
@@ -39,27 +40,27 @@ function acceptEmptyJsonBody(app: FastifyInstance) {
 
 /** DTBase's /service routes: the registry of external services and their runs. */
 export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: ServicesService }> = async (app, { services }) => {
-
   app.post('/insert-service', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Register a service', body: ServiceBody,
+      tags, operationId: 'dtbaseInsertService', summary: 'Register a service', body: ServiceBody,
       response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
-    await services.insertService(request.body);
+    const { name, url, http_method } = request.body;
+    await services.insertService({ name, url, httpMethod: http_method });
     return reply.status(201).send({ detail: 'Service created successfully.' });
   });
 
   app.get('/list-services', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List the services', response: { 200: ServiceList, ...authErrors } },
-  }, async () => services.listDtbaseServices());
+    schema: { tags, operationId: 'dtbaseListServices', summary: 'List the services', response: { 200: ServiceList, ...authErrors } },
+  }, async () => (await services.listServices()).map(toDtbaseService));
 
   app.post('/delete-service', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Delete a service with its parameter sets and runs', body: ServiceNameBody,
+      tags, operationId: 'dtbaseDeleteService', summary: 'Delete a service with its parameter sets and runs', body: ServiceNameBody,
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
@@ -70,18 +71,19 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post('/insert-parameter-set', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Store a named set of parameters for a service', body: ParameterSetBody,
+      tags, operationId: 'dtbaseInsertParameterSet', summary: 'Store a named set of parameters for a service', body: ParameterSetBody,
       response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
-    await services.insertParameterSet(request.body);
+    const { service_name, name, parameters } = request.body;
+    await services.insertParameterSet({ serviceName: service_name, name, parameters });
     return reply.status(201).send({ detail: 'Parameter set created successfully.' });
   });
 
   app.post('/delete-parameter-set', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Delete a parameter set (its past runs stay in the log)', body: ParameterSetKeyBody,
+      tags, operationId: 'dtbaseDeleteParameterSet', summary: 'Delete a parameter set (its past runs stay in the log)', body: ParameterSetKeyBody,
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
@@ -92,11 +94,12 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post('/edit-parameter-set', {
     config: { access: 'user' },
     schema: {
-      tags, summary: "Replace a parameter set's parameters", body: ParameterSetBody,
+      tags, operationId: 'dtbaseEditParameterSet', summary: "Replace a parameter set's parameters", body: ParameterSetBody,
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
-    await services.editParameterSet(request.body);
+    const { service_name, name, parameters } = request.body;
+    await services.editParameterSet({ serviceName: service_name, name, parameters });
     return { detail: 'Parameter set edited successfully.' };
   });
 
@@ -104,6 +107,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
     config: { access: 'user' },
     schema: {
       tags,
+      operationId: 'dtbaseRunService',
       summary: 'Call a service and log the run',
       description:
         'Answers 200 whatever status the service answers with, and 502 when it cannot be reached or ' +
@@ -112,7 +116,8 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, 502: Detail, ...authErrors },
     },
   }, async (request) => {
-    await services.runService(request.body);
+    const { service_name, parameter_set_name, parameters } = request.body;
+    await services.runService({ serviceName: service_name, parameterSetName: parameter_set_name, parameters });
     return { detail: 'Service called successfully.' };
   });
 
@@ -125,22 +130,24 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
       config: { access: 'user' },
       preValidation: absentBodyIsEmpty,
       schema: {
-        tags, summary: 'List parameter sets, of one service or all', description: 'The body may be left out.',
+        tags, operationId: 'dtbaseListParameterSets', summary: 'List parameter sets, of one service or all', description: 'The body may be left out.',
         body: ParameterSetFilterBody,
         response: { 200: ParameterSetList, 422: ValidationFailed, ...authErrors },
       },
-    }, async (request) => services.listDtbaseParameterSets(request.body.service_name));
+    }, async (request) => (await services.listParameterSets({ serviceName: request.body.service_name })).map(toDtbaseParameterSet));
 
     lists.post('/list-runs', {
       config: { access: 'user' },
       preValidation: absentBodyIsEmpty,
       schema: {
-        tags, summary: 'List the logged runs, optionally of one service and/or parameter set',
+        tags, operationId: 'dtbaseListRuns', summary: 'List the logged runs, optionally of one service and/or parameter set',
         description: 'The body may be left out. parameter_set_name alone matches sets of that name in any service.',
         body: RunFilterBody,
         response: { 200: RunList, 422: ValidationFailed, ...authErrors },
       },
-    }, async (request) =>
-      services.listDtbaseRuns({ serviceName: request.body.service_name, parameterSetName: request.body.parameter_set_name }));
+    }, async (request) => {
+      const runs = await services.listRuns({ serviceName: request.body.service_name, parameterSetName: request.body.parameter_set_name });
+      return runs.map(toDtbaseServiceRun);
+    });
   });
 };

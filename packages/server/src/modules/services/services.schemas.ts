@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpMethodSchema, Nullable } from '../../http/schemas.ts';
+import { HttpMethodSchema, Nullable, ref } from '../../http/schemas.ts';
 
 /** Any JSON object, kept as sent (the parameters a service is called with). */
 const JsonObject = Type.Object({}, { additionalProperties: true, examples: [{ city: 'London' }] });
@@ -11,7 +11,10 @@ export const ServiceBody = Type.Object({
 });
 export type ServiceBody = Static<typeof ServiceBody>;
 
-export const ServiceList = Type.Array(ServiceBody);
+// Responses get schemas of their own (same fields): a named schema must stay out of request
+// schemas, which the validator compiles one by one.
+const ServiceOutSchema = Type.Object(ServiceBody.properties, { $id: 'DtbaseService' });
+export const ServiceList = Type.Array(ref(ServiceOutSchema));
 
 export const ServiceNameBody = Type.Object({ name: Type.String() });
 export type ServiceNameBody = Static<typeof ServiceNameBody>;
@@ -32,7 +35,8 @@ export const ParameterSetFilterBody = Type.Object({
 });
 export type ParameterSetFilterBody = Static<typeof ParameterSetFilterBody>;
 
-export const ParameterSetList = Type.Array(ParameterSetBody);
+const ParameterSetOutSchema = Type.Object(ParameterSetBody.properties, { $id: 'DtbaseParameterSet' });
+export const ParameterSetList = Type.Array(ref(ParameterSetOutSchema));
 
 /** Call arguments: an object or an array, sent as the JSON body of the call. */
 const CallParameters = Type.Union([JsonObject, Type.Array(Type.Unknown()), Type.Null()], {
@@ -52,15 +56,17 @@ export const RunFilterBody = Type.Object({
 });
 export type RunFilterBody = Static<typeof RunFilterBody>;
 
-export const RunList = Type.Array(
-  Type.Object({
-    service_name: Type.String(),
-    parameter_set_name: Nullable(Type.String()),
-    parameters: Type.Unknown({ description: 'object, array or null: what the service was called with' }),
-    response_json: Type.Unknown({ description: 'the JSON the service answered (any JSON value), null if not JSON' }),
-    response_status_code: Nullable(
-      Type.Integer({ description: 'null when the service could not be reached or timed out (DTBase always had one)' }),
-    ),
-    timestamp: Type.String({ format: 'date-time', examples: ['2024-01-01T00:00:00Z'] }),
-  }),
-);
+const ServiceRunOutSchema = Type.Object({
+  service_name: Type.String(),
+  parameter_set_name: Nullable(Type.String()),
+  parameters: Type.Unknown({ description: 'object, array or null: what the service was called with' }),
+  response_json: Type.Unknown({ description: 'the JSON the service answered (any JSON value), null if not JSON' }),
+  response_status_code: Nullable(
+    Type.Integer({ description: 'null when the service could not be reached or timed out (DTBase always had one)' }),
+  ),
+  timestamp: Type.String({ format: 'date-time', examples: ['2024-01-01T00:00:00Z'] }),
+}, { $id: 'DtbaseServiceRun' });
+export const RunList = Type.Array(ref(ServiceRunOutSchema));
+
+/** The named (response) schemas of DTBase's /service routes. */
+export const dtbaseServiceSchemas = [ServiceOutSchema, ParameterSetOutSchema, ServiceRunOutSchema];

@@ -1,15 +1,36 @@
 import { AppError, conflict, missingRecord, unprocessable } from '../../errors.ts';
-import { PG_UNIQUE_VIOLATION, pgErrorCode, type Database } from '../../db/database.ts';
-import type { Events } from '../../events/events.ts';
+import { PG_UNIQUE_VIOLATION, pgErrorCode, type Database, type Queryable } from '../../db/database.ts';
+import type { HttpMethod } from '../../db/schema/common.ts';
+import type { EntityChanged, EntityKind, Events } from '../../events/events.ts';
 import type { CallService } from './service-caller.ts';
-import { servicesRepository, type Page, type ParameterSetRow, type RunRow, type ServiceRow } from './services.repository.ts';
-import type { ParameterSetBody, RunServiceBody, ServiceBody } from './services.schemas.ts';
+import { servicesRepository, type Page, type ParameterSetRow } from './services.repository.ts';
 
 const SERVICE_EXISTS = 'Service already exists.';
 const SERVICE_MISSING = 'Service does not exist.';
 const PARAMETER_SET_EXISTS = 'Parameter set already exists.';
 const PARAMETER_SET_MISSING = 'Parameter set does not exist.';
 const SERVICE_OR_SET_MISSING = 'Service or parameter set does not exist.';
+
+export interface ServiceInput {
+  name: string;
+  /** An absolute http(s) URL. */
+  url: string;
+  httpMethod: HttpMethod;
+}
+
+export interface ParameterSetInput {
+  serviceName: string;
+  name: string;
+  /** Any JSON object, kept as sent. */
+  parameters: Record<string, unknown>;
+}
+
+export interface RunServiceInput {
+  serviceName: string;
+  parameterSetName?: string | null;
+  /** When given (not null), sent instead of the parameter set's parameters. */
+  parameters?: unknown;
+}
 
 /** A unique violation from a concurrent insert means the same as the check that ran before it. */
 async function conflictOnRace<T>(detail: string, write: () => Promise<T>): Promise<T> {
@@ -34,22 +55,8 @@ function checkServiceUrl(url: string) {
   }
 }
 
-const toDtbaseService = (s: ServiceRow): ServiceBody => ({ name: s.name, url: s.url, http_method: s.httpMethod });
-
-const toDtbaseParameterSet = (p: ParameterSetRow) => ({
-  service_name: p.serviceName,
-  name: p.name,
-  parameters: p.parameters as Record<string, unknown>,
-});
-
-const toDtbaseRun = (r: RunRow) => ({
-  service_name: r.serviceName,
-  parameter_set_name: r.parameterSetName,
-  parameters: r.parameters,
-  response_json: r.responseJson,
-  response_status_code: r.responseStatusCode,
-  timestamp: r.timestamp,
-});
+const changed = (entity: EntityKind, action: EntityChanged['action'], key: string | number): EntityChanged =>
+  ({ type: 'entity.changed', entity, action, key: String(key) });
 
 export interface ServicesServiceDeps {
   db: Database;
@@ -60,57 +67,57 @@ export interface ServicesServiceDeps {
 
 /** The registry of external services (ingress, models) and the calls made to them. */
 export function createServicesService(deps: ServicesServiceDeps) {
-  const { db, callService, clock } = deps;
+  const { db, events, callService, clock } = deps;
   const reads = servicesRepository(db);
+  const publish = (q: Queryable, ...changes: EntityChanged[]) => events.publish(q, changes);
 
   return {
-    async insertService(service: ServiceBody): Promise<void> {
+    async insertService(service: ServiceInput): Promise<void> {
       checkServiceUrl(service.url);
       await conflictOnRace(SERVICE_EXISTS, () =>
         db.transaction(async (tx) => {
-          const inserted = await servicesRepository(tx).insertService(service.name, service.url, service.http_method);
+          const inserted = await servicesRepository(tx).insertService(service.name, service.url, service.httpMethod);
           if (!inserted) throw conflict(SERVICE_EXISTS);
+          await publish(tx, changed('service', 'created', inserted.name));
         }),
       );
     },
 
-    async listDtbaseServices() {
-      return (await reads.listServices()).map(toDtbaseService);
-    },
-
+    /** Deletes a service; its parameter sets and run log go with it (one event for the service stands for them). */
     async deleteService(name: string): Promise<void> {
       await db.transaction(async (tx) => {
         if (!(await servicesRepository(tx).deleteService(name))) throw missingRecord(SERVICE_MISSING);
+        await publish(tx, changed('service', 'deleted', name));
       });
     },
 
-    async insertParameterSet(set: ParameterSetBody): Promise<void> {
+    async insertParameterSet(set: ParameterSetInput): Promise<void> {
       await conflictOnRace(PARAMETER_SET_EXISTS, () =>
         db.transaction(async (tx) => {
           const repo = servicesRepository(tx);
-          const service = await repo.findService(set.service_name);
+          const service = await repo.findService(set.serviceName);
           if (!service) throw missingRecord(SERVICE_MISSING);
           const id = await repo.insertParameterSet(service.id, set.name, set.parameters);
           if (id === undefined) throw conflict(PARAMETER_SET_EXISTS);
+          await publish(tx, changed('service_parameter_set', 'created', id));
         }),
       );
     },
 
     async deleteParameterSet(serviceName: string, name: string): Promise<void> {
       await db.transaction(async (tx) => {
-        if (!(await servicesRepository(tx).deleteParameterSet(serviceName, name))) throw missingRecord(PARAMETER_SET_MISSING);
+        const id = await servicesRepository(tx).deleteParameterSet(serviceName, name);
+        if (id === undefined) throw missingRecord(PARAMETER_SET_MISSING);
+        await publish(tx, changed('service_parameter_set', 'deleted', id));
       });
     },
 
-    async editParameterSet(set: ParameterSetBody): Promise<void> {
+    async editParameterSet(set: ParameterSetInput): Promise<void> {
       await db.transaction(async (tx) => {
-        const updated = await servicesRepository(tx).updateParameterSet(set.service_name, set.name, set.parameters);
-        if (!updated) throw missingRecord(PARAMETER_SET_MISSING);
+        const id = await servicesRepository(tx).updateParameterSet(set.serviceName, set.name, set.parameters);
+        if (id === undefined) throw missingRecord(PARAMETER_SET_MISSING);
+        await publish(tx, changed('service_parameter_set', 'updated', id));
       });
-    },
-
-    async listDtbaseParameterSets(serviceName?: string | null) {
-      return (await reads.listParameterSets({ serviceName })).map(toDtbaseParameterSet);
     },
 
     /**
@@ -118,12 +125,12 @@ export function createServicesService(deps: ServicesServiceDeps) {
      * stays open while the service takes its time. Explicit `parameters` win over the set's;
      * the set is recorded either way. Throws a 502 (after logging) when there was no answer.
      */
-    async runService(request: RunServiceBody): Promise<void> {
-      const service = await reads.findService(request.service_name);
+    async runService(request: RunServiceInput): Promise<void> {
+      const service = await reads.findService(request.serviceName);
       if (!service) throw missingRecord(SERVICE_OR_SET_MISSING);
       let parameterSet: ParameterSetRow | undefined;
-      if (request.parameter_set_name != null) {
-        parameterSet = await reads.findParameterSet(service.name, request.parameter_set_name);
+      if (request.parameterSetName != null) {
+        parameterSet = await reads.findParameterSet(service.name, request.parameterSetName);
         if (!parameterSet) throw missingRecord(SERVICE_OR_SET_MISSING);
       }
       const parameters = request.parameters ?? parameterSet?.parameters ?? null;
@@ -142,14 +149,11 @@ export function createServicesService(deps: ServicesServiceDeps) {
       });
       // The service was deleted while we were calling it: there is nothing left to log against.
       if (logged === undefined) throw missingRecord(SERVICE_OR_SET_MISSING);
+      await publish(db, changed('service_run', 'created', logged));
       if (!result.reached) throw new AppError('UPSTREAM_FAILED', `Service could not be reached: ${result.error}`);
     },
 
-    async listDtbaseRuns(filter: { serviceName?: string | null; parameterSetName?: string | null }) {
-      return (await reads.listRuns(filter)).map(toDtbaseRun);
-    },
-
-    // Reads with a cursor (id > afterId) and a limit, for the resource API.
+    // Reads with a cursor (id > afterId) and a limit (all rows by default).
     listServices: (page: Page = {}) => reads.listServices(page),
     findService: (name: string) => reads.findService(name),
     listParameterSets: (filter: { serviceName?: string | null } & Page = {}) => reads.listParameterSets(filter),

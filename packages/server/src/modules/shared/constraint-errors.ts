@@ -7,18 +7,35 @@ export type ViolationAnswer = string | (() => Error);
 const toError = (answer: ViolationAnswer) => (typeof answer === 'string' ? conflict(answer) : answer());
 
 /**
- * Runs `write` and turns a constraint violation that a concurrent request can cause (after the
- * service's own checks passed) into the answer the check would have given: for a duplicate
- * (23505) or a row still referenced / already gone (23503).
+ * The name of the constraint a PostgreSQL error names, if any: postgres.js calls the field
+ * `constraint_name`, PGlite (pg-protocol's DatabaseError) `constraint`.
+ */
+export function violatedConstraint(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const { constraint_name: serverName, constraint: pgliteName } = error as { constraint_name?: unknown; constraint?: unknown };
+  const name = serverName ?? pgliteName;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/**
+ * Runs `write` and turns a constraint violation into the answer a check would have given: for a
+ * duplicate (23505) or a row still referenced / already gone (23503). `constraints` answers by
+ * the name of the violated constraint and wins over the two general answers; this is how a
+ * delete that another module's foreign key refuses gets its own sentence, without this module
+ * reading that module's table.
  */
 export async function translateViolations<T>(
   write: () => Promise<T>,
-  answers: { unique?: ViolationAnswer; foreignKey?: ViolationAnswer },
+  answers: { unique?: ViolationAnswer; foreignKey?: ViolationAnswer; constraints?: Record<string, ViolationAnswer> },
 ): Promise<T> {
   try {
     return await write();
   } catch (error) {
     const code = pgErrorCode(error);
+    if (code !== PG_UNIQUE_VIOLATION && code !== PG_FOREIGN_KEY_VIOLATION) throw error;
+    const constraint = violatedConstraint(error);
+    const byName = constraint === undefined ? undefined : answers.constraints?.[constraint];
+    if (byName) throw toError(byName);
     if (code === PG_UNIQUE_VIOLATION && answers.unique) throw toError(answers.unique);
     if (code === PG_FOREIGN_KEY_VIOLATION && answers.foreignKey) throw toError(answers.foreignKey);
     throw error;

@@ -9,13 +9,13 @@ const tags = ['user (DTBase)'];
 export const dtbaseUserRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
   app.get('/list-users', {
     config: { access: 'user' },
-    schema: { tags, summary: 'List the e-mail addresses of all users', response: { 200: EmailList, ...authErrors } },
+    schema: { tags, operationId: 'dtbaseListUsers', summary: 'List the e-mail addresses of all users', response: { 200: EmailList, ...authErrors } },
   }, async () => users.listEmails());
 
   app.post('/create-user', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Create a user', body: EmailPassword,
+      tags, operationId: 'dtbaseCreateUser', summary: 'Create a user', body: EmailPassword,
       response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
@@ -26,7 +26,7 @@ export const dtbaseUserRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }
   app.post('/delete-user', {
     config: { access: 'user' },
     schema: {
-      tags, summary: 'Delete a user', body: EmailOnly,
+      tags, operationId: 'dtbaseDeleteUser', summary: 'Delete a user', body: EmailOnly,
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {
@@ -37,7 +37,7 @@ export const dtbaseUserRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }
   app.post('/change-password', {
     config: { access: 'user' },
     schema: {
-      tags, summary: "Set a user's password", body: EmailPassword,
+      tags, operationId: 'dtbaseChangePassword', summary: "Set a user's password", body: EmailPassword,
       response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request) => {

@@ -10,9 +10,3 @@ export const EmailOnly = Type.Object({ email: Type.String() });
 export type EmailOnly = Static<typeof EmailOnly>;
 
 export const EmailList = Type.Array(Type.String());
-
-export const UserResource = Type.Object({
-  id: Type.Integer(),
-  email: Type.String(),
-  created_at: Type.String({ format: 'date-time' }),
-});

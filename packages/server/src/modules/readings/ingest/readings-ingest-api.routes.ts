@@ -36,6 +36,7 @@ export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ service: Readi
     config: { access: 'user' },
     schema: {
       tags,
+      operationId: 'ingestReadings',
       summary: 'Insert readings of many series in one request',
       description: [
         'One transaction: either everything valid is stored or nothing is. Readings whose (sensor, measure, timestamp)',

@@ -16,6 +16,7 @@ export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ readings: Readi
     config: { access: 'user' },
     schema: {
       tags,
+      operationId: 'readReadings',
       summary: 'Read one series over a time range: raw, downsampled (max_points) or in calendar buckets',
       description: 'Column-wise JSON ({"timestamps": [...], "values": [...]}) built by the database. '
         + 'Raw answers hold at most 1,000,000 points (422 beyond). With Accept: text/csv or format=csv, '
@@ -39,6 +40,7 @@ export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ readings: Readi
     config: { access: 'user' },
     schema: {
       tags,
+      operationId: 'readLatestReadings',
       summary: 'The latest value of each measure of a sensor, or of every sensor of a type',
       querystring: LatestQuery,
       response: { 200: LatestAnswer, ...readErrors },
