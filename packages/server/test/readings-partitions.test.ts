@@ -1,0 +1,86 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Transaction } from '../src/db/database.ts';
+import { prepareSeriesReadings } from '../src/modules/readings/ingest/readings-input.ts';
+import { resolveSeries } from '../src/modules/readings/series.ts';
+import { createSensor } from './helpers/sensor-fixtures.ts';
+import { useTestApp } from './helpers/test-app.ts';
+import { testEngine } from './helpers/test-database.ts';
+
+const ctx = useTestApp();
+
+/**
+ * How long a read may take while another request's transaction is open (it takes ~10 ms). On
+ * PGlite every query waits for an open transaction, so a short wait shows that.
+ */
+const PROMPT_MS = testEngine() === 'postgres' ? 3000 : 300;
+
+const partitionExists = async (name: string) =>
+  (await ctx.db.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [name]))[0].ok;
+
+/** Writes readings of a series inside `tx`, as a request does. */
+async function write(tx: Transaction, sensor: string, timestamps: string[]) {
+  const series = await resolveSeries(tx, { sensorUid: sensor, measureName: 'temperature' });
+  const readings = prepareSeriesReadings(series, timestamps, timestamps.map((_, i) => i), { requireOffset: true });
+  return ctx.services.readings.ingest.write(tx, [readings]);
+}
+
+/**
+ * Runs `work` inside a request-like transaction that stays open until `probe` (run from
+ * outside, meanwhile) has settled or given up after PROMPT_MS. Returns what the probe saw.
+ */
+async function whileTransactionOpen(work: (tx: Transaction) => Promise<void>, probe: () => Promise<unknown>) {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let ready!: () => void;
+  const written = new Promise<void>((resolve) => (ready = resolve));
+  const request = ctx.db.transaction(async (tx) => {
+    await work(tx);
+    ready();
+    await held;
+  });
+  // A failing write would leave `written` pending: settle on whichever comes first.
+  await Promise.race([written, request]);
+  const started = Date.now();
+  const outcome = await Promise.race([
+    probe().then(() => 'answered' as const),
+    new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), PROMPT_MS)),
+  ]);
+  const ms = Date.now() - started;
+  release();
+  await request;
+  return { outcome, ms };
+}
+
+/** A read of another series, in a month that exists, through the API. */
+async function readOtherSeries() {
+  const res = await ctx.get('/api/v1/readings?sensor=part-reader&measure=temperature&from=2024-03-01T00:00:00Z&to=2024-04-01T00:00:00Z');
+  expect(res.statusCode).toBe(200);
+  expect(res.json().values).toEqual([0, 1]);
+}
+
+describe('monthly partitions of the readings', () => {
+  beforeAll(async () => {
+    await createSensor(ctx.db, 'part-writer', [{ name: 'temperature', units: 'degC', datatype: 'float' }]);
+    await createSensor(ctx.db, 'part-reader', [{ name: 'temperature', units: 'degC', datatype: 'float' }]);
+    await ctx.db.transaction((tx) => write(tx, 'part-reader', ['2024-03-10T00:00:00Z', '2024-03-11T00:00:00Z']));
+  });
+
+  it('a request writing into a month with no partition yet does not block reads of other series', async () => {
+    expect(await partitionExists('reading_float_p2031_07')).toBe(false);
+    const { outcome, ms } = await whileTransactionOpen(
+      async (tx) => void (await write(tx, 'part-writer', ['2031-07-01T00:00:00Z'])),
+      readOtherSeries,
+    );
+    if (testEngine() === 'postgres') {
+      // Before the fix the partition was created inside the request's transaction, whose
+      // ACCESS EXCLUSIVE lock on reading_float held every read until the request ended.
+      expect(outcome).toBe('answered');
+      expect(ms).toBeLessThan(PROMPT_MS);
+    } else {
+      // PGlite has one connection: any query waits for an open transaction whatever it locks.
+      expect(outcome).toBe('blocked');
+    }
+    expect(await partitionExists('reading_float_p2031_07')).toBe(true);
+    expect((await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading_float WHERE ts = '2031-07-01T00:00:00Z'`))[0].n).toBe(1);
+  });
+});
