@@ -14,6 +14,7 @@ import { createModelsService } from './modules/models/models.service.ts';
 import { createReadingsIngestApiService } from './modules/readings/ingest/readings-ingest-api.service.ts';
 import { createReadingsIngest } from './modules/readings/ingest/readings-ingest.service.ts';
 import { readingsExportModule } from './modules/readings/query/readings-export.service.ts';
+import { createPartitionsService } from './modules/readings/partitions/partitions.service.ts';
 import { readingsQueryModule } from './modules/readings/query/index.ts';
 import { createDtbaseReadingsService } from './modules/readings/readings.service.ts';
 import { createRetentionService } from './modules/readings/retention/retention.service.ts';
@@ -59,7 +60,8 @@ export function createServices(deps: ServicesDeps) {
     callService: deps.callService ?? createServiceCaller({ timeoutMs: config.serviceCallTimeoutMs }),
   });
 
-  const ingest = createReadingsIngest({ db, events });
+  const partitions = createPartitionsService({ db });
+  const ingest = createReadingsIngest({ db, events, monthlyPartitions: partitions });
   const readingsQuery = readingsQueryModule(db);
 
   return {
@@ -84,6 +86,7 @@ export function createServices(deps: ServicesDeps) {
       query: readingsQuery,
       export: readingsExportModule(db),
       retention: createRetentionService({ db, forgetPartitions: ingest.forgetPartitions }),
+      partitions,
     },
   };
 }

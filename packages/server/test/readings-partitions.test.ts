@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Transaction } from '../src/db/database.ts';
 import { prepareSeriesReadings } from '../src/modules/readings/ingest/readings-input.ts';
+import { createPartitionsService } from '../src/modules/readings/partitions/partitions.service.ts';
 import { resolveSeries } from '../src/modules/readings/series.ts';
 import { createSensor } from './helpers/sensor-fixtures.ts';
 import { useTestApp } from './helpers/test-app.ts';
@@ -82,5 +83,69 @@ describe('monthly partitions of the readings', () => {
     }
     expect(await partitionExists('reading_float_p2031_07')).toBe(true);
     expect((await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading_float WHERE ts = '2031-07-01T00:00:00Z'`))[0].n).toBe(1);
+  });
+
+  it('a transaction that wrote before sees a partition created meanwhile on another connection', async () => {
+    // A streamed request: its first batch goes into an existing month, a later one into a new
+    // month. Its prepared INSERT must route into the partition attached after it began.
+    const { outcome } = await whileTransactionOpen(async (tx) => {
+      expect((await write(tx, 'part-writer', ['2024-03-20T00:00:00Z'])).inserted).toBe(1);
+      expect((await write(tx, 'part-writer', ['2024-03-21T00:00:00Z'])).inserted).toBe(1);
+      expect((await write(tx, 'part-writer', ['2032-02-01T00:00:00Z', '2032-03-01T00:00:00Z'])).inserted).toBe(2);
+    }, readOtherSeries);
+    expect(outcome).toBe(testEngine() === 'postgres' ? 'answered' : 'blocked');
+    expect(await partitionExists('reading_float_p2032_03')).toBe(true);
+    expect((await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading_float WHERE ts >= '2032-01-01'`))[0].n).toBe(2);
+  });
+
+  it('a COPY into a new month finds its partition ready', async () => {
+    const timestamps = Array.from({ length: 600 }, (_, i) => new Date(Date.UTC(2033, 4, 1) + i * 1000).toISOString());
+    const result = await ctx.db.transaction((tx) => write(tx, 'part-writer', timestamps));
+    expect(result.inserted).toBe(600);
+    expect((await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading_float_p2033_05`))[0].n).toBe(600);
+  });
+
+  it('the upkeep keeps the current and the next months ready for every datatype', async () => {
+    const now = new Date('2040-11-15T12:00:00Z');
+    expect(await ctx.services.readings.partitions.prepareAhead(now, 2)).toEqual({ created: 12, readyUntil: '2041-02-01T00:00:00.000Z' });
+    for (const kind of ['float', 'integer', 'string', 'boolean']) {
+      for (const month of ['2040_11', '2040_12', '2041_01']) expect(await partitionExists(`reading_${kind}_p${month}`)).toBe(true);
+    }
+    expect(await partitionExists('reading_float_p2041_02')).toBe(false);
+    expect(await ctx.services.readings.partitions.prepareAhead(now, 2)).toEqual({ created: 0, readyUntil: '2041-02-01T00:00:00.000Z' });
+    // Attached like the others: a reading lands in it through the parent.
+    await ctx.db.transaction((tx) => write(tx, 'part-writer', ['2040-12-24T18:00:00Z']));
+    expect((await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading_float_p2040_12`))[0].n).toBe(1);
+  });
+
+  it('creating a partition gives up after its lock timeout instead of queueing, and the write answers 503', async () => {
+    if (testEngine() !== 'postgres') {
+      // One connection: nothing else can hold a lock while a write runs, and nothing runs beside it.
+      expect(ctx.db.sideTransaction).toBeUndefined();
+      return;
+    }
+    const partitions = createPartitionsService({ db: ctx.db, options: { lockTimeoutMs: 100, attempts: 2 } });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const hasLock = new Promise<void>((resolve) => (locked = resolve));
+    // DDL elsewhere (a SHARE lock conflicts with attaching a partition) holds reading_float.
+    const blocker = ctx.db.transaction(async (tx) => {
+      await tx.exec('LOCK TABLE reading_float IN SHARE MODE');
+      locked();
+      await held;
+    });
+    await hasLock;
+    try {
+      const started = Date.now();
+      await expect(ctx.db.transaction((tx) => partitions.ensureForWrite(tx, [2045 * 12]))).rejects.toMatchObject({ statusCode: 503 });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      release();
+      await blocker;
+    }
+    expect(await partitionExists('reading_float_p2045_01')).toBe(false);
+    await ctx.db.transaction((tx) => partitions.ensureForWrite(tx, [2045 * 12]));
+    expect(await partitionExists('reading_float_p2045_01')).toBe(true);
   });
 });
