@@ -7,6 +7,7 @@
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Events } from './events/events.ts';
+import { createJobRunner, type JobLog } from './jobs/job-runner.ts';
 import { createTokenIssuer } from './modules/auth/tokens.ts';
 import { createUserLookup } from './modules/auth/user-lookup.ts';
 import { createLocationsService } from './modules/locations/locations.service.ts';
@@ -16,6 +17,7 @@ import { createReadingsIngest } from './modules/readings/ingest/readings-ingest.
 import { readingsExportModule } from './modules/readings/query/readings-export.service.ts';
 import { createPartitionsService } from './modules/readings/partitions/partitions.service.ts';
 import { readingsQueryModule } from './modules/readings/query/index.ts';
+import { readingsJobs } from './modules/readings/readings.jobs.ts';
 import { createDtbaseReadingsService } from './modules/readings/readings.service.ts';
 import { createRetentionService } from './modules/readings/retention/retention.service.ts';
 import { createRunDetailsService } from './modules/api/run-details.service.ts';
@@ -37,6 +39,8 @@ export interface ServicesDeps {
   clock?: Clock;
   /** The outbound HTTP port of the service registry; the real caller unless a test swaps it. */
   callService?: CallService;
+  /** Where the job runner reports runs and failures. */
+  log?: JobLog;
 }
 
 export function createServices(deps: ServicesDeps) {
@@ -63,6 +67,20 @@ export function createServices(deps: ServicesDeps) {
   const partitions = createPartitionsService({ db });
   const ingest = createReadingsIngest({ db, events, monthlyPartitions: partitions });
   const readingsQuery = readingsQueryModule(db);
+  const retention = createRetentionService({ db, forgetPartitions: ingest.forgetPartitions });
+
+  // Recurring and queued work, run on one replica at a time; main.ts starts and stops it.
+  const readingsWork = readingsJobs({ retention, partitions, clock, retentionEveryMs: config.retentionIntervalMinutes * 60_000 });
+  const jobs = createJobRunner({
+    db,
+    events,
+    definitions: readingsWork.definitions,
+    recurring: readingsWork.recurring,
+    pollMs: config.jobsPollMs,
+    leaseMs: config.jobsLeaseSeconds * 1000,
+    historyDays: config.jobsHistoryDays,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
 
   return {
     clock,
@@ -85,9 +103,11 @@ export function createServices(deps: ServicesDeps) {
       dtbase: createDtbaseReadingsService({ db, ingest }),
       query: readingsQuery,
       export: readingsExportModule(db),
-      retention: createRetentionService({ db, forgetPartitions: ingest.forgetPartitions }),
+      retention,
       partitions,
     },
+    /** The job runner: start/stop (main.ts), enqueue, and the run history (read-only). */
+    jobs,
   };
 }
 

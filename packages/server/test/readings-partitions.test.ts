@@ -148,4 +148,27 @@ describe('monthly partitions of the readings', () => {
     await ctx.db.transaction((tx) => partitions.ensureForWrite(tx, [2045 * 12]));
     expect(await partitionExists('reading_float_p2045_01')).toBe(true);
   });
+
+  it('the upkeep is a recurring job of the job runner, with its result in the run history', async () => {
+    const { jobs } = ctx.services;
+    await jobs.registerSchedules();
+    expect((await jobs.schedules()).map((s) => [s.name, s.everyMs])).toEqual(expect.arrayContaining([
+      ['readings.partitions', 3_600_000],
+      ['readings.retention', 60 * 60_000],
+    ]));
+    await jobs.runDue();
+    const [run] = await jobs.history({ name: 'readings.partitions' });
+    expect(run).toMatchObject({ status: 'succeeded', schedule: 'readings.partitions', attempts: 1 });
+    const now = new Date();
+    const month = (offset: number) => {
+      const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+      return `${d.getUTCFullYear()}_${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+    };
+    expect((run.result as { readyUntil: string }).readyUntil).toBe(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 3, 1)).toISOString());
+    for (const offset of [0, 1, 2]) expect(await partitionExists(`reading_boolean_p${month(offset)}`)).toBe(true);
+    // Retention ran in the same pass (its schedule fell due too), with nothing to do.
+    expect((await jobs.history({ name: 'readings.retention' }))[0]).toMatchObject({
+      status: 'succeeded', result: { ran: true, droppedPartitions: [], deletedReadings: 0 },
+    });
+  });
 });

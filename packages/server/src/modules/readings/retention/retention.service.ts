@@ -34,7 +34,9 @@ const monthStart = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date
  * A per-measure period can only shorten the global one: a partition dropped is gone for all.
  *
  * Replicas: every transaction of a run first takes an advisory lock without waiting; a replica
- * that does not get it stops, so only one replica works at a time.
+ * that does not get it stops, so only one replica works at a time. The retention job
+ * (readings.jobs.ts) runs it on one replica anyway; the lock keeps `mirrorbase retention`
+ * from the command line out of its way.
  */
 export function createRetentionService(deps: { db: Database; forgetPartitions?: () => void }) {
   const { db } = deps;
@@ -63,8 +65,11 @@ export function createRetentionService(deps: { db: Database; forgetPartitions?: 
       else await repo.set(measureId, keepDays);
     },
 
-    /** Applies every retention setting once. Safe to call from every replica at any time. */
-    async apply(now: Date = new Date()): Promise<RetentionReport> {
+    /**
+     * Applies every retention setting once. Safe to call from every replica at any time; the
+     * retention job runs it on one. An aborted `signal` stops it between two transactions.
+     */
+    async apply(now: Date = new Date(), signal?: AbortSignal): Promise<RetentionReport> {
       const report: RetentionReport = { ran: false, droppedPartitions: [], deletedReadings: 0 };
       const settings = await retentionRepository(db).list();
       const global = settings.find((s) => s.measureId === null);
@@ -93,6 +98,7 @@ export function createRetentionService(deps: { db: Database; forgetPartitions?: 
         const sensors = await retentionRepository(db).sensorsWithMeasure(measureId);
         for (const sensorId of sensors) {
           for (;;) {
+            signal?.throwIfAborted();
             const deleted = await db.transaction(async (tx) => {
               const repo = retentionRepository(tx);
               if (!(await repo.tryLock())) return -1;
@@ -114,31 +120,3 @@ export function createRetentionService(deps: { db: Database; forgetPartitions?: 
 }
 
 export type RetentionService = ReturnType<typeof createRetentionService>;
-
-/**
- * Runs retention every `intervalMs` (and once at start), for main.ts. Returns a stop function.
- * Failures are logged, never thrown: the next run tries again.
- */
-export function startRetentionTimer(
-  service: RetentionService, intervalMs: number,
-  log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void },
-): () => void {
-  let running = false;
-  const run = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const report = await service.apply();
-      if (report.droppedPartitions.length || report.deletedReadings) log.info(report, 'retention applied');
-    } catch (error) {
-      log.error({ err: error }, 'retention failed');
-    } finally {
-      running = false;
-    }
-  };
-  void run();
-  const timer = setInterval(() => void run(), intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
