@@ -115,7 +115,9 @@ export function createReadingsIngest(deps: {
   async function ensurePartitions(tx: Transaction, batches: SeriesReadings[], force: boolean) {
     if (force) partitions.forget();
     const months = new Set<number>();
+    const datatypes = new Set<ValueDatatype>();
     for (const b of batches) {
+      datatypes.add(b.series.datatype);
       let min = Infinity;
       let max = -Infinity;
       for (const t of b.times) {
@@ -125,7 +127,7 @@ export function createReadingsIngest(deps: {
       for (const m of partitions.missingMonths(b.times, min, max)) months.add(m);
     }
     if (months.size === 0) return;
-    await monthlyPartitions.ensureForWrite(tx, [...months]);
+    await monthlyPartitions.ensureForWrite(tx, [...months], [...datatypes]);
     partitions.remember([...months]);
   }
 

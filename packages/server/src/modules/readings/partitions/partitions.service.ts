@@ -25,7 +25,8 @@ function monthRuns(months: readonly number[]): Array<[number, number]> {
   return runs;
 }
 
-const namesOf = (months: readonly number[]) => months.flatMap((m) => DATATYPES.map((d) => partitionName(d, m)));
+const namesOf = (months: readonly number[], datatypes: readonly string[]) =>
+  months.flatMap((m) => datatypes.map((d) => partitionName(d, m)));
 const monthOf = (name: string) => {
   const match = /_p(\d{4})_(\d{2})$/.exec(name)!;
   return Number(match[1]) * 12 + Number(match[2]) - 1;
@@ -91,14 +92,15 @@ export function createPartitionsService(deps: { db: Database; options?: Partitio
     },
 
     /**
-     * Makes sure the partitions of `months` (month indexes, see timestamps.ts) exist for every
-     * datatype before a write inside `tx`, and that `tx` sees them: it locks them, which makes
-     * a transaction that has written to a readings table before see partitions attached since.
+     * Makes sure the partitions of `months` (month indexes, see timestamps.ts) exist before a
+     * write of `datatypes` inside `tx`, and that `tx` sees them: it locks those it will write
+     * to, which makes a transaction that has written to a readings table before see partitions
+     * attached since. A month's partitions are made (and dropped) for all datatypes together.
      */
-    async ensureForWrite(tx: Transaction, months: readonly number[]): Promise<void> {
-      if (months.length === 0) return;
+    async ensureForWrite(tx: Transaction, months: readonly number[], datatypes: readonly string[] = DATATYPES): Promise<void> {
+      if (months.length === 0 || datatypes.length === 0) return;
       const repo = partitionsRepository(tx);
-      let missing = await repo.lockExisting(namesOf(months));
+      let missing = await repo.lockExisting(namesOf(months, datatypes));
       if (missing.length === 0) return;
       const missingMonths = missing.map(monthOf);
       if (db.sideTransaction) {
