@@ -21,8 +21,15 @@ export interface Config {
   readonly logLevel: string;
   readonly serviceCallTimeoutMs: number;
   readonly databasePoolSize: number;
-  /** How often each replica applies reading retention (minutes; 0 = never, run `mirrorbase retention`). */
+  /** How often the retention job runs, on one replica (minutes; 0 = never, run `mirrorbase retention`). */
   readonly retentionIntervalMinutes: number;
+  // The job runner (src/jobs/).
+  /** How often this process looks for due jobs (ms; 0 = it runs none, e.g. an API-only replica). */
+  readonly jobsPollMs: number;
+  /** How long a job's claim lasts unrenewed: a job whose replica died is taken over after this (seconds). */
+  readonly jobsLeaseSeconds: number;
+  /** Finished job runs are kept in the history this many days. */
+  readonly jobsHistoryDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -91,5 +98,9 @@ export function loadConfig(env: Env = process.env): Config {
     serviceCallTimeoutMs: integer(env, 'MIRRORBASE_SERVICE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'MIRRORBASE_DB_POOL_SIZE', 10, 1, 1000),
     retentionIntervalMinutes: integer(env, 'MIRRORBASE_RETENTION_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
+    // The job runner.
+    jobsPollMs: integer(env, 'MIRRORBASE_JOBS_POLL_MS', 5000, 0, 3_600_000),
+    jobsLeaseSeconds: integer(env, 'MIRRORBASE_JOBS_LEASE_SECONDS', 60, 1, 86_400),
+    jobsHistoryDays: integer(env, 'MIRRORBASE_JOBS_HISTORY_DAYS', 30, 1, 3650),
   });
 }

@@ -4,7 +4,6 @@ import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connection.ts';
 import { migrate } from './db/migrate.ts';
 import { createEvents } from './events/events.ts';
-import { startRetentionTimer } from './modules/readings/retention/retention.service.ts';
 import { resolveJwtSecret } from './secrets.ts';
 import { createServices } from './services.ts';
 
@@ -32,7 +31,7 @@ export async function serve(config: Config = loadConfig()) {
 
   const events = createEvents({ db, onError: (error) => logger.error({ err: error }, 'event listener failed') });
   await events.start();
-  const services = createServices({ db, config, events, jwtSecret: secret });
+  const services = createServices({ db, config, events, jwtSecret: secret, log: logger });
   const { users } = services;
   const defaultUser = await users.applyDefaultUser(config.defaultUserPassword);
   if (defaultUser === 'set') logger.info('default_user@localhost has the password from DT_DEFAULT_USER_PASS');
@@ -41,9 +40,8 @@ export async function serve(config: Config = loadConfig()) {
   }
 
   const app = await buildApp({ config, services, logger });
-  // Retention runs on every replica's timer; an advisory lock lets one do the work at a time.
-  const stopRetention =
-    config.retentionIntervalMinutes > 0 ? startRetentionTimer(services.readings.retention, config.retentionIntervalMinutes * 60_000, logger) : () => {};
+  // Retention, partition upkeep and other jobs: each due job runs on one replica.
+  await services.jobs.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -54,8 +52,8 @@ export async function serve(config: Config = loadConfig()) {
       process.exit(1);
     }, 30_000).unref();
     try {
-      stopRetention();
-      await app.close();
+      // A running job gets 15 s to finish, then goes back to the queue for another replica.
+      await Promise.all([services.jobs.stop(15_000), app.close()]);
       await events.close();
       await db.close();
       clearTimeout(timer);

@@ -7,6 +7,7 @@
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Events } from './events/events.ts';
+import { createJobRunner, type JobLog } from './jobs/job-runner.ts';
 import { createTokenIssuer } from './modules/auth/tokens.ts';
 import { createUserLookup } from './modules/auth/user-lookup.ts';
 import { createLocationsService } from './modules/locations/locations.service.ts';
@@ -14,7 +15,9 @@ import { createModelsService } from './modules/models/models.service.ts';
 import { createReadingsIngestApiService } from './modules/readings/ingest/readings-ingest-api.service.ts';
 import { createReadingsIngest } from './modules/readings/ingest/readings-ingest.service.ts';
 import { readingsExportModule } from './modules/readings/query/readings-export.service.ts';
+import { createPartitionsService } from './modules/readings/partitions/partitions.service.ts';
 import { readingsQueryModule } from './modules/readings/query/index.ts';
+import { readingsJobs } from './modules/readings/readings.jobs.ts';
 import { createDtbaseReadingsService } from './modules/readings/readings.service.ts';
 import { createRetentionService } from './modules/readings/retention/retention.service.ts';
 import { createRunDetailsService } from './modules/api/run-details.service.ts';
@@ -36,6 +39,8 @@ export interface ServicesDeps {
   clock?: Clock;
   /** The outbound HTTP port of the service registry; the real caller unless a test swaps it. */
   callService?: CallService;
+  /** Where the job runner reports runs and failures. */
+  log?: JobLog;
 }
 
 export function createServices(deps: ServicesDeps) {
@@ -61,8 +66,23 @@ export function createServices(deps: ServicesDeps) {
     callService: deps.callService ?? createServiceCaller({ timeoutMs: config.serviceCallTimeoutMs }),
   });
 
-  const ingest = createReadingsIngest({ db, events });
+  const partitions = createPartitionsService({ db });
+  const ingest = createReadingsIngest({ db, events, monthlyPartitions: partitions });
   const readingsQuery = readingsQueryModule(db);
+  const retention = createRetentionService({ db, forgetPartitions: ingest.forgetPartitions });
+
+  // Recurring and queued work, run on one replica at a time; main.ts starts and stops it.
+  const readingsWork = readingsJobs({ retention, partitions, clock, retentionEveryMs: config.retentionIntervalMinutes * 60_000 });
+  const jobs = createJobRunner({
+    db,
+    events,
+    definitions: readingsWork.definitions,
+    recurring: readingsWork.recurring,
+    pollMs: config.jobsPollMs,
+    leaseMs: config.jobsLeaseSeconds * 1000,
+    historyDays: config.jobsHistoryDays,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
 
   return {
     clock,
@@ -85,8 +105,11 @@ export function createServices(deps: ServicesDeps) {
       dtbase: createDtbaseReadingsService({ db, ingest }),
       query: readingsQuery,
       export: readingsExportModule(db),
-      retention: createRetentionService({ db, forgetPartitions: ingest.forgetPartitions }),
+      retention,
+      partitions,
     },
+    /** The job runner: start/stop (main.ts), enqueue, and the run history (read-only). */
+    jobs,
   };
 }
 

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { retentionCutoff } from '../src/modules/readings/retention/retention.service.ts';
+import { createRetentionService, retentionCutoff } from '../src/modules/readings/retention/retention.service.ts';
 import { createSensor } from './helpers/sensor-fixtures.ts';
 import { useTestApp } from './helpers/test-app.ts';
+import { testEngine } from './helpers/test-database.ts';
 
 const ctx = useTestApp();
 const NOW = new Date('2024-06-15T12:00:00Z');
@@ -62,6 +63,40 @@ describe('reading retention', () => {
     expect(await count(`reading_float`)).toBe(4);
     expect(await count(`reading_rollup_day WHERE bucket < '2024-04-01'`)).toBe(0);
     expect(await count(`reading_rollup_day WHERE bucket >= '2024-04-01'`)).toBe(4);
+  });
+
+  it('gives up dropping a partition while a long read holds its table, instead of queueing every reader behind it', async () => {
+    await insert('ret-1', 'temperature', ['2023-11-10T00:00:00Z']);
+    const retention = createRetentionService({ db: ctx.db, dropLockTimeoutMs: 200 });
+    if (testEngine() !== 'postgres') {
+      // One connection: no read can be open beside the drop. It simply drops.
+      expect((await retention.apply(NOW)).droppedPartitions).toContain('reading_float_p2023_11');
+      return;
+    }
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reading!: () => void;
+    const readOpen = new Promise<void>((resolve) => (reading = resolve));
+    const longRead = ctx.db.transaction(async (tx) => {
+      await tx.query('SELECT count(*) FROM reading_float');
+      reading();
+      await held;
+    });
+    await readOpen;
+    try {
+      const drop = retention.apply(NOW);
+      // Meanwhile other reads of the table are answered (the waiting DROP gives up in 200 ms).
+      const started = Date.now();
+      expect(await count('reading_float')).toBeGreaterThan(0);
+      expect(Date.now() - started).toBeLessThan(2000);
+      await expect(drop).rejects.toMatchObject({ code: '55P03' });
+    } finally {
+      release();
+      await longRead;
+    }
+    expect(await partitions()).toContain('reading_float_p2023_11');
+    expect((await retention.apply(NOW)).droppedPartitions).toContain('reading_float_p2023_11');
+    expect(await partitions()).not.toContain('reading_float_p2023_11');
   });
 
   it('lets ingest write into a month whose partition was dropped', async () => {

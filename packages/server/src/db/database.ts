@@ -76,6 +76,15 @@ export interface Database extends Queryable {
   listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<Unlisten>;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction on a connection kept for short out-of-band work (creating a
+   * readings partition that a request is about to write into), never one of the pool's: the
+   * caller may hold a pool connection in a transaction of its own and wait for this, and a
+   * pool exhausted by such callers would otherwise wait for itself. One connection, opened on
+   * first use; calls queue for it. Undefined on PGlite, whose one connection cannot run a
+   * second transaction while another is open.
+   */
+  sideTransaction?<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

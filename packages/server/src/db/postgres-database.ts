@@ -57,30 +57,38 @@ function noDelaySocket(url: string) {
 
 /** Connects a pool to a PostgreSQL server. Sessions run in UTC, as DTBase's server does. */
 export async function openPostgres(url: string, options: PostgresOptions): Promise<Database> {
-  const sql = postgres(url, {
-    max: options.poolSize,
-    ...noDelaySocket(url),
-    onnotice: () => {},
-    connection: { TimeZone: 'UTC', application_name: 'mirrorbase' },
-    // int8 (counts, bigint values) as JS numbers: our ids and counts stay far below 2^53.
-    types: {
-      bigint: {
-        to: 20,
-        from: [20],
-        serialize: (value: number | bigint) => String(value),
-        parse: (value: string) => Number(value),
+  const connect = (max: number, idleTimeoutSeconds?: number) =>
+    postgres(url, {
+      max,
+      ...(idleTimeoutSeconds ? { idle_timeout: idleTimeoutSeconds } : {}),
+      ...noDelaySocket(url),
+      onnotice: () => {},
+      connection: { TimeZone: 'UTC', application_name: 'mirrorbase' },
+      // int8 (counts, bigint values) as JS numbers: our ids and counts stay far below 2^53.
+      types: {
+        bigint: {
+          to: 20,
+          from: [20],
+          serialize: (value: number | bigint) => String(value),
+          parse: (value: string) => Number(value),
+        },
       },
-    },
-  });
+    });
+  const sql = connect(options.poolSize);
   await sql`select 1`;
+  // postgres.js connects lazily: the side connection costs nothing until its first use, and
+  // closes again after a minute idle.
+  const side = connect(1, 60);
+  const inTransaction = (pool: postgres.Sql) => <T>(fn: (tx: Transaction) => Promise<T>) =>
+    withCommitHooks<T, postgres.TransactionSql>(
+      (body) => pool.begin(body) as Promise<T>,
+      (tx, hooks) => fn(transaction(tx, hooks)),
+    );
   return {
     engine: 'postgres',
     ...queryable(sql),
-    transaction: (fn) =>
-      withCommitHooks<never, postgres.TransactionSql>(
-        (body) => sql.begin(body) as Promise<never>,
-        (tx, hooks) => fn(transaction(tx, hooks)) as Promise<never>,
-      ),
+    transaction: inTransaction(sql),
+    sideTransaction: inTransaction(side),
     // postgres.js keeps one extra connection for all LISTENs of the pool and re-LISTENs after a
     // reconnect, calling onlisten each time; the first call is the initial LISTEN.
     async listen(channel, onPayload, onReconnect) {
@@ -91,6 +99,8 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       });
       return unlisten;
     },
-    close: () => sql.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), side.end({ timeout: 5 })]);
+    },
   };
 }

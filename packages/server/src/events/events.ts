@@ -45,7 +45,13 @@ export interface EntityChanged {
   key: string;
 }
 
-export type MirrorbaseEvent = ReadingsAccepted | EntityChanged;
+/** A job was enqueued: job runners look for due jobs at once instead of at their next poll. */
+export interface JobsEnqueued {
+  type: 'jobs.enqueued';
+  name: string;
+}
+
+export type MirrorbaseEvent = ReadingsAccepted | EntityChanged | JobsEnqueued;
 
 /**
  * What a subscriber receives: the events, and `resync` when the process may have missed some

@@ -132,11 +132,6 @@ async function watchedCopy(copy: Promise<void>, guard: CopyGuard): Promise<void>
 
 export function readingsIngestRepository(q: Queryable) {
   return {
-    /** Creates the monthly partitions of all reading tables covering [from, to] if missing. */
-    async ensurePartitions(fromIso: string, toIso: string): Promise<void> {
-      await q.query('SELECT mb_ensure_reading_partitions($1::text::timestamptz, $2::text::timestamptz)', [fromIso, toIso]);
-    },
-
     /**
      * Tries the exclusive write lock of a stripe for a COPY, never waiting: a writer waits only
      * for shared locks, so no writer ever waits while another waits for it (see the ingest core).

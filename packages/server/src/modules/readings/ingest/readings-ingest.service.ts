@@ -1,11 +1,12 @@
 import { pgErrorCode, type Database, type Transaction } from '../../../db/database.ts';
 import type { Events } from '../../../events/events.ts';
 import type { ValueDatatype } from '../../../db/schema/common.ts';
+import { createPartitionsService, type PartitionsService } from '../partitions/partitions.service.ts';
 import { PartitionCache } from './partition-cache.ts';
 import type { SeriesReadings } from './readings-input.ts';
 import { readingsIngestRepository, seriesLockStripe, type ReadingsIngestRepository } from './readings-ingest.repository.ts';
 import { appendRollups, emptyRollupColumns, ROLLUP_LEVELS } from './rollups.ts';
-import { displayTimestamp, monthIndex, monthStartIso, partitionName, pgIsoFromMs } from '../timestamps.ts';
+import { displayTimestamp, monthIndex, partitionName, pgIsoFromMs } from '../timestamps.ts';
 
 /** What one accepted series contributed; the payload of the readings notification. */
 export interface AcceptedSeries {
@@ -94,15 +95,29 @@ function mergeSameSeries(batches: readonly SeriesReadings[]): SeriesReadings[] {
  * else, and everything on PGlite, goes through one set-based INSERT ... ON CONFLICT DO NOTHING
  * per datatype that computes rollups in SQL from the rows really inserted.
  */
-export function createReadingsIngest(deps: { db: Database; events: Events; partitions?: PartitionCache }) {
+export function createReadingsIngest(deps: {
+  db: Database;
+  events: Events;
+  partitions?: PartitionCache;
+  /** Creates missing partitions out of the request's transaction (see partitions.service.ts). */
+  monthlyPartitions?: PartitionsService;
+}) {
   const partitions = deps.partitions ?? processPartitions;
+  const monthlyPartitions = deps.monthlyPartitions ?? createPartitionsService({ db: deps.db });
   // Transactions that have taken series locks already (see writeOnce).
   const lockingTransactions = new WeakSet<Transaction>();
 
-  async function ensurePartitions(repo: ReadingsIngestRepository, batches: SeriesReadings[], force: boolean) {
+  /**
+   * Before a write: the months it needs that this process has not seen yet are checked (and,
+   * when missing, created without blocking anyone: see partitions.service.ts). Usually none:
+   * the partition upkeep job prepares the current and next months ahead of time.
+   */
+  async function ensurePartitions(tx: Transaction, batches: SeriesReadings[], force: boolean) {
     if (force) partitions.forget();
     const months = new Set<number>();
+    const datatypes = new Set<ValueDatatype>();
     for (const b of batches) {
+      datatypes.add(b.series.datatype);
       let min = Infinity;
       let max = -Infinity;
       for (const t of b.times) {
@@ -111,15 +126,9 @@ export function createReadingsIngest(deps: { db: Database; events: Events; parti
       }
       for (const m of partitions.missingMonths(b.times, min, max)) months.add(m);
     }
-    const sorted = [...months].sort((a, b) => a - b);
-    // One call per run of consecutive months.
-    for (let i = 0; i < sorted.length; ) {
-      let j = i;
-      while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-      await repo.ensurePartitions(monthStartIso(sorted[i]), monthStartIso(sorted[j]));
-      i = j + 1;
-    }
-    partitions.remember(sorted);
+    if (months.size === 0) return;
+    await monthlyPartitions.ensureForWrite(tx, [...months], [...datatypes]);
+    partitions.remember([...months]);
   }
 
   /**
@@ -269,17 +278,18 @@ export function createReadingsIngest(deps: { db: Database; events: Events; parti
     const batches = mergeSameSeries(input);
     const submitted = batches.reduce((n, b) => n + b.times.length, 0);
     if (submitted === 0) return { inserted: 0, duplicates: 0, accepted: [] };
-    const repo = readingsIngestRepository(tx);
-    await ensurePartitions(repo, batches, false);
+    await ensurePartitions(tx, batches, false);
     const holdsNoLocks = !lockingTransactions.has(tx);
     lockingTransactions.add(tx);
     let accepted: AcceptedSeries[];
     try {
       accepted = await tx.savepoint((sp) => writeOnce(sp, batches, holdsNoLocks));
     } catch (error) {
-      // The cache said a partition existed, but another replica's retention dropped it.
+      // The cache said a partition existed, but retention dropped it; or another connection
+      // attached it after this transaction had first written to the table, which then does not
+      // see it until ensurePartitions locks it.
       if (pgErrorCode(error) !== PG_NO_PARTITION_FOR_ROW) throw error;
-      await ensurePartitions(repo, batches, true);
+      await ensurePartitions(tx, batches, true);
       accepted = await tx.savepoint((sp) => writeOnce(sp, batches, false));
     }
     // Delivered at commit, merged per series over the whole transaction (see events.ts).

@@ -64,6 +64,11 @@ export function retentionRepository(q: Queryable) {
       return rows.map((r) => r.name);
     },
 
+    /** Waits at most `ms` for any lock until the transaction ends. */
+    async setLockTimeout(ms: number): Promise<void> {
+      await q.exec(`SET LOCAL lock_timeout = '${Math.max(1, Math.floor(ms))}ms'`);
+    },
+
     async dropPartition(name: string): Promise<void> {
       // The name comes from the catalog and matched the partition pattern above.
       await q.exec(`DROP TABLE IF EXISTS "${name.replace(/"/g, '""')}"`);

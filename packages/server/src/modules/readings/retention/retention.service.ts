@@ -4,9 +4,10 @@ import { retentionRepository, type RetentionRow } from './retention.repository.t
 
 const DAY_MS = 86_400_000;
 const DELETE_BATCH_ROWS = 50_000;
+const DROP_LOCK_TIMEOUT_MS = 5000;
 
 export interface RetentionReport {
-  /** False when another replica held the retention lock, so this run did nothing. */
+  /** False when another process held the retention lock, so this run did nothing (or stopped early). */
   ran: boolean;
   droppedPartitions: string[];
   deletedReadings: number;
@@ -24,8 +25,9 @@ const monthStart = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date
  * Global (one period for everything): readings are partitioned by month of their timestamp
  * only, so it drops whole monthly partitions that lie entirely before the cutoff — cheap at
  * any size, but readings of the cutoff's own month stay until that month has passed. Rollups
- * and latest values go with them (older than the start of the cutoff's month), so rollups
- * never describe readings that are gone.
+ * and latest values older than the start of the cutoff's month go right after them (a run
+ * stopped in between removes them the next time), so rollups do not describe readings that
+ * are gone. Each partition is dropped in a short transaction of its own with a lock timeout.
  *
  * Per measure: partitions hold every measure, so a measure's older readings are deleted row by
  * row, series by series, in batches of DELETE_BATCH_ROWS through the primary key, each batch a
@@ -34,10 +36,13 @@ const monthStart = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date
  * A per-measure period can only shorten the global one: a partition dropped is gone for all.
  *
  * Replicas: every transaction of a run first takes an advisory lock without waiting; a replica
- * that does not get it stops, so only one replica works at a time.
+ * that does not get it stops, so only one replica works at a time. The retention job
+ * (readings.jobs.ts) runs it on one replica anyway; the lock keeps `mirrorbase retention`
+ * from the command line out of its way.
  */
-export function createRetentionService(deps: { db: Database; forgetPartitions?: () => void }) {
+export function createRetentionService(deps: { db: Database; forgetPartitions?: () => void; dropLockTimeoutMs?: number }) {
   const { db } = deps;
+  const dropLockTimeoutMs = deps.dropLockTimeoutMs ?? DROP_LOCK_TIMEOUT_MS;
   // This process's ingest would otherwise still believe the dropped partitions exist (it would
   // recover, but need not).
   const forgetKnownPartitions = deps.forgetPartitions ?? (() => {});
@@ -63,28 +68,47 @@ export function createRetentionService(deps: { db: Database; forgetPartitions?: 
       else await repo.set(measureId, keepDays);
     },
 
-    /** Applies every retention setting once. Safe to call from every replica at any time. */
-    async apply(now: Date = new Date()): Promise<RetentionReport> {
+    /**
+     * Applies every retention setting once. Safe to call from every replica at any time; the
+     * retention job runs it on one. An aborted `signal` stops it between two transactions.
+     */
+    async apply(now: Date = new Date(), signal?: AbortSignal): Promise<RetentionReport> {
       const report: RetentionReport = { ran: false, droppedPartitions: [], deletedReadings: 0 };
       const settings = await retentionRepository(db).list();
       const global = settings.find((s) => s.measureId === null);
 
-      const locked = await db.transaction(async (tx) => {
-        const repo = retentionRepository(tx);
-        if (!(await repo.tryLock())) return false;
-        if (global) {
-          const boundary = monthStart(retentionCutoff(now, global.keepDays)).toISOString();
-          for (const name of await repo.partitionsEndingBy(boundary)) {
+      if (global) {
+        const boundary = monthStart(retentionCutoff(now, global.keepDays)).toISOString();
+        const oldPartitions = await retentionRepository(db).partitionsEndingBy(boundary);
+        // Dropping a partition locks its parent table (ACCESS EXCLUSIVE) until commit, and a
+        // DROP waiting for that lock queues every later reader of the table behind it: so each
+        // drop is a transaction of its own that waits for the lock only briefly (a timeout fails
+        // the run, and the job tries again later).
+        for (const name of oldPartitions) {
+          const dropped = await db.transaction(async (tx) => {
+            const repo = retentionRepository(tx);
+            if (!(await repo.tryLock())) return false;
+            await repo.setLockTimeout(dropLockTimeoutMs);
             await repo.dropPartition(name);
-            report.droppedPartitions.push(name);
-          }
-          await repo.deleteDerivedBefore(boundary, null);
+            return true;
+          });
+          if (!dropped) return report;
+          report.ran = true;
+          report.droppedPartitions.push(name);
+          forgetKnownPartitions();
         }
-        return true;
-      });
-      if (!locked) return report;
+        // Rollups and latest values of the dropped months: row deletes, no DDL; their own transaction.
+        const locked = await db.transaction(async (tx) => {
+          const repo = retentionRepository(tx);
+          if (!(await repo.tryLock())) return false;
+          await repo.deleteDerivedBefore(boundary, null);
+          return true;
+        });
+        if (!locked) return report;
+      } else if (!(await db.transaction((tx) => retentionRepository(tx).tryLock()))) {
+        return report;
+      }
       report.ran = true;
-      if (report.droppedPartitions.length > 0) forgetKnownPartitions();
 
       for (const setting of settings) {
         if (setting.measureId === null || setting.datatype === null) continue;
@@ -93,6 +117,7 @@ export function createRetentionService(deps: { db: Database; forgetPartitions?: 
         const sensors = await retentionRepository(db).sensorsWithMeasure(measureId);
         for (const sensorId of sensors) {
           for (;;) {
+            signal?.throwIfAborted();
             const deleted = await db.transaction(async (tx) => {
               const repo = retentionRepository(tx);
               if (!(await repo.tryLock())) return -1;
@@ -114,31 +139,3 @@ export function createRetentionService(deps: { db: Database; forgetPartitions?: 
 }
 
 export type RetentionService = ReturnType<typeof createRetentionService>;
-
-/**
- * Runs retention every `intervalMs` (and once at start), for main.ts. Returns a stop function.
- * Failures are logged, never thrown: the next run tries again.
- */
-export function startRetentionTimer(
-  service: RetentionService, intervalMs: number,
-  log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void },
-): () => void {
-  let running = false;
-  const run = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const report = await service.apply();
-      if (report.droppedPartitions.length || report.deletedReadings) log.info(report, 'retention applied');
-    } catch (error) {
-      log.error({ err: error }, 'retention failed');
-    } finally {
-      running = false;
-    }
-  };
-  void run();
-  const timer = setInterval(() => void run(), intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
