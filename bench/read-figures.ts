@@ -150,7 +150,7 @@ export async function runReadFigures(target: ReadBenchTarget, options: { largePo
 export interface BenchStepContext {
   baseUrl: string;
   token: string;
-  sql: { unsafe: (text: string, params?: never[]) => Promise<unknown> };
+  sql: { unsafe: (text: string, params?: never[]) => Promise<unknown> & { raw: () => Promise<unknown> } };
   report: (label: string, value: string) => void;
 }
 
@@ -165,6 +165,7 @@ export function readBenchSteps(): ((ctx: BenchStepContext) => Promise<void>)[] {
     token: ctx.token,
     db: {
       query: async <T>(text: string, params: readonly unknown[] = []) => (await ctx.sql.unsafe(text, params as never[])) as T[],
+      queryRaw: async (text: string, params: readonly unknown[] = []) => (await ctx.sql.unsafe(text, params as never[]).raw()) as (Buffer | null)[][],
       exec: async (script: string) => {
         await ctx.sql.unsafe(script);
       },
