@@ -1,15 +1,19 @@
 import type { Database } from '../../db/database.ts';
 import { AppError, missingRecord } from '../../errors.ts';
-import { dtbaseReadingsRepository } from './dtbase-readings.repository.ts';
+import { dtbaseReadingsRepository, type DtbaseReadingsPage } from './dtbase-readings.repository.ts';
 import type { ReadingsIngest } from './ingest/readings-ingest.service.ts';
 import { prepareSeriesReadings } from './ingest/readings-input.ts';
+import { READ_PAGE_ROWS, keysetPages } from './keyset-pages.ts';
+import type { PreparedText } from './prepared-text.ts';
 import type { InsertSensorReadings, SensorReadingsRange } from './readings.schemas.ts';
 import { resolveSeries } from './series.ts';
 import { seriesRepository } from './series.repository.ts';
 
 /** DTBase's two readings endpoints over the ingest core and the readings tables. */
-export function createDtbaseReadingsService(deps: { db: Database; ingest: ReadingsIngest }) {
+export function createDtbaseReadingsService(deps: { db: Database; ingest: ReadingsIngest; pageRows?: number }) {
   const { db, ingest } = deps;
+  const pageRows = deps.pageRows ?? READ_PAGE_ROWS;
+  const repo = dtbaseReadingsRepository(db);
   return {
     /** Inserts one series; duplicates are skipped (DTBase: ON CONFLICT DO NOTHING). */
     async insert(body: InsertSensorReadings) {
@@ -24,23 +28,46 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
     },
 
     /**
-     * The readings of one series in [dt_from, dt_to] as DTBase's JSON list, already serialised.
-     * As in DTBase, a sensor without that measure (or no such sensor) simply has no readings:
-     * `[]`. Only a measure name that exists nowhere is an error (DTBase crashed with a 500).
+     * The readings of one series in [dt_from, dt_to] as DTBase's JSON list, prepared by
+     * PostgreSQL page by page. As in DTBase, a sensor without that measure (or no such sensor)
+     * simply has no readings: `[]`. Only a measure name that exists nowhere is an error (DTBase
+     * crashed with a 500). The first page is read here, so every error that can be a 4xx comes
+     * before the answer begins.
      */
-    async rangeAsJson(body: SensorReadingsRange): Promise<string> {
+    async range(body: SensorReadingsRange): Promise<PreparedText> {
+      let series;
       try {
-        const series = await resolveSeries(db, { sensorUid: body.unique_identifier, measureName: body.measure_name });
-        return await dtbaseReadingsRepository(db).rangeAsJson(series, body.dt_from, body.dt_to);
+        series = await resolveSeries(db, { sensorUid: body.unique_identifier, measureName: body.measure_name });
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'MISSING_RECORD')) throw error;
         if (!(await seriesRepository(db).measureNameExists(body.measure_name))) {
           throw missingRecord(`Measure "${body.measure_name}" does not exist`);
         }
-        return '[]';
+        return { whole: '[]' };
       }
+      const read = (after: string | null, limit: number) =>
+        repo.page(series, { from: body.dt_from, to: body.dt_to, after }, limit);
+      const first = await read(null, pageRows);
+      if (first.json === null) return { whole: '[]' };
+      if (first.rows < pageRows) return { whole: Buffer.concat([OPEN, first.json, CLOSE]) };
+      return { chunks: jsonList(keysetPages(read, { pageRows, first })) };
     },
   };
+}
+
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
+
+/** The pages as one JSON list: "[", the pages' objects separated by ", ", "]" (json_agg's layout). */
+async function* jsonList(pages: AsyncIterable<DtbaseReadingsPage>): AsyncGenerator<Buffer | string> {
+  let separator = '[';
+  for await (const page of pages) {
+    if (page.json === null) continue;
+    yield separator;
+    yield page.json;
+    separator = ', ';
+  }
+  yield ']';
 }
 
 export type DtbaseReadingsService = ReturnType<typeof createDtbaseReadingsService>;

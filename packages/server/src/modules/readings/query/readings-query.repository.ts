@@ -1,12 +1,13 @@
 import type { Queryable } from '../../../db/database.ts';
+import type { KeysetPage } from '../keyset-pages.ts';
 import { READING_TABLE, type SeriesRef } from '../series.repository.ts';
 import { timestampsJson, valuesJson, type TimeFormat } from './readings-query.sql.ts';
 
-/** Column-wise JSON arrays as PostgreSQL wrote them: text to be spliced into a response. */
-export interface SeriesColumns {
-  count: number;
-  timestamps: string;
-  values: string;
+/** A page of a series column-wise: two JSON arrays as PostgreSQL wrote them, UTF-8. */
+export interface ColumnsPage extends KeysetPage {
+  /** `["2024-01-01T00:00:00Z", …]` (or epoch milliseconds); `[]` when the page is empty. */
+  timestamps: Buffer;
+  values: Buffer;
 }
 
 export interface LatestRow {
@@ -28,18 +29,20 @@ interface MicrosRow {
 export function readingsQueryRepository(q: Queryable) {
   return {
     /**
-     * The first `limit` readings of a series in [from, to], column-wise. The ordered subquery
-     * feeds json_agg in index order (no sort: the primary key already orders by ts).
+     * Up to `limit` readings of a series in [from, to] (after `after` once set), column-wise.
+     * The ordered subquery feeds json_agg in index order (no sort: the primary key already
+     * orders by ts).
      */
-    async rawColumns(series: SeriesRef, from: string, to: string, limit: number, format: TimeFormat): Promise<SeriesColumns> {
-      const rows = await q.query<SeriesColumns>(
-        `SELECT count(*)::int AS count, ${timestampsJson('ts', format)} AS timestamps, ${valuesJson('value')} AS "values"
+    async columnsPage(series: SeriesRef, range: { from: string; to: string; after: string | null }, limit: number, format: TimeFormat): Promise<ColumnsPage> {
+      const lower = range.after === null ? 'ts >= $3::text::timestamptz' : 'ts > $3::text::timestamptz';
+      const [[rows, last, timestamps, values]] = await q.queryRaw(
+        `SELECT count(*)::text, mb_iso(max(ts)), ${timestampsJson('ts', format)}, ${valuesJson('value')}
            FROM (SELECT ts, value FROM ${READING_TABLE[series.datatype]}
-                  WHERE sensor_id = $1 AND measure_id = $2 AND ts >= $3::text::timestamptz AND ts <= $4::text::timestamptz
+                  WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
                   ORDER BY ts LIMIT $5) r`,
-        [series.sensorId, series.measureId, from, to, limit],
+        [series.sensorId, series.measureId, range.after ?? range.from, range.to, limit],
       );
-      return rows[0];
+      return { rows: Number(rows), last: last === null ? null : last.toString(), timestamps: timestamps!, values: values! };
     },
 
     /** How many readings [from, to] holds, counting no further than `limit` (an index-only scan). */
