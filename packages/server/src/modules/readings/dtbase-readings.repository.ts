@@ -1,12 +1,20 @@
 import type { Queryable } from '../../db/database.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
-import type { KeysetPage } from './keyset-pages.ts';
 import { READING_TABLE, type SeriesRef } from './series.repository.ts';
 
 /** A page of DTBase's list of readings. */
-export interface DtbaseReadingsPage extends KeysetPage {
+export interface DtbaseReadingsPage {
+  rows: number;
   /** The page's objects as JSON text, `{"value" : 20, "timestamp" : "2024-01-01T00:00:00Z"}, {…}`; null when empty. */
   json: Buffer | null;
+}
+
+/** A page's share of [from, to] (both inclusive): after `after` (from `from` when null), up to `upTo` (`to` when null). */
+export interface PageRange {
+  from: string;
+  to: string;
+  after: string | null;
+  upTo: string | null;
 }
 
 /** A value as JSON, as json_build_object writes it (NaN and ±Infinity of a float as strings). */
@@ -30,23 +38,22 @@ const REST = `to_char(ts AT TIME ZONE 'UTC', CASE WHEN ts::timestamptz(0) = ts T
 export function dtbaseReadingsRepository(q: Queryable) {
   return {
     /**
-     * Up to `limit` readings of DTBase's list of {value, timestamp} in [from, to] (both
-     * inclusive; after `after` once set), ordered by time, as JSON text PostgreSQL wrote: the
-     * exact bytes json_agg(json_build_object('value', value, 'timestamp', mb_iso(ts))) wrote,
-     * but about twice as fast. string_agg puts `, {"value" : ` between rows, so each row costs
-     * one concatenation; the ordered subquery feeds it in index order (no sort).
+     * The readings of a page of a range as DTBase's list of {value, timestamp}, ordered by
+     * time, as JSON text PostgreSQL wrote: the exact bytes that
+     * json_agg(json_build_object('value', value, 'timestamp', mb_iso(ts))) wrote, in about half
+     * the time. string_agg puts `, {"value" : ` between rows, so each row costs one
+     * concatenation; the ordered subquery feeds it in index order (no sort).
      */
-    async page(series: SeriesRef, range: { from: string; to: string; after: string | null }, limit: number): Promise<DtbaseReadingsPage> {
+    async page(series: SeriesRef, range: PageRange): Promise<DtbaseReadingsPage> {
       const lower = range.after === null ? 'ts >= $3::text::timestamptz' : 'ts > $3::text::timestamptz';
-      const [[rows, last, json]] = await q.queryRaw(
-        `SELECT count(*)::text, mb_iso(max(ts)),
-                '{"value" : ' || string_agg(${VALUE_JSON[series.datatype]} || ${REST}, ', {"value" : ')
+      const [[rows, json]] = await q.queryRaw(
+        `SELECT count(*)::text, '{"value" : ' || string_agg(${VALUE_JSON[series.datatype]} || ${REST}, ', {"value" : ')
            FROM (SELECT ts, value FROM ${READING_TABLE[series.datatype]}
                   WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
-                  ORDER BY ts LIMIT $5) r`,
-        [series.sensorId, series.measureId, range.after ?? range.from, range.to, limit],
+                  ORDER BY ts) r`,
+        [series.sensorId, series.measureId, range.after ?? range.from, range.upTo ?? range.to],
       );
-      return { rows: Number(rows), last: last === null ? null : last.toString(), json };
+      return { rows: Number(rows), json };
     },
   };
 }

@@ -3,7 +3,7 @@ import { AppError, missingRecord } from '../../errors.ts';
 import { dtbaseReadingsRepository, type DtbaseReadingsPage } from './dtbase-readings.repository.ts';
 import type { ReadingsIngest } from './ingest/readings-ingest.service.ts';
 import { prepareSeriesReadings } from './ingest/readings-input.ts';
-import { READ_PAGE_ROWS, keysetPages } from './keyset-pages.ts';
+import { READ_PAGE_ROWS, rangePages, type RangeReader } from './range-pages.ts';
 import type { PreparedText } from './prepared-text.ts';
 import type { InsertSensorReadings, SensorReadingsRange } from './readings.schemas.ts';
 import { resolveSeries } from './series.ts';
@@ -31,8 +31,8 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
      * The readings of one series in [dt_from, dt_to] as DTBase's JSON list, prepared by
      * PostgreSQL page by page. As in DTBase, a sensor without that measure (or no such sensor)
      * simply has no readings: `[]`. Only a measure name that exists nowhere is an error (DTBase
-     * crashed with a 500). The first page is read here, so every error that can be a 4xx comes
-     * before the answer begins.
+     * crashed with a 500). Where the first page ends is read here (and a range of one page
+     * whole), so every error that can be a 4xx comes before the answer begins.
      */
     async range(body: SensorReadingsRange): Promise<PreparedText> {
       let series;
@@ -45,12 +45,17 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
         }
         return { whole: '[]' };
       }
-      const read = (after: string | null, limit: number) =>
-        repo.page(series, { from: body.dt_from, to: body.dt_to, after }, limit);
-      const first = await read(null, pageRows);
-      if (first.json === null) return { whole: '[]' };
-      if (first.rows < pageRows) return { whole: Buffer.concat([OPEN, first.json, CLOSE]) };
-      return { chunks: jsonList(keysetPages(read, { pageRows, first })) };
+      const range = { from: body.dt_from, to: body.dt_to };
+      const reader: RangeReader<DtbaseReadingsPage> = {
+        boundary: (after, n) => seriesRepository(db).nthReadingAfter(series, { ...range, after }, n),
+        page: (after, upTo) => repo.page(series, { ...range, after, upTo }),
+      };
+      const firstUpTo = await reader.boundary(null, pageRows);
+      if (firstUpTo === null) {
+        const { json } = await reader.page(null, null);
+        return { whole: json === null ? '[]' : Buffer.concat([OPEN, json, CLOSE]) };
+      }
+      return { chunks: jsonList(rangePages(reader, { pageRows, firstUpTo })) };
     },
   };
 }

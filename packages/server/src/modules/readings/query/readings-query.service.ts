@@ -10,7 +10,7 @@ import { bucketGrid, coverRange, type Level } from './downsample.ts';
 import { lttbIndices } from './downsample-lttb.ts';
 import { INSTANT_RANGE_PROBLEM, MAX_INSTANT_MS, MIN_INSTANT_MS } from '../timestamps.ts';
 import type { TimeFormat } from './readings-query.sql.ts';
-import { READ_PAGE_ROWS, keysetPages } from '../keyset-pages.ts';
+import { READ_PAGE_ROWS, rangePages, type RangeReader } from '../range-pages.ts';
 import { jsonArrayElements, preparedTextToString, type PreparedText } from '../prepared-text.ts';
 import { Spool, type SpoolOptions } from './spool.ts';
 import {
@@ -127,22 +127,27 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
   }
 
   /**
-   * Raw readings column-wise, at most `cap` of them (422 `why` beyond). One page is read
-   * here; a range that holds more is counted (up to cap + 1) before anything is sent, then
-   * streamed page by page: all timestamps first, so the values wait in a spool meanwhile.
-   * Each page is one query, so the answer is what a read at each page's time saw; readings
-   * are only ever added after a page or removed whole, so none is lost or repeated.
+   * Raw readings column-wise, at most `cap` of them (422 `why` beyond, counted when the read
+   * begins). A range of one page is read whole; a longer one streams page by page, all
+   * timestamps first, so the values wait in a spool meanwhile. Each page is one query, and
+   * the pages cut the range at fixed instants, so no reading is lost or repeated whatever is
+   * written meanwhile: the answer is what a read at each page's time saw.
    */
   async function rawAnswer(s: SeriesRef, query: ReadingsQuery, format: TimeFormat, cap: number, why: string): Promise<PreparedText> {
-    const read = (after: string | null, limit: number) =>
-      reads.columnsPage(s, { from: query.from, to: query.to, after }, limit, format);
+    const range = { from: query.from, to: query.to };
+    const reader: RangeReader<ColumnsPage> = {
+      boundary: (after, n) => reads.nthReadingAfter(s, { ...range, after }, n),
+      page: (after, upTo) => reads.columnsPage(s, { ...range, after, upTo }, format),
+    };
     const header = { ...seriesHeader(s), resolution: 'raw' };
-    const firstLimit = Math.min(pageRows, cap + 1);
-    const first = await read(null, firstLimit);
-    if (first.rows > cap) throw unprocessable(why);
-    if (first.rows < firstLimit) return { whole: splicedBuffer(header, { timestamps: first.timestamps, values: first.values }) };
-    if ((await reads.countUpTo(s, query.from, query.to, cap + 1)) > cap) throw unprocessable(why);
-    return { chunks: columnWise(header, keysetPages(read, { pageRows, maxRows: cap, first }), spoolOptions) };
+    const firstRows = Math.min(pageRows, cap + 1);
+    const firstUpTo = await reader.boundary(null, firstRows);
+    if (firstUpTo === null) {
+      const page = await reader.page(null, null);
+      return { whole: splicedBuffer(header, { timestamps: page.timestamps, values: page.values }) };
+    }
+    if (firstRows > cap || (await reads.countUpTo(s, query.from, query.to, cap + 1)) > cap) throw unprocessable(why);
+    return { chunks: columnWise(header, rangePages(reader, { pageRows, firstUpTo }), spoolOptions) };
   }
 
   async function lttbAnswer(s: SeriesRef, query: ReadingsQuery, maxPoints: number, format: TimeFormat): Promise<PreparedText> {
@@ -287,6 +292,7 @@ async function* columnWise(header: Record<string, unknown>, pages: AsyncIterable
     yield `${JSON.stringify(header).slice(0, -1)},"timestamps":[`;
     let first = true;
     for await (const page of pages) {
+      if (page.rows === 0) continue;
       if (!first) {
         yield ', ';
         await values.append(', ');
