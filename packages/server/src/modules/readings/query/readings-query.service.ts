@@ -7,7 +7,7 @@ import type { CalendarUnit, DownsampleRepository } from './downsample.repository
 import type { ReadingsExportRepository } from './readings-export.repository.ts';
 import { seriesCsvChunks } from './readings-export.ts';
 import { bucketGrid, coverRange, type Level } from './downsample.ts';
-import { lttbIndices } from './downsample-lttb.ts';
+import { LttbSampler } from './downsample-lttb.ts';
 import { INSTANT_RANGE_PROBLEM, MAX_INSTANT_MS, MIN_INSTANT_MS } from '../timestamps.ts';
 import type { TimeFormat } from './readings-query.sql.ts';
 import { READ_PAGE_ROWS, rangePages, type RangeReader } from '../range-pages.ts';
@@ -150,16 +150,35 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
     return { chunks: columnWise(header, rangePages(reader, { pageRows, firstUpTo }), spoolOptions) };
   }
 
+  /**
+   * LTTB over every raw point of the range, read page by page into a sampler that holds two
+   * of its buckets at a time: memory grows with points / max_points, not with the points.
+   */
   async function lttbAnswer(s: SeriesRef, query: ReadingsQuery, maxPoints: number, format: TimeFormat): Promise<PreparedText> {
-    if ((await reads.countUpTo(s, query.from, query.to, LTTB_MAX_RAW_POINTS + 1)) > LTTB_MAX_RAW_POINTS) {
+    const length = await reads.countUpTo(s, query.from, query.to, LTTB_MAX_RAW_POINTS + 1);
+    if (length > LTTB_MAX_RAW_POINTS) {
       throw unprocessable(`agg=lttb works on at most ${LTTB_MAX_RAW_POINTS} raw points; this range holds more: use agg=avg, min, max or minmax, or a shorter range`);
     }
-    const { micros, values } = await downsample.rawArrays(s, query.from, query.to);
-    const kept = lttbIndices(micros, values, maxPoints);
-    const timestamps = kept.map((i) => (format === 'epoch_ms' ? micros[i] / 1000 : isoFromMicrosNumber(micros[i])));
+    const range = { from: query.from, to: query.to };
+    const reader: RangeReader<{ micros: number[]; values: number[] }> = {
+      boundary: (after, n) => reads.nthReadingAfter(s, { ...range, after }, n),
+      page: (after, upTo) => downsample.rawPointsPage(s, { ...range, after, upTo }),
+    };
+    const sampler = new LttbSampler(length, maxPoints);
+    let seen = 0;
+    pages: for await (const page of rangePages(reader, { pageRows })) {
+      for (let i = 0; i < page.micros.length; i++) {
+        // The first `length` readings: those counted, unless some were written meanwhile.
+        if (seen++ === length) break pages;
+        sampler.push(page.micros[i], page.values[i]);
+      }
+    }
+    if (seen < length) throw unprocessable('range changed while reading; try again');
+    const kept = sampler.result();
+    const timestamps = kept.map((p) => (format === 'epoch_ms' ? p.x / 1000 : isoFromMicrosNumber(p.x)));
     return { whole: spliceJson({ ...seriesHeader(s), resolution: 'lttb', agg: 'lttb' }, {
       timestamps: JSON.stringify(timestamps),
-      values: JSON.stringify(kept.map((i) => values[i])),
+      values: JSON.stringify(kept.map((p) => p.y)),
     }) };
   }
 
