@@ -2,9 +2,16 @@
  * Read figures of the benchmark: how fast series come back through the running server.
  * Called by bench/run.ts with the server's address, a token and the database it serves; seeds
  * its own series directly by SQL (generate_series, rollups by GROUP BY), so it measures reads
- * only. Prints figures beside their targets and never fails on time.
+ * only. Prints figures beside their targets, and the raw reads beside the same page queries
+ * timed through the driver (the database's limit for that read); never fails on time.
  */
+import { readFileSync } from 'node:fs';
 import type { Queryable } from '../packages/server/src/db/database.ts';
+import { dtbaseReadingsRepository } from '../packages/server/src/modules/readings/dtbase-readings.repository.ts';
+import { READ_PAGE_ROWS, rangePages } from '../packages/server/src/modules/readings/range-pages.ts';
+import { readingsQueryRepository } from '../packages/server/src/modules/readings/query/readings-query.repository.ts';
+import { RAW_POINTS_CAP } from '../packages/server/src/modules/readings/query/readings-query.schemas.ts';
+import { seriesRepository, type SeriesRef } from '../packages/server/src/modules/readings/series.repository.ts';
 
 export interface ReadBenchTarget {
   /** e.g. http://127.0.0.1:8000 */
@@ -13,6 +20,8 @@ export interface ReadBenchTarget {
   token: string;
   /** The database the server uses. */
   db: Queryable;
+  /** The server's process, whose memory the large reads watch (Linux /proc). */
+  serverPid?: number;
   log?: (line: string) => void;
 }
 
@@ -21,6 +30,8 @@ export interface ReadFigure {
   medianMs: number;
   targetMs: number;
   points: number;
+  /** The same page queries through the driver, without HTTP: the database's limit for this read. */
+  driverMs?: number;
 }
 
 const START = '2023-01-01T00:00:00Z';
@@ -86,71 +97,200 @@ export async function seedSeries(db: Queryable, sensorUid: string, points: numbe
   return { from: START, to };
 }
 
-/** Median wall time of GET `path` (whole body read), after warm-up runs. */
-async function timeGet(target: ReadBenchTarget, path: string, runs: number): Promise<{ medianMs: number; points: number }> {
-  const headers = { authorization: `Bearer ${target.token}` };
+/** The series of a seeded sensor, as the readings repositories take it. */
+async function seriesRef(db: Queryable, sensorUid: string): Promise<SeriesRef> {
+  const { sensorId, measureId } = await benchSeries(db, sensorUid);
+  return { sensorId, sensorUid, measureId, measureName: 'bench-value', units: 'u', datatype: 'float' };
+}
+
+/** Median wall time of `run` after warm-up runs. */
+async function medianOf(run: () => Promise<number>, runs: number): Promise<number> {
+  for (let i = 0; i < 3; i++) await run();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await run());
+  return median(times);
+}
+
+/** A request that answers a JSON list or a column-wise series, by GET (a path) or POST (a path and a body). */
+interface ReadRequest {
+  path: string;
+  body?: unknown;
+}
+
+function send(target: ReadBenchTarget, request: ReadRequest): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${target.token}` };
+  if (request.body === undefined) return fetch(`${target.baseUrl}${request.path}`, { headers });
+  headers['content-type'] = 'application/json';
+  return fetch(`${target.baseUrl}${request.path}`, { method: 'POST', headers, body: JSON.stringify(request.body) });
+}
+
+/** Median wall time of a read (whole body read), and how many points it answered. */
+async function timeRead(target: ReadBenchTarget, request: ReadRequest, runs: number): Promise<{ medianMs: number; points: number }> {
   let points = 0;
-  const once = async () => {
+  const medianMs = await medianOf(async () => {
     const started = performance.now();
-    const res = await fetch(`${target.baseUrl}${path}`, { headers });
+    const res = await send(target, request);
     const text = await res.text();
     const elapsed = performance.now() - started;
-    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${text.slice(0, 200)}`);
-    points = (JSON.parse(text) as { values: unknown[] }).values.length;
+    if (res.status !== 200) throw new Error(`${request.path}: ${res.status} ${text.slice(0, 200)}`);
+    const answer = JSON.parse(text) as unknown[] | { values: unknown[] };
+    points = Array.isArray(answer) ? answer.length : answer.values.length;
     return elapsed;
+  }, runs);
+  return { medianMs, points };
+}
+
+/** Median wall time of the raw read's page queries straight through the driver, as the server runs them. */
+async function timeDriver(read: () => Promise<void>, runs: number): Promise<number> {
+  return medianOf(async () => {
+    const started = performance.now();
+    await read();
+    return performance.now() - started;
+  }, runs);
+}
+
+/** The DTBase read's pages of [from, to], as readings.service.ts reads them. */
+async function dtbasePages(db: Queryable, series: SeriesRef, from: string, to: string): Promise<void> {
+  const repo = dtbaseReadingsRepository(db);
+  const reader = {
+    boundary: (after: string | null, n: number) => seriesRepository(db).nthReadingAfter(series, { from, to, after }, n),
+    page: (after: string | null, upTo: string | null) => repo.page(series, { from, to, after, upTo }),
   };
-  for (let i = 0; i < 3; i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await once());
-  return { medianMs: median(times), points };
+  const firstUpTo = await reader.boundary(null, READ_PAGE_ROWS);
+  for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, firstUpTo })) void page;
+}
+
+/** The column-wise read's pages and its cap count, as readings-query.service.ts reads them. */
+async function columnPages(db: Queryable, series: SeriesRef, from: string, to: string): Promise<void> {
+  const repo = readingsQueryRepository(db);
+  const reader = {
+    boundary: (after: string | null, n: number) => repo.nthReadingAfter(series, { from, to, after }, n),
+    page: (after: string | null, upTo: string | null) => repo.columnsPage(series, { from, to, after, upTo }, 'iso'),
+  };
+  const firstUpTo = await reader.boundary(null, READ_PAGE_ROWS);
+  if (firstUpTo !== null) await repo.countUpTo(series, from, to, RAW_POINTS_CAP + 1);
+  for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, firstUpTo })) void page;
 }
 
 const query = (params: Record<string, string | number>) =>
   `/api/v1/readings?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
 
-/** (a) 50,000 raw points of one series as JSON through HTTP. */
+/** (a) 50,000 raw points of one series as column-wise JSON through HTTP (GET /api/v1/readings). */
 export async function rawReadFigure(target: ReadBenchTarget, runs = 15): Promise<ReadFigure> {
   const { from, to } = await seedSeries(target.db, 'bench-read-50k', 50_000, target.log);
-  const iso = await timeGet(target, query({ sensor: 'bench-read-50k', measure: 'bench-value', from, to }), runs);
-  return { name: '50k raw points as JSON (iso timestamps)', medianMs: iso.medianMs, targetMs: 60, points: iso.points };
+  const iso = await timeRead(target, { path: query({ sensor: 'bench-read-50k', measure: 'bench-value', from, to }) }, runs);
+  const series = await seriesRef(target.db, 'bench-read-50k');
+  const driverMs = await timeDriver(() => columnPages(target.db, series, from, to), runs);
+  return { name: 'GET /api/v1/readings, 50k raw points as JSON (iso timestamps)', medianMs: iso.medianMs, targetMs: 60, points: iso.points, driverMs };
 }
 
 /** (a') the same with time_format=epoch_ms, what a chart asks for. */
 export async function rawEpochReadFigure(target: ReadBenchTarget, runs = 15): Promise<ReadFigure> {
   const { from, to } = await seedSeries(target.db, 'bench-read-50k', 50_000, target.log);
-  const ms = await timeGet(target, query({ sensor: 'bench-read-50k', measure: 'bench-value', from, to, time_format: 'epoch_ms' }), runs);
-  return { name: '50k raw points as JSON (epoch_ms)', medianMs: ms.medianMs, targetMs: 60, points: ms.points };
+  const ms = await timeRead(target, { path: query({ sensor: 'bench-read-50k', measure: 'bench-value', from, to, time_format: 'epoch_ms' }) }, runs);
+  return { name: 'GET /api/v1/readings, 50k raw points as JSON (epoch_ms)', medianMs: ms.medianMs, targetMs: 60, points: ms.points };
+}
+
+/** (c) the same 50,000 points through DTBase's read, the one every DTBase client and plot uses. */
+export async function dtbaseReadFigure(target: ReadBenchTarget, runs = 15): Promise<ReadFigure> {
+  const { from, to } = await seedSeries(target.db, 'bench-read-50k', 50_000, target.log);
+  const body = { unique_identifier: 'bench-read-50k', measure_name: 'bench-value', dt_from: from, dt_to: to };
+  const res = await timeRead(target, { path: '/sensor/sensor-readings', body }, runs);
+  const series = await seriesRef(target.db, 'bench-read-50k');
+  const driverMs = await timeDriver(() => dtbasePages(target.db, series, from, to), runs);
+  return { name: 'POST /sensor/sensor-readings, 50k raw points as JSON', medianMs: res.medianMs, targetMs: 60, points: res.points, driverMs };
 }
 
 /** (b) 10 million stored points of one series downsampled to 1,000 through HTTP. */
 export async function downsampledReadFigure(target: ReadBenchTarget, points = 10_000_000, runs = 15): Promise<ReadFigure> {
   const { from, to } = await seedSeries(target.db, 'bench-read-10m', points, target.log);
-  const res = await timeGet(target, query({ sensor: 'bench-read-10m', measure: 'bench-value', from, to, max_points: 1000 }), runs);
+  const res = await timeRead(target, { path: query({ sensor: 'bench-read-10m', measure: 'bench-value', from, to, max_points: 1000 }) }, runs);
   return { name: `${(points / 1e6).toLocaleString('en')}M points downsampled to 1,000 (max_points)`, medianMs: res.medianMs, targetMs: 50, points: res.points };
 }
 
-export function formatReadFigure(f: ReadFigure): string {
-  return `${f.name}: median ${f.medianMs.toFixed(1)} ms for ${f.points.toLocaleString('en')} points (target < ${f.targetMs} ms)`;
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : 0;
 }
 
-/** Every read figure, printed as it comes. */
-export async function runReadFigures(target: ReadBenchTarget, options: { largePoints?: number } = {}): Promise<ReadFigure[]> {
-  const log = target.log ?? console.log;
-  log('Reads');
-  const figures: ReadFigure[] = [];
-  for (const measure of [rawReadFigure, rawEpochReadFigure, (t: ReadBenchTarget) => downsampledReadFigure(t, options.largePoints)]) {
-    const figure = await measure({ ...target, log });
-    log(`  ${formatReadFigure(figure)}`);
-    figures.push(figure);
+/** Runs `fn` while sampling a process's RSS every 20 ms: its RSS before, and the peak meanwhile. */
+async function watchingRss<T>(pid: number | undefined, fn: () => Promise<T>): Promise<{ result: T; beforeMb: number; peakMb: number }> {
+  if (pid === undefined) return { result: await fn(), beforeMb: 0, peakMb: 0 };
+  const beforeMb = rssMb(pid);
+  let peakMb = beforeMb;
+  const timer = setInterval(() => {
+    peakMb = Math.max(peakMb, rssMb(pid));
+  }, 20);
+  try {
+    const result = await fn();
+    return { result, beforeMb, peakMb: Math.max(peakMb, rssMb(pid)) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Reads a whole answer as it streams in, keeping none of it: its size in bytes. */
+async function drain(target: ReadBenchTarget, request: ReadRequest): Promise<number> {
+  const res = await send(target, request);
+  if (res.status !== 200 || !res.body) throw new Error(`${request.path}: ${res.status} ${await res.text()}`);
+  let bytes = 0;
+  for await (const chunk of res.body) bytes += (chunk as Uint8Array).length;
+  return bytes;
+}
+
+export interface LargeReadFigure {
+  name: string;
+  ms: number;
+  mb: number;
+  rssBeforeMb: number;
+  rssPeakMb: number;
+}
+
+/**
+ * (d) A million raw points (the first million of the large series) on each route, once and
+ * eight at a time: wall time, bytes, and the server's RSS before and at its peak.
+ */
+export async function largeReadFigures(target: ReadBenchTarget, largePoints = 10_000_000): Promise<LargeReadFigure[]> {
+  const { from } = await seedSeries(target.db, 'bench-read-10m', largePoints, target.log);
+  const points = Math.min(1_000_000, largePoints);
+  const to = new Date(Date.parse(from) + (points - 1) * 1000).toISOString();
+  const label = `${(points / 1e6).toLocaleString('en')}M raw points`;
+  const requests: [string, ReadRequest][] = [
+    ['POST /sensor/sensor-readings', { path: '/sensor/sensor-readings', body: { unique_identifier: 'bench-read-10m', measure_name: 'bench-value', dt_from: from, dt_to: to } }],
+    ['GET /api/v1/readings', { path: query({ sensor: 'bench-read-10m', measure: 'bench-value', from, to }) }],
+  ];
+  const figures: LargeReadFigure[] = [];
+  for (const [route, request] of requests) {
+    await drain(target, request); // warm-up
+    for (const clients of [1, 8]) {
+      const started = performance.now();
+      const watched = await watchingRss(target.serverPid, () => Promise.all(Array.from({ length: clients }, () => drain(target, request))));
+      figures.push({
+        name: `${route}, ${label}${clients > 1 ? `, ${clients} at once` : ''}`,
+        ms: performance.now() - started,
+        mb: watched.result.reduce((a, b) => a + b, 0) / clients / 1e6,
+        rssBeforeMb: watched.beforeMb,
+        rssPeakMb: watched.peakMb,
+      });
+    }
   }
   return figures;
+}
+
+const formatLarge = (f: LargeReadFigure) =>
+  `${(f.ms / 1000).toFixed(2)} s, ${f.mb.toFixed(1)} MB each; server RSS ${f.rssBeforeMb.toFixed(0)} MB before, peak ${f.rssPeakMb.toFixed(0)} MB`;
+
+export function formatReadFigure(f: ReadFigure): string {
+  const driver = f.driverMs === undefined ? '' : `; the same page queries through the driver ${f.driverMs.toFixed(1)} ms`;
+  return `${f.medianMs.toFixed(1)} ms median, ${f.points.toLocaleString('en')} points (target < ${f.targetMs} ms)${driver}`;
 }
 
 /** What bench/run.ts hands each step (structurally; importing run.ts would run the benchmark). */
 export interface BenchStepContext {
   baseUrl: string;
   token: string;
-  sql: { unsafe: (text: string, params?: never[]) => Promise<unknown> };
+  serverPid: number;
+  sql: { unsafe: (text: string, params?: never[]) => Promise<unknown> & { raw: () => Promise<unknown> } };
   report: (label: string, value: string) => void;
 }
 
@@ -163,19 +303,24 @@ export function readBenchSteps(): ((ctx: BenchStepContext) => Promise<void>)[] {
   const target = (ctx: BenchStepContext): ReadBenchTarget => ({
     baseUrl: ctx.baseUrl,
     token: ctx.token,
+    serverPid: ctx.serverPid,
     db: {
       query: async <T>(text: string, params: readonly unknown[] = []) => (await ctx.sql.unsafe(text, params as never[])) as T[],
+      queryRaw: async (text: string, params: readonly unknown[] = []) => (await ctx.sql.unsafe(text, params as never[]).raw()) as (Buffer | null)[][],
       exec: async (script: string) => {
         await ctx.sql.unsafe(script);
       },
     },
     log: (line) => console.log(line),
   });
-  const show = (ctx: BenchStepContext, f: ReadFigure) =>
-    ctx.report(f.name, `${f.medianMs.toFixed(1)} ms median, ${f.points.toLocaleString('en')} points (target < ${f.targetMs} ms)`);
+  const show = (ctx: BenchStepContext, f: ReadFigure) => ctx.report(f.name, formatReadFigure(f));
   return [
+    async (ctx) => show(ctx, await dtbaseReadFigure(target(ctx))),
     async (ctx) => show(ctx, await rawReadFigure(target(ctx))),
     async (ctx) => show(ctx, await rawEpochReadFigure(target(ctx))),
     async (ctx) => show(ctx, await downsampledReadFigure(target(ctx), largePoints)),
+    async (ctx) => {
+      for (const f of await largeReadFigures(target(ctx), largePoints)) ctx.report(f.name, formatLarge(f));
+    },
   ];
 }

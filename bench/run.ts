@@ -52,8 +52,10 @@ export interface BenchContext {
 export type BenchStep = (ctx: BenchContext) => Promise<void>;
 
 /**
- * Hook points for the read figures (the query half adds its steps here):
- * 50,000 raw points back as JSON; 10 million stored points downsampled to 1,000.
+ * Hook points for the read figures (the query half adds its steps here): 50,000 raw points
+ * back as JSON on both routes beside the same queries through the driver; 10 million stored
+ * points downsampled to 1,000; a million raw points once and eight at a time, with the
+ * server's memory.
  */
 const READ_STEPS: BenchStep[] = readBenchSteps();
 

@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/test-app.ts';
 import { createSensorWithMeasures, insertReadings, rebuildRollups } from './helpers/reading-fixtures.ts';
+import { resolveSeries } from '../src/modules/readings/series.ts';
+import { downsampleRepository } from '../src/modules/readings/query/downsample.repository.ts';
+import { readingsExportRepository } from '../src/modules/readings/query/readings-export.repository.ts';
+import { readingsQueryRepository } from '../src/modules/readings/query/readings-query.repository.ts';
+import { createReadingsQueryService } from '../src/modules/readings/query/readings-query.service.ts';
 
 const ctx = useTestApp();
 
@@ -88,4 +93,36 @@ describe('GET /api/v1/readings?bucket', () => {
     expect(many.statusCode).toBe(422);
     expect(many.json().detail).toMatch(/buckets/);
   });
+
+  it('answers 422 for far too many buckets at once, before asking the database to count them', async () => {
+    // The real repositories; only the count of buckets is watched.
+    const counted: string[] = [];
+    const downsample = downsampleRepository(ctx.db);
+    const service = createReadingsQueryService({
+      resolveSeries: (lookup) => resolveSeries(ctx.db, lookup),
+      reads: readingsQueryRepository(ctx.db),
+      exports: readingsExportRepository(ctx.db),
+      downsample: {
+        ...downsample,
+        calendarAlignment: (...args) => {
+          counted.push(`${args[0]} ${args[1]} ${args[2]}..${args[3]}`);
+          return downsample.calendarAlignment(...args);
+        },
+      },
+    });
+    const read = (from: string, to: string, bucket: string, tz = 'UTC') =>
+      service.open({ ...SERIES, from, to, bucket: bucket as '1h', tz });
+    const tooMany = { statusCode: 422, detail: expect.stringMatching(/more than 100000 buckets/) };
+    await expect(read('0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z', '1h', 'Europe/London')).rejects.toMatchObject(tooMany);
+    await expect(read('0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z', '1d', 'Pacific/Apia')).rejects.toMatchObject(tooMany);
+    await expect(read('2000-01-01T00:00:00Z', '2024-01-01T00:00:00Z', '1h', 'America/New_York')).rejects.toMatchObject(tooMany);
+    expect(counted).toEqual([]);
+    // Near the cap the database counts, in the zone, as before: 100,000 UTC hours fit, 100,001 do not.
+    const start = Date.parse('2010-01-01T00:00:00Z');
+    const hours = (n: number) => new Date(start + (n - 1) * 3_600_000).toISOString();
+    await expect(read('2010-01-01T00:00:00Z', hours(100_001), '1h')).rejects.toMatchObject(tooMany);
+    expect((await read('2010-01-01T00:00:00Z', hours(100_000), '1h')).whole).toBeDefined();
+    expect(counted).toHaveLength(2);
+  });
 });
+

@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/test-app.ts';
 import { createSensorWithMeasures, insertReadings, rebuildRollups } from './helpers/reading-fixtures.ts';
+import { resolveSeries } from '../src/modules/readings/series.ts';
+import { lttbIndices } from '../src/modules/readings/query/downsample-lttb.ts';
+import { downsampleRepository } from '../src/modules/readings/query/downsample.repository.ts';
+import { readingsExportRepository } from '../src/modules/readings/query/readings-export.repository.ts';
+import { readingsQueryRepository } from '../src/modules/readings/query/readings-query.repository.ts';
+import { createReadingsQueryService } from '../src/modules/readings/query/readings-query.service.ts';
 
 const ctx = useTestApp();
 
@@ -125,6 +131,31 @@ describe('GET /api/v1/readings?max_points', () => {
     body.timestamps.forEach((t: number, i: number) => expect(body.values[i]).toBe(byTime.get(t)));
     const iso = (await ctx.get(url({ ...SERIES, from: FROM, to: TO, max_points: 3, agg: 'lttb' }))).json();
     expect(iso.timestamps[0]).toBe('2024-01-01T00:00:40Z');
+  });
+
+  it('runs LTTB page by page, never holding the range, and keeps the points of the whole-range LTTB', async () => {
+    const downsample = downsampleRepository(ctx.db);
+    const pageSizes: number[] = [];
+    const service = createReadingsQueryService({
+      resolveSeries: (lookup) => resolveSeries(ctx.db, lookup),
+      reads: readingsQueryRepository(ctx.db),
+      exports: readingsExportRepository(ctx.db),
+      downsample: {
+        ...downsample,
+        rawPointsPage: async (...args) => {
+          const page = await downsample.rawPointsPage(...args);
+          pageSizes.push(page.micros.length);
+          return page;
+        },
+      },
+      pageRows: 1_000,
+    });
+    const body = JSON.parse(await service.read({ ...SERIES, from: FROM, to: TO, max_points: 500, agg: 'lttb', time_format: 'epoch_ms' }));
+    expect(Math.max(...pageSizes)).toBe(1_000);
+    expect(pageSizes.reduce((a, b) => a + b, 0)).toBe(raw.length);
+    const kept = lttbIndices(raw.map((p) => p.t * 1000), raw.map((p) => p.v), 500);
+    expect(body.timestamps).toEqual(kept.map((i) => raw[i].t));
+    expect(body.values).toEqual(kept.map((i) => raw[i].v));
   });
 
   it('samples non-numeric series: the first reading of each bucket', async () => {

@@ -17,6 +17,14 @@ export interface Queryable {
    * PostgreSQL test run would catch it.
    */
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Runs one statement and returns each row as an array of its columns in PostgreSQL's text
+   * form, as UTF-8 bytes (null for NULL). On PostgreSQL the bytes are those the server sent,
+   * never decoded: large text that PostgreSQL prepared (JSON of a read) reaches a socket
+   * without becoming a JavaScript string and being encoded again. Select text columns (cast
+   * in SQL): PGlite hands over array columns already parsed, and those are refused.
+   */
+  queryRaw(text: string, params?: readonly unknown[]): Promise<(Buffer | null)[][]>;
   /** Runs a script of one or more statements without parameters (migrations, DDL). */
   exec(script: string): Promise<void>;
 }

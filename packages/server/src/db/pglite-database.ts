@@ -1,13 +1,24 @@
-import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import { PGlite, types, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
 import { withCommitHooks, type CommitHooks, type Database, type Queryable, type Row, type Transaction } from './database.ts';
 
 type PGliteQueryable = Pick<PGlite, 'query' | 'exec'> | PGliteTransaction;
+
+/** Every parser PGlite would apply (its defaults and our int8), replaced by the identity: text stays text. */
+const KEEP_TEXT = Object.fromEntries([...Object.keys(types.parsers), '20'].map((oid) => [oid, (text: string) => text]));
 
 function queryable(pg: PGliteQueryable): Queryable {
   return {
     async query<T = Row>(text: string, params: readonly unknown[] = []) {
       const result = await pg.query<T>(text, params as unknown[]);
       return result.rows;
+    },
+    async queryRaw(text: string, params: readonly unknown[] = []) {
+      const result = await pg.query<unknown[]>(text, params as unknown[], { rowMode: 'array', parsers: KEEP_TEXT });
+      return result.rows.map((row) => row.map((value) => {
+        if (value === null) return null;
+        if (typeof value !== 'string') throw new Error('queryRaw: select text columns (cast array columns to text in SQL)');
+        return Buffer.from(value, 'utf8');
+      }));
     },
     async exec(script: string) {
       await pg.exec(script);

@@ -12,6 +12,11 @@ function queryable(sql: Sql): Queryable {
       const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
       return rows as unknown as T[];
     },
+    async queryRaw(text: string, params: readonly unknown[] = []) {
+      // .raw(): each row an array of the column bytes as received, nothing decoded or parsed.
+      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }).raw();
+      return rows as unknown as (Buffer | null)[][];
+    },
     async exec(script: string) {
       await sql.unsafe(script).simple();
     },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
 import { InsertSensorReadings, SensorReadingList, SensorReadingsRange } from './readings.schemas.ts';
 import type { DtbaseReadingsService } from './readings.service.ts';
+import { sendPrepared } from './send-prepared.ts';
 
 const tags = ['sensor (DTBase)'];
 
@@ -34,8 +35,7 @@ export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ readings: DtbaseR
       response: { 200: SensorReadingList, 400: Detail, 415: Detail, 422: ValidationFailed, ...authErrors },
     },
   }, async (request, reply) => {
-    const json = await readings.rangeAsJson(request.body);
-    // Already JSON text from PostgreSQL; Fastify sends a string with a JSON type as it is.
-    return reply.type('application/json; charset=utf-8').send(json as never);
+    // JSON text PostgreSQL wrote, page by page: sent as it is, never parsed.
+    return sendPrepared(request, reply, 'application/json; charset=utf-8', await readings.range(request.body));
   });
 };

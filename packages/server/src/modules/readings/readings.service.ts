@@ -1,15 +1,19 @@
 import type { Database } from '../../db/database.ts';
 import { AppError, missingRecord } from '../../errors.ts';
-import { dtbaseReadingsRepository } from './dtbase-readings.repository.ts';
+import { dtbaseReadingsRepository, type DtbaseReadingsPage } from './dtbase-readings.repository.ts';
 import type { ReadingsIngest } from './ingest/readings-ingest.service.ts';
 import { prepareSeriesReadings } from './ingest/readings-input.ts';
+import { READ_PAGE_ROWS, rangePages, type RangeReader } from './range-pages.ts';
+import type { PreparedText } from './prepared-text.ts';
 import type { InsertSensorReadings, SensorReadingsRange } from './readings.schemas.ts';
 import { resolveSeries } from './series.ts';
 import { seriesRepository } from './series.repository.ts';
 
 /** DTBase's two readings endpoints over the ingest core and the readings tables. */
-export function createDtbaseReadingsService(deps: { db: Database; ingest: ReadingsIngest }) {
+export function createDtbaseReadingsService(deps: { db: Database; ingest: ReadingsIngest; pageRows?: number }) {
   const { db, ingest } = deps;
+  const pageRows = deps.pageRows ?? READ_PAGE_ROWS;
+  const repo = dtbaseReadingsRepository(db);
   return {
     /** Inserts one series; duplicates are skipped (DTBase: ON CONFLICT DO NOTHING). */
     async insert(body: InsertSensorReadings) {
@@ -24,23 +28,51 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
     },
 
     /**
-     * The readings of one series in [dt_from, dt_to] as DTBase's JSON list, already serialised.
-     * As in DTBase, a sensor without that measure (or no such sensor) simply has no readings:
-     * `[]`. Only a measure name that exists nowhere is an error (DTBase crashed with a 500).
+     * The readings of one series in [dt_from, dt_to] as DTBase's JSON list, prepared by
+     * PostgreSQL page by page. As in DTBase, a sensor without that measure (or no such sensor)
+     * simply has no readings: `[]`. Only a measure name that exists nowhere is an error (DTBase
+     * crashed with a 500). Where the first page ends is read here (and a range of one page
+     * whole), so every error that can be a 4xx comes before the answer begins.
      */
-    async rangeAsJson(body: SensorReadingsRange): Promise<string> {
+    async range(body: SensorReadingsRange): Promise<PreparedText> {
+      let series;
       try {
-        const series = await resolveSeries(db, { sensorUid: body.unique_identifier, measureName: body.measure_name });
-        return await dtbaseReadingsRepository(db).rangeAsJson(series, body.dt_from, body.dt_to);
+        series = await resolveSeries(db, { sensorUid: body.unique_identifier, measureName: body.measure_name });
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'MISSING_RECORD')) throw error;
         if (!(await seriesRepository(db).measureNameExists(body.measure_name))) {
           throw missingRecord(`Measure "${body.measure_name}" does not exist`);
         }
-        return '[]';
+        return { whole: '[]' };
       }
+      const range = { from: body.dt_from, to: body.dt_to };
+      const reader: RangeReader<DtbaseReadingsPage> = {
+        boundary: (after, n) => seriesRepository(db).nthReadingAfter(series, { ...range, after }, n),
+        page: (after, upTo) => repo.page(series, { ...range, after, upTo }),
+      };
+      const firstUpTo = await reader.boundary(null, pageRows);
+      if (firstUpTo === null) {
+        const { json } = await reader.page(null, null);
+        return { whole: json === null ? '[]' : Buffer.concat([OPEN, json, CLOSE]) };
+      }
+      return { chunks: jsonList(rangePages(reader, { pageRows, firstUpTo })) };
     },
   };
+}
+
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
+
+/** The pages as one JSON list: "[", the pages' objects separated by ", ", "]" (json_agg's layout). */
+async function* jsonList(pages: AsyncIterable<DtbaseReadingsPage>): AsyncGenerator<Buffer | string> {
+  let separator = '[';
+  for await (const page of pages) {
+    if (page.json === null) continue;
+    yield separator;
+    yield page.json;
+    separator = ', ';
+  }
+  yield ']';
 }
 
 export type DtbaseReadingsService = ReturnType<typeof createDtbaseReadingsService>;

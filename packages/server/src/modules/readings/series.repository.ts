@@ -73,6 +73,24 @@ export function seriesRepository(q: Queryable) {
       return q.query<SeriesRef>(`${SERIES_SELECT} ORDER BY s.unique_identifier, tm.position`);
     },
 
+    /**
+     * The timestamp (exact, mb_iso) of the `n`-th reading of a series after `after` (from
+     * `from` when null) and up to `to`, or null when fewer remain: where a page of n readings
+     * ends. An index scan of n entries.
+     */
+    async nthReadingAfter(series: SeriesRef, range: { from: string; to: string; after: string | null }, n: number): Promise<string | null> {
+      const lower = range.after === null ? 'ts >= $3::text::timestamptz' : 'ts > $3::text::timestamptz';
+      const rows = await q.query<{ ts: string }>(
+        // mb_iso outside: in the scan it would run for every row skipped.
+        `SELECT mb_iso(ts) AS ts FROM (
+           SELECT ts FROM ${READING_TABLE[series.datatype]}
+            WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
+            ORDER BY ts OFFSET $5 LIMIT 1) r`,
+        [series.sensorId, series.measureId, range.after ?? range.from, range.to, n - 1],
+      );
+      return rows[0]?.ts ?? null;
+    },
+
     /** Every series of a sensor (all measures of its type). */
     async ofSensor(sensorUid: string): Promise<SeriesRef[]> {
       return q.query<SeriesRef>(

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../../db/database.ts';
+import type { PageRange } from '../dtbase-readings.repository.ts';
 import { READING_TABLE, type SeriesRef } from '../series.repository.ts';
 import { isoFromMicros, type BucketGrid, type Piece } from './downsample.ts';
 import { timestampsJson, valuesJson, zonedTimestampsJson, type TimeFormat } from './readings-query.sql.ts';
@@ -134,14 +135,15 @@ export function downsampleRepository(q: Queryable) {
       return rows[0];
     },
 
-    /** Every raw reading of a numeric series in [from, to] as two arrays (for LTTB). */
-    async rawArrays(series: SeriesRef, from: string, to: string): Promise<{ micros: number[]; values: number[] }> {
+    /** The raw readings of a page of a numeric series' range as two arrays (for LTTB). */
+    async rawPointsPage(series: SeriesRef, range: PageRange): Promise<{ micros: number[]; values: number[] }> {
+      const lower = range.after === null ? 'ts >= $3::text::timestamptz' : 'ts > $3::text::timestamptz';
       const rows = await q.query<{ micros: number[] | null; values: number[] | null }>(
-        `SELECT array_agg(round(date_part('epoch', ts) * 1000000) ORDER BY ts) AS micros,
-                array_agg(value::float8 ORDER BY ts) AS "values"
-           FROM ${READING_TABLE[series.datatype]}
-          WHERE sensor_id = $1 AND measure_id = $2 AND ts >= $3::text::timestamptz AND ts <= $4::text::timestamptz`,
-        [series.sensorId, series.measureId, from, to],
+        `SELECT array_agg(round(date_part('epoch', ts) * 1000000)) AS micros, array_agg(value::float8) AS "values"
+           FROM (SELECT ts, value FROM ${READING_TABLE[series.datatype]}
+                  WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
+                  ORDER BY ts) r`,
+        [series.sensorId, series.measureId, range.after ?? range.from, range.upTo ?? range.to],
       );
       return { micros: rows[0].micros ?? [], values: rows[0].values ?? [] };
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LEVEL_WIDTH_US, bucketGrid, coverRange, floorDiv, isoFromMicros } from './downsample.ts';
-import { lttbIndices } from './downsample-lttb.ts';
+import { LttbSampler, lttbIndices } from './downsample-lttb.ts';
 
 const us = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
 
@@ -61,5 +61,29 @@ describe('lttbIndices', () => {
     expect(kept).toContain(500);
     expect(kept).toContain(250);
     expect(lttbIndices(xs.slice(0, 5), ys.slice(0, 5), 10)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('LttbSampler', () => {
+  it('keeps the points lttbIndices keeps, for any length and threshold', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const length of [0, 1, 2, 3, 4, 5, 10, 11, 97, 1000, 2345]) {
+      const xs = Array.from({ length }, (_, i) => i * 1000 + Math.floor(random() * 999));
+      const ys = xs.map(() => random() * 100 - 50);
+      for (const threshold of [1, 2, 3, 4, 5, 7, 10, 50, 333, length - 1, length, length + 1].filter((t) => t >= 1)) {
+        const sampler = new LttbSampler(length, threshold);
+        for (let i = 0; i < length; i++) sampler.push(xs[i], ys[i]);
+        const kept = sampler.result();
+        expect(kept.map((p) => p.index), `${length} to ${threshold}`).toEqual(lttbIndices(xs, ys, threshold));
+        expect(kept.map((p) => p.x)).toEqual(kept.map((p) => xs[p.index]));
+      }
+    }
+  });
+
+  it('refuses a short stream instead of answering from part of it', () => {
+    const sampler = new LttbSampler(10, 4);
+    for (let i = 0; i < 9; i++) sampler.push(i, i);
+    expect(() => sampler.result()).toThrow(/9 of 10/);
   });
 });

@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { readErrors } from '../../api/api.schemas.ts';
+import { sendPrepared } from '../send-prepared.ts';
 import type { ReadingsQueryService } from './readings-query.service.ts';
 import { LatestAnswer, LatestQuery, ReadingsQuery, ReadingsSeries } from './readings-query.schemas.ts';
 
@@ -19,21 +19,19 @@ export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ readings: Readi
       operationId: 'readReadings',
       summary: 'Read one series over a time range: raw, downsampled (max_points) or in calendar buckets',
       description: 'Column-wise JSON ({"timestamps": [...], "values": [...]}) built by the database. '
-        + 'Raw answers hold at most 1,000,000 points (422 beyond). With Accept: text/csv or format=csv, '
-        + 'the raw points stream as CSV ("timestamp,value"), without a cap.',
+        + 'Raw answers hold at most 1,000,000 points (422 beyond) and stream page by page. With Accept: text/csv '
+        + 'or format=csv, the raw points stream as CSV ("timestamp,value"), without a cap.',
       querystring: ReadingsQuery,
       response: { 200: ReadingsSeries, ...readErrors },
     },
   }, async (request, reply) => {
     if (wantsCsv(request.query.format, request.headers.accept)) {
       const { filename, chunks } = await readings.csv(request.query);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${filename}"`)
-        .send(Readable.from(chunks) as never); // a stream: typed as the JSON answer's schema
+      reply.header('content-disposition', `attachment; filename="${filename}"`);
+      return sendPrepared(request, reply, 'text/csv; charset=utf-8', { chunks });
     }
-    // Text PostgreSQL wrote; sent as it is (Fastify does not serialise a string payload).
-    return reply.type('application/json; charset=utf-8').send((await readings.read(request.query)) as never);
+    // Text PostgreSQL wrote, whole or page by page; sent as it is, never serialised.
+    return sendPrepared(request, reply, 'application/json; charset=utf-8', await readings.open(request.query));
   });
 
   app.get('/latest', {

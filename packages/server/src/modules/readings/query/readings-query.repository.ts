@@ -1,12 +1,14 @@
 import type { Queryable } from '../../../db/database.ts';
-import { READING_TABLE, type SeriesRef } from '../series.repository.ts';
+import type { PageRange } from '../dtbase-readings.repository.ts';
+import { READING_TABLE, seriesRepository, type SeriesRef } from '../series.repository.ts';
 import { timestampsJson, valuesJson, type TimeFormat } from './readings-query.sql.ts';
 
-/** Column-wise JSON arrays as PostgreSQL wrote them: text to be spliced into a response. */
-export interface SeriesColumns {
-  count: number;
-  timestamps: string;
-  values: string;
+/** A page of a series column-wise: two JSON arrays as PostgreSQL wrote them, UTF-8. */
+export interface ColumnsPage {
+  rows: number;
+  /** `["2024-01-01T00:00:00Z", …]` (or epoch milliseconds); `[]` when the page is empty. */
+  timestamps: Buffer;
+  values: Buffer;
 }
 
 export interface LatestRow {
@@ -28,19 +30,23 @@ interface MicrosRow {
 export function readingsQueryRepository(q: Queryable) {
   return {
     /**
-     * The first `limit` readings of a series in [from, to], column-wise. The ordered subquery
-     * feeds json_agg in index order (no sort: the primary key already orders by ts).
+     * The readings of a page of a range, column-wise. The ordered subquery feeds json_agg in
+     * index order (no sort: the primary key already orders by ts).
      */
-    async rawColumns(series: SeriesRef, from: string, to: string, limit: number, format: TimeFormat): Promise<SeriesColumns> {
-      const rows = await q.query<SeriesColumns>(
-        `SELECT count(*)::int AS count, ${timestampsJson('ts', format)} AS timestamps, ${valuesJson('value')} AS "values"
+    async columnsPage(series: SeriesRef, range: PageRange, format: TimeFormat): Promise<ColumnsPage> {
+      const lower = range.after === null ? 'ts >= $3::text::timestamptz' : 'ts > $3::text::timestamptz';
+      const [[rows, timestamps, values]] = await q.queryRaw(
+        `SELECT count(*)::text, ${timestampsJson('ts', format)}, ${valuesJson('value')}
            FROM (SELECT ts, value FROM ${READING_TABLE[series.datatype]}
-                  WHERE sensor_id = $1 AND measure_id = $2 AND ts >= $3::text::timestamptz AND ts <= $4::text::timestamptz
-                  ORDER BY ts LIMIT $5) r`,
-        [series.sensorId, series.measureId, from, to, limit],
+                  WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
+                  ORDER BY ts) r`,
+        [series.sensorId, series.measureId, range.after ?? range.from, range.upTo ?? range.to],
       );
-      return rows[0];
+      return { rows: Number(rows), timestamps: timestamps!, values: values! };
     },
+
+    /** Where a page of n readings ends: see SeriesRepository.nthReadingAfter. */
+    nthReadingAfter: seriesRepository(q).nthReadingAfter,
 
     /** How many readings [from, to] holds, counting no further than `limit` (an index-only scan). */
     async countUpTo(series: SeriesRef, from: string, to: string, limit: number): Promise<number> {

@@ -2,14 +2,17 @@ import { AppError, notFound, unprocessable } from '../../../errors.ts';
 import { pgErrorCode } from '../../../db/database.ts';
 import type { ValueDatatype } from '../../../db/schema/common.ts';
 import type { SeriesLookup, SeriesRef } from '../series.repository.ts';
-import type { ReadingsQueryRepository } from './readings-query.repository.ts';
+import type { ColumnsPage, ReadingsQueryRepository } from './readings-query.repository.ts';
 import type { CalendarUnit, DownsampleRepository } from './downsample.repository.ts';
 import type { ReadingsExportRepository } from './readings-export.repository.ts';
 import { seriesCsvChunks } from './readings-export.ts';
 import { bucketGrid, coverRange, type Level } from './downsample.ts';
-import { lttbIndices } from './downsample-lttb.ts';
+import { LttbSampler } from './downsample-lttb.ts';
 import { INSTANT_RANGE_PROBLEM, MAX_INSTANT_MS, MIN_INSTANT_MS } from '../timestamps.ts';
 import type { TimeFormat } from './readings-query.sql.ts';
+import { READ_PAGE_ROWS, rangePages, type RangeReader } from '../range-pages.ts';
+import { jsonArrayElements, preparedTextToString, type PreparedText } from '../prepared-text.ts';
+import { Spool, type SpoolOptions } from './spool.ts';
 import {
   CALENDAR_BUCKETS_CAP, LTTB_MAX_RAW_POINTS, RAW_POINTS_CAP,
   type LatestAnswer, type LatestQuery, type ReadingsQuery, type SensorLatest,
@@ -19,6 +22,24 @@ const MIN_INSTANT_US = BigInt(MIN_INSTANT_MS) * 1000n;
 const MAX_INSTANT_US = BigInt(MAX_INSTANT_MS) * 1000n;
 
 const CALENDAR_UNITS: Record<string, CalendarUnit> = { '1h': 'hour', '1d': 'day', '1w': 'week', '1mo': 'month' };
+
+/** The longest a bucket of each unit is, in µs, before time zones: a month of 31 days. */
+const LONGEST_BUCKET_US: Record<CalendarUnit, bigint> = {
+  hour: 3_600_000_000n,
+  day: 86_400_000_000n,
+  week: 7n * 86_400_000_000n,
+  month: 31n * 86_400_000_000n,
+};
+
+/**
+ * At least how many calendar buckets of `unit` [fromUs, toUs] spans in any zone. A zone's
+ * changes of offset lengthen a bucket now and then (an hour that repeats when clocks go
+ * back), by a few hours a year in all; allowing 1% and two days more covers them many times.
+ */
+function fewestCalendarBuckets(unit: CalendarUnit, fromUs: bigint, toUs: bigint): bigint {
+  const span = toUs - fromUs;
+  return (span * 99n) / (100n * LONGEST_BUCKET_US[unit]) - (2n * 86_400_000_000n) / LONGEST_BUCKET_US[unit];
+}
 const PG_INVALID_PARAMETER_VALUE = '22023'; // e.g. a time zone PostgreSQL does not know
 
 export interface ReadingsQueryDeps {
@@ -28,7 +49,17 @@ export interface ReadingsQueryDeps {
   exports: ReadingsExportRepository;
   /** Raw points per JSON answer (tests lower it). */
   rawPointsCap?: number;
+  /** Readings per page of a streamed raw answer. */
+  pageRows?: number;
+  /**
+   * Where a streamed column-wise answer keeps its values while its timestamps go out (all
+   * timestamps come first): memory up to a limit, then a temporary file.
+   */
+  spool?: SpoolOptions;
 }
+
+/** A column-wise answer's values beyond this many bytes wait in a temporary file. */
+const SPOOL_MEMORY_BYTES = 1024 * 1024;
 
 /**
  * A JSON object from a small header serialised here and big arrays that PostgreSQL already
@@ -59,9 +90,19 @@ function isoFromMicrosNumber(us: number): string {
   return fraction === 0 ? `${iso}Z` : `${iso}.${String(fraction).padStart(6, '0')}Z`;
 }
 
+/** A whole JSON object from spliceJson's parts, as bytes. */
+function splicedBuffer(header: Record<string, unknown>, arrays: Record<string, Buffer>): Buffer {
+  const parts: Buffer[] = [Buffer.from(JSON.stringify(header).slice(0, -1))];
+  for (const [key, json] of Object.entries(arrays)) parts.push(Buffer.from(`,"${key}":`), json);
+  parts.push(Buffer.from('}'));
+  return Buffer.concat(parts);
+}
+
 export function createReadingsQueryService(deps: ReadingsQueryDeps) {
   const { reads, downsample, exports } = deps;
   const rawPointsCap = deps.rawPointsCap ?? RAW_POINTS_CAP;
+  const pageRows = deps.pageRows ?? READ_PAGE_ROWS;
+  const spoolOptions = deps.spool ?? { memoryBytes: SPOOL_MEMORY_BYTES };
 
   /** The series, or 404: on the resource API a sensor or measure that is not there is a missing resource. */
   async function series(query: Pick<ReadingsQuery, 'sensor' | 'measure' | 'units'>): Promise<SeriesRef> {
@@ -85,26 +126,63 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
     return micros;
   }
 
-  async function rawAnswer(s: SeriesRef, query: ReadingsQuery, format: TimeFormat, cap: number, why: string): Promise<string> {
-    const columns = await reads.rawColumns(s, query.from, query.to, cap + 1, format);
-    if (columns.count > cap) throw unprocessable(why);
-    return spliceJson({ ...seriesHeader(s), resolution: 'raw' }, { timestamps: columns.timestamps, values: columns.values });
+  /**
+   * Raw readings column-wise, at most `cap` of them (422 `why` beyond, counted when the read
+   * begins). A range of one page is read whole; a longer one streams page by page, all
+   * timestamps first, so the values wait in a spool meanwhile. Each page is one query, and
+   * the pages cut the range at fixed instants, so no reading is lost or repeated whatever is
+   * written meanwhile: the answer is what a read at each page's time saw.
+   */
+  async function rawAnswer(s: SeriesRef, query: ReadingsQuery, format: TimeFormat, cap: number, why: string): Promise<PreparedText> {
+    const range = { from: query.from, to: query.to };
+    const reader: RangeReader<ColumnsPage> = {
+      boundary: (after, n) => reads.nthReadingAfter(s, { ...range, after }, n),
+      page: (after, upTo) => reads.columnsPage(s, { ...range, after, upTo }, format),
+    };
+    const header = { ...seriesHeader(s), resolution: 'raw' };
+    const firstRows = Math.min(pageRows, cap + 1);
+    const firstUpTo = await reader.boundary(null, firstRows);
+    if (firstUpTo === null) {
+      const page = await reader.page(null, null);
+      return { whole: splicedBuffer(header, { timestamps: page.timestamps, values: page.values }) };
+    }
+    if (firstRows > cap || (await reads.countUpTo(s, query.from, query.to, cap + 1)) > cap) throw unprocessable(why);
+    return { chunks: columnWise(header, rangePages(reader, { pageRows, firstUpTo }), spoolOptions) };
   }
 
-  async function lttbAnswer(s: SeriesRef, query: ReadingsQuery, maxPoints: number, format: TimeFormat): Promise<string> {
-    if ((await reads.countUpTo(s, query.from, query.to, LTTB_MAX_RAW_POINTS + 1)) > LTTB_MAX_RAW_POINTS) {
+  /**
+   * LTTB over every raw point of the range, read page by page into a sampler that holds two
+   * of its buckets at a time: memory grows with points / max_points, not with the points.
+   */
+  async function lttbAnswer(s: SeriesRef, query: ReadingsQuery, maxPoints: number, format: TimeFormat): Promise<PreparedText> {
+    const length = await reads.countUpTo(s, query.from, query.to, LTTB_MAX_RAW_POINTS + 1);
+    if (length > LTTB_MAX_RAW_POINTS) {
       throw unprocessable(`agg=lttb works on at most ${LTTB_MAX_RAW_POINTS} raw points; this range holds more: use agg=avg, min, max or minmax, or a shorter range`);
     }
-    const { micros, values } = await downsample.rawArrays(s, query.from, query.to);
-    const kept = lttbIndices(micros, values, maxPoints);
-    const timestamps = kept.map((i) => (format === 'epoch_ms' ? micros[i] / 1000 : isoFromMicrosNumber(micros[i])));
-    return spliceJson({ ...seriesHeader(s), resolution: 'lttb', agg: 'lttb' }, {
+    const range = { from: query.from, to: query.to };
+    const reader: RangeReader<{ micros: number[]; values: number[] }> = {
+      boundary: (after, n) => reads.nthReadingAfter(s, { ...range, after }, n),
+      page: (after, upTo) => downsample.rawPointsPage(s, { ...range, after, upTo }),
+    };
+    const sampler = new LttbSampler(length, maxPoints);
+    let seen = 0;
+    pages: for await (const page of rangePages(reader, { pageRows })) {
+      for (let i = 0; i < page.micros.length; i++) {
+        // The first `length` readings: those counted, unless some were written meanwhile.
+        if (seen++ === length) break pages;
+        sampler.push(page.micros[i], page.values[i]);
+      }
+    }
+    if (seen < length) throw unprocessable('range changed while reading; try again');
+    const kept = sampler.result();
+    const timestamps = kept.map((p) => (format === 'epoch_ms' ? p.x / 1000 : isoFromMicrosNumber(p.x)));
+    return { whole: spliceJson({ ...seriesHeader(s), resolution: 'lttb', agg: 'lttb' }, {
       timestamps: JSON.stringify(timestamps),
-      values: JSON.stringify(kept.map((i) => values[i])),
-    });
+      values: JSON.stringify(kept.map((p) => p.y)),
+    }) };
   }
 
-  async function downsampled(s: SeriesRef, query: ReadingsQuery, maxPoints: number, format: TimeFormat): Promise<string> {
+  async function downsampled(s: SeriesRef, query: ReadingsQuery, maxPoints: number, format: TimeFormat): Promise<PreparedText> {
     const { fromUs, toUs } = await checkedRange(query.from, query.to);
     // Few enough points: the raw ones are the best answer. Counting stops at maxPoints + 1.
     if ((await reads.countUpTo(s, query.from, query.to, maxPoints + 1)) <= maxPoints) {
@@ -113,8 +191,8 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
     if (!isNumeric(s)) {
       const grid = bucketGrid(fromUs, toUs, maxPoints, 'raw');
       const sample = await downsample.firstOfBuckets(s, query.from, query.to, grid, format);
-      return spliceJson({ ...seriesHeader(s), resolution: 'sample', bucket_seconds: Number(grid.widthUs) / 1e6 },
-        { timestamps: sample.timestamps, values: sample.values });
+      return { whole: spliceJson({ ...seriesHeader(s), resolution: 'sample', bucket_seconds: Number(grid.widthUs) / 1e6 },
+        { timestamps: sample.timestamps, values: sample.values }) };
     }
     const agg = query.agg ?? 'avg';
     if (agg === 'lttb') return lttbAnswer(s, query, maxPoints, format);
@@ -125,49 +203,61 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
     const arrays: Record<string, string> = { timestamps: columns.timestamps };
     if (agg === 'minmax') Object.assign(arrays, { values: columns.avg, min: columns.min, max: columns.max });
     else arrays.values = columns[agg as 'avg' | 'min' | 'max'];
-    return spliceJson(header, arrays);
+    return { whole: spliceJson(header, arrays) };
   }
 
-  async function calendar(s: SeriesRef, query: ReadingsQuery, bucket: string, format: TimeFormat): Promise<string> {
+  async function calendar(s: SeriesRef, query: ReadingsQuery, bucket: string, format: TimeFormat): Promise<PreparedText> {
     const tz = query.tz ?? 'UTC';
     if (!isKnownTimeZone(tz)) throw unprocessable(`Unknown time zone "${tz}": give an IANA name such as Europe/London`);
     if (!isNumeric(s)) throw unprocessable(`bucket= aggregates numbers; "${s.measureName}" holds ${s.datatype} values`);
     const { fromUs, toUs } = await checkedRange(query.from, query.to);
     const unit = CALENDAR_UNITS[bucket];
+    const tooMany = () => unprocessable(`The range spans more than ${CALENDAR_BUCKETS_CAP} buckets of ${bucket}: use a larger bucket or a shorter range`);
+    // Counting in the database walks every bucket (years 1 to 9999 in hours: seconds of work),
+    // so a range far beyond the cap is refused from its length alone; near it the zone decides.
+    if (fewestCalendarBuckets(unit, fromUs, toUs) > BigInt(CALENDAR_BUCKETS_CAP)) throw tooMany();
     try {
       const alignment = await downsample.calendarAlignment(unit, tz, query.from, query.to, CALENDAR_BUCKETS_CAP + 1);
-      if (alignment.buckets > CALENDAR_BUCKETS_CAP) {
-        throw unprocessable(`The range spans more than ${CALENDAR_BUCKETS_CAP} buckets of ${bucket}: use a larger bucket or a shorter range`);
-      }
+      if (alignment.buckets > CALENDAR_BUCKETS_CAP) throw tooMany();
       // The coarsest rollup whose rows never straddle a bucket boundary of this zone.
       const level: Level = unit !== 'hour' && alignment.dayAligned ? 'day'
         : alignment.hourAligned ? 'hour' : 'minute';
       const columns = await downsample.calendarBuckets(s, coverRange(fromUs, toUs + 1n, level), unit, tz, format);
-      return spliceJson({ ...seriesHeader(s), resolution: level, bucket, tz }, {
+      return { whole: spliceJson({ ...seriesHeader(s), resolution: level, bucket, tz }, {
         timestamps: columns.timestamps, values: columns.avg, min: columns.min, max: columns.max, count: columns.counts,
-      });
+      }) };
     } catch (error) {
       if (pgErrorCode(error) === PG_INVALID_PARAMETER_VALUE) throw unprocessable(`Time zone "${tz}" is not known to the database`);
       throw error;
     }
   }
 
+  /** The JSON answer of GET /api/v1/readings, prepared: every check done, raw answers streamed. */
+  async function open(query: ReadingsQuery): Promise<PreparedText> {
+    if (query.bucket !== undefined && query.max_points !== undefined) {
+      throw unprocessable('Give either bucket or max_points, not both');
+    }
+    if (query.agg !== undefined && query.max_points === undefined) {
+      throw unprocessable('agg applies to max_points; calendar buckets always carry avg, min, max and count');
+    }
+    const s = await series(query);
+    const format = query.time_format ?? 'iso';
+    if (query.bucket !== undefined) return calendar(s, query, query.bucket, format);
+    if (query.max_points !== undefined) return downsampled(s, query, query.max_points, format);
+    await checkedRange(query.from, query.to);
+    return rawAnswer(s, query, format, rawPointsCap,
+      `The range holds more than ${rawPointsCap} readings: ask for max_points=N, a shorter range, or format=csv (streamed, no cap)`);
+  }
+
   return {
-    /** The JSON answer of GET /api/v1/readings, as text. */
+    open,
+
+    /**
+     * The same answer as one string, for a caller that nests it in its own answer (run
+     * details): it asks for max_points, which bounds it.
+     */
     async read(query: ReadingsQuery): Promise<string> {
-      if (query.bucket !== undefined && query.max_points !== undefined) {
-        throw unprocessable('Give either bucket or max_points, not both');
-      }
-      if (query.agg !== undefined && query.max_points === undefined) {
-        throw unprocessable('agg applies to max_points; calendar buckets always carry avg, min, max and count');
-      }
-      const s = await series(query);
-      const format = query.time_format ?? 'iso';
-      if (query.bucket !== undefined) return calendar(s, query, query.bucket, format);
-      if (query.max_points !== undefined) return downsampled(s, query, query.max_points, format);
-      await checkedRange(query.from, query.to);
-      return rawAnswer(s, query, format, rawPointsCap,
-        `The range holds more than ${rawPointsCap} readings: ask for max_points=N, a shorter range, or format=csv (streamed, no cap)`);
+      return preparedTextToString(await open(query));
     },
 
     /** The raw readings as CSV chunks ("timestamp,value" header first), after checking the request. */
@@ -208,6 +298,34 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
       return { sensors: [...sensors.values()] };
     },
   };
+}
+
+/**
+ * A column-wise answer from pages: the header, every page's timestamps, then every page's
+ * values. The values wait in a spool (memory, then a temporary file) while the timestamps go
+ * out, so memory holds a page or two whatever the range.
+ */
+async function* columnWise(header: Record<string, unknown>, pages: AsyncIterable<ColumnsPage>, spoolOptions: SpoolOptions): AsyncGenerator<Buffer | string> {
+  const values = new Spool(spoolOptions);
+  try {
+    yield `${JSON.stringify(header).slice(0, -1)},"timestamps":[`;
+    let first = true;
+    for await (const page of pages) {
+      if (page.rows === 0) continue;
+      if (!first) {
+        yield ', ';
+        await values.append(', ');
+      }
+      first = false;
+      yield jsonArrayElements(page.timestamps);
+      await values.append(jsonArrayElements(page.values));
+    }
+    yield '],"values":[';
+    yield* values.contents();
+    yield ']}';
+  } finally {
+    await values.close();
+  }
 }
 
 function toLatestMeasure(row: Awaited<ReturnType<ReadingsQueryRepository['latestOfSensor']>>[number]) {
