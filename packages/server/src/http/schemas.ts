@@ -1,6 +1,6 @@
 /** TypeBox building blocks shared by the route schemas of every module. */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { VALUE_DATATYPES, HTTP_METHODS } from '../db/schema/common.ts';
+import { VALUE_DATATYPES, HTTP_METHODS } from '../db/schema/enum-values.ts';
 
 /** `{"detail": "..."}`: DTBase's answer for messages and errors alike. */
 export const Detail = Type.Object({ detail: Type.String() }, { $id: 'Detail' });
