@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
@@ -6,13 +7,15 @@ import { migrate } from './db/migrate.ts';
 import { startRetentionTimer } from './modules/readings/retention/retention.service.ts';
 import { usersModule } from './modules/users/index.ts';
 import { resolveJwtSecret } from './secrets.ts';
+import { releaseStartupGarbage } from './startup-memory.ts';
 
 export function createLogger(config: Config) {
   const pretty = process.stdout.isTTY && config.nodeEnv !== 'production';
-  return pino({
-    level: config.logLevel,
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
-  });
+  if (!pretty) return pino({ level: config.logLevel });
+  // Pretty lines are formatted in this thread, not in a transport's worker thread (~10 MB of
+  // memory for a terminal); pino-pretty is loaded only here.
+  const prettyStream = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  return pino({ level: config.logLevel }, prettyStream({ translateTime: 'HH:MM:ss', ignore: 'pid,hostname' }));
 }
 
 /**
@@ -67,5 +70,6 @@ export async function serve(config: Config = loadConfig()) {
 
   await app.listen({ port: config.port, host: config.host });
   logger.info({ docs: `http://localhost:${config.port}/docs` }, 'mirrorbase is ready');
+  releaseStartupGarbage();
   return app;
 }
