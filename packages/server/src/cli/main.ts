@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/connection.ts';
+import { DataDirInUseError } from '../db/data-dir-lock.ts';
 import type { Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
@@ -198,7 +199,7 @@ export async function runCli(argv: string[]): Promise<number> {
       console.error(`${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppError || isEnvironmentError(error)) {
+    if (error instanceof ConfigError || error instanceof AppError || error instanceof DataDirInUseError || isEnvironmentError(error)) {
       console.error(`error: ${(error as Error).message}`);
       return 1;
     }
