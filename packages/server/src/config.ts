@@ -23,6 +23,8 @@ export interface Config {
   readonly databasePoolSize: number;
   /** How often each replica applies reading retention (minutes; 0 = never, run `mirrorbase retention`). */
   readonly retentionIntervalMinutes: number;
+  /** false: start-up applies no migration and refuses a database that is not up to date (a separate job migrates). */
+  readonly migrateOnStart: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -37,6 +39,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1)$/i.test(raw)) return true;
+  if (/^(false|0)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 function nonEmpty(env: Env, name: string): string | undefined {
@@ -91,5 +101,6 @@ export function loadConfig(env: Env = process.env): Config {
     serviceCallTimeoutMs: integer(env, 'MIRRORBASE_SERVICE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     databasePoolSize: integer(env, 'MIRRORBASE_DB_POOL_SIZE', 10, 1, 1000),
     retentionIntervalMinutes: integer(env, 'MIRRORBASE_RETENTION_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
+    migrateOnStart: boolean(env, 'MIRRORBASE_MIGRATE_ON_START', true),
   });
 }

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/connection.ts';
-import { migrate } from './db/migrate.ts';
+import { checkMigrations, migrate } from './db/migrate.ts';
 import { startRetentionTimer } from './modules/readings/retention/retention.service.ts';
 import { usersModule } from './modules/users/index.ts';
 import { resolveJwtSecret } from './secrets.ts';
@@ -26,7 +26,8 @@ export async function serve(config: Config = loadConfig()) {
   const logger = createLogger(config);
   const db = await openDatabase(config);
   logger.info({ engine: db.engine, dataDir: db.engine === 'pglite' ? config.dataDir : undefined }, 'database open');
-  const migrations = await migrate(db);
+  // MIRRORBASE_MIGRATE_ON_START=false: a separate job migrates; refuse a database not up to date.
+  const migrations = config.migrateOnStart ? await migrate(db) : await checkMigrations(db);
   if (migrations.applied.length) logger.info({ applied: migrations.applied }, 'migrations applied');
 
   const { secret, source } = await resolveJwtSecret(config);

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/connection.ts';
 import { DataDirInUseError } from '../db/data-dir-lock.ts';
 import type { Database } from '../db/database.ts';
-import { migrate } from '../db/migrate.ts';
+import { checkMigrations, migrate, MigrationError } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import { serve } from '../main.ts';
 import { usersModule } from '../modules/users/index.ts';
@@ -37,11 +37,15 @@ ${EXPORT_USAGE}
 The database is DATABASE_URL when set, otherwise the embedded one in MIRRORBASE_DATA_DIR
 (default ./.mirrorbase). See the README for every setting.`;
 
-/** Opens the configured database, brought up to date first unless told not to. */
+/**
+ * Opens the configured database, brought up to date first unless told not to (or, with
+ * MIRRORBASE_MIGRATE_ON_START=false, checked to be up to date).
+ */
 async function withDatabase<T>(fn: (db: Database) => Promise<T>, options = { migrateFirst: true }): Promise<T> {
-  const db = await openDatabase(loadConfig());
+  const config = loadConfig();
+  const db = await openDatabase(config);
   try {
-    if (options.migrateFirst) await migrate(db);
+    if (options.migrateFirst) await (config.migrateOnStart ? migrate(db) : checkMigrations(db));
     return await fn(db);
   } finally {
     await db.close();
@@ -199,7 +203,8 @@ export async function runCli(argv: string[]): Promise<number> {
       console.error(`${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppError || error instanceof DataDirInUseError || isEnvironmentError(error)) {
+    if (error instanceof ConfigError || error instanceof AppError || error instanceof DataDirInUseError
+      || error instanceof MigrationError || isEnvironmentError(error)) {
       console.error(`error: ${(error as Error).message}`);
       return 1;
     }
