@@ -30,8 +30,8 @@ export async function serve(config: Config = loadConfig()) {
   const migrations = config.migrateOnStart ? await migrate(db) : await checkMigrations(db);
   if (migrations.applied.length) logger.info({ applied: migrations.applied }, 'migrations applied');
 
-  const { secret, source } = await resolveJwtSecret(config);
-  if (source !== 'env') logger.warn({ source }, 'DT_JWT_SECRET_KEY is not set: using a development secret kept in the data folder');
+  const { secret, source } = await resolveJwtSecret(config, db);
+  if (source !== 'env') logger.warn({ source }, 'DT_JWT_SECRET_KEY is not set: using a development secret kept in the database');
 
   const users = usersModule(db);
   const defaultUser = await users.applyDefaultUser(config.defaultUserPassword);
