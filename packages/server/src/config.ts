@@ -25,6 +25,8 @@ export interface Config {
   readonly retentionIntervalMinutes: number;
   /** false: start-up applies no migration and refuses a database that is not up to date (a separate job migrates). */
   readonly migrateOnStart: boolean;
+  /** How long a shutdown waits for requests in flight before it closes what is left and exits with 1. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -102,5 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: integer(env, 'MIRRORBASE_DB_POOL_SIZE', 10, 1, 1000),
     retentionIntervalMinutes: integer(env, 'MIRRORBASE_RETENTION_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
     migrateOnStart: boolean(env, 'MIRRORBASE_MIGRATE_ON_START', true),
+    // Below Kubernetes' default grace period of 30 s, so the process ends before a SIGKILL would.
+    shutdownTimeoutMs: integer(env, 'MIRRORBASE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 3_600_000),
   });
 }

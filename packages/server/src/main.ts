@@ -7,6 +7,7 @@ import { checkMigrations, migrate } from './db/migrate.ts';
 import { startRetentionTimer } from './modules/readings/retention/retention.service.ts';
 import { usersModule } from './modules/users/index.ts';
 import { resolveJwtSecret } from './secrets.ts';
+import { exitOnSignals } from './shutdown.ts';
 import { releaseStartupGarbage } from './startup-memory.ts';
 
 export function createLogger(config: Config) {
@@ -20,7 +21,8 @@ export function createLogger(config: Config) {
 
 /**
  * The process entry: config -> database -> migrations -> app -> listen, and a graceful
- * shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the pool).
+ * shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the pool),
+ * bounded by MIRRORBASE_SHUTDOWN_TIMEOUT_MS (shutdown.ts).
  */
 export async function serve(config: Config = loadConfig()) {
   const logger = createLogger(config);
@@ -44,30 +46,20 @@ export async function serve(config: Config = loadConfig()) {
   // Retention runs on every replica's timer; an advisory lock lets one do the work at a time.
   const stopRetention =
     config.retentionIntervalMinutes > 0 ? startRetentionTimer(db, config.retentionIntervalMinutes * 60_000, logger) : () => {};
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, 30_000).unref();
-    try {
+  exitOnSignals({
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    server: app.server,
+    close: async () => {
       stopRetention();
       await app.close();
       await db.close();
-      clearTimeout(timer);
-      logger.info('shut down cleanly');
-      logger.flush?.();
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+    },
+    forceClose: async () => {
+      app.server.closeAllConnections();
+      await db.close({ force: true });
+    },
+  });
 
   await app.listen({ port: config.port, host: config.host });
   logger.info({ docs: `http://localhost:${config.port}/docs` }, 'mirrorbase is ready');

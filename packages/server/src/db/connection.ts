@@ -32,9 +32,9 @@ export async function openDatabase(
     const db = await openPglite(pgliteDir);
     return {
       ...db,
-      async close() {
+      async close(options) {
         try {
-          await db.close();
+          await db.close(options);
         } finally {
           lock.release();
         }

@@ -75,6 +75,6 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     engine: 'postgres',
     ...queryable(sql),
     transaction: (fn) => sql.begin((tx) => fn(transaction(tx))) as Promise<never>,
-    close: () => sql.end({ timeout: 5 }),
+    close: (options) => sql.end({ timeout: options?.force ? 0 : 5 }),
   };
 }
