@@ -30,6 +30,10 @@ export interface Config {
   readonly jobsLeaseSeconds: number;
   /** Finished job runs are kept in the history this many days. */
   readonly jobsHistoryDays: number;
+  /** false: start-up applies no migration and refuses a database that is not up to date (a separate job migrates). */
+  readonly migrateOnStart: boolean;
+  /** How long a shutdown waits for requests in flight before it closes what is left and exits with 1. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -44,6 +48,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1)$/i.test(raw)) return true;
+  if (/^(false|0)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 function nonEmpty(env: Env, name: string): string | undefined {
@@ -102,5 +114,8 @@ export function loadConfig(env: Env = process.env): Config {
     jobsPollMs: integer(env, 'MIRRORBASE_JOBS_POLL_MS', 5000, 0, 3_600_000),
     jobsLeaseSeconds: integer(env, 'MIRRORBASE_JOBS_LEASE_SECONDS', 60, 1, 86_400),
     jobsHistoryDays: integer(env, 'MIRRORBASE_JOBS_HISTORY_DAYS', 30, 1, 3650),
+    migrateOnStart: boolean(env, 'MIRRORBASE_MIGRATE_ON_START', true),
+    // Below Kubernetes' default grace period of 30 s, so the process ends before a SIGKILL would.
+    shutdownTimeoutMs: integer(env, 'MIRRORBASE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 3_600_000),
   });
 }

@@ -70,6 +70,41 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
     expect(result.stderr).toContain('user add EMAIL');
   });
 
+  // Each mistake: one line saying what is wrong, then the usage, exit code 2, never a stack trace.
+  it.each([
+    [['user', 'add', 'ada@example.org', '--bogus'], /^mirrorbase user: unknown option '--bogus'$/],
+    [['user', 'add', 'ada@example.org', '--password'], /^mirrorbase user: option '--password <value>' argument missing$/],
+    [['user', 'delete', 'a@example.org', 'b@example.org'], /^mirrorbase user: unexpected argument "b@example.org"$/],
+    [['import'], /^mirrorbase import needs a FILE$/],
+    [['import', '/nonexistent/readings.csv'], /^mirrorbase import: cannot read \/nonexistent\/readings\.csv \(no such file\)$/],
+    [['import', 'readings.csv', '--batch'], /^mirrorbase import: option '--batch <value>' argument missing$/],
+    [['import', 'readings.csv', '--batch', 'many'], /^--batch must be a positive integer$/],
+    [['retention', 'set'], /^retention set needs DAYS or off$/],
+    [['retention', 'set', '0'], /^retention set needs DAYS \(a whole number, at least 1\) or off$/],
+    [['retention', 'show', '--measure'], /^mirrorbase retention: option '--measure <value>' argument missing$/],
+    [['retention', 'frob'], /^unknown retention command: frob$/],
+    [['export', '--bogus'], /^mirrorbase export: unknown option '--bogus'$/],
+    [['export', '--out', '/nonexistent/dir/out.csv'], /^mirrorbase export: cannot write \/nonexistent\/dir\/out\.csv \(no such folder\)$/],
+    [['migrate', '--now'], /^mirrorbase migrate: unknown option '--now'$/],
+    [['serve', 'now'], /^mirrorbase serve: unexpected argument "now"$/],
+    [['--frob'], /^unknown command: --frob$/],
+  ])('%j: one line, the usage and exit code 2', async (args, firstLine) => {
+    const result = await cli(...(args as string[]));
+    expect(result.code, result.stderr).toBe(2);
+    const [line, blank, usage] = result.stderr.split('\n');
+    expect(line).toMatch(firstLine);
+    expect(blank).toBe('');
+    expect(usage).toBe('mirrorbase <command>');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.stdout).toBe('');
+  });
+
+  it('prints the usage for --help, with exit code 0', async () => {
+    const result = await cli('user', '--help');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('user add EMAIL');
+  });
+
   it('refuses to start in production without a JWT secret', async () => {
     const { code, stderr } = await (async () => {
       try {

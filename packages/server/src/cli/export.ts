@@ -51,15 +51,14 @@ function progressReporter(stderr: NodeJS.WriteStream) {
   };
 }
 
+export const EXPORT_OPTIONS = {
+  sensor: { type: 'string' }, measure: { type: 'string' }, units: { type: 'string' },
+  from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' },
+} as const;
+
 function parseExportArgs(args: string[]) {
   try {
-    return parseArgs({
-      args,
-      options: {
-        sensor: { type: 'string' }, measure: { type: 'string' }, units: { type: 'string' },
-        from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' },
-      },
-    }).values;
+    return parseArgs({ args, options: EXPORT_OPTIONS }).values;
   } catch (error) {
     throw badRequest(`${(error as Error).message}\n${EXPORT_USAGE}`);
   }

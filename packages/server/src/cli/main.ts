@@ -1,15 +1,19 @@
-import { parseArgs } from 'node:util';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/connection.ts';
+import { DataDirInUseError } from '../db/data-dir-lock.ts';
 import type { Database } from '../db/database.ts';
-import { migrate } from '../db/migrate.ts';
+import { checkMigrations, migrate, MigrationError } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import { serve } from '../main.ts';
 import { usersModule } from '../modules/users/index.ts';
 import { createRetentionService } from '../modules/readings/retention/retention.service.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
 import { importCsv } from './import.ts';
 import { readPassword } from './prompt.ts';
-import { EXPORT_USAGE, exportCommand } from './export.ts';
+import { EXPORT_OPTIONS, EXPORT_USAGE, exportCommand } from './export.ts';
 
 const USAGE = `mirrorbase <command>
 
@@ -33,11 +37,15 @@ ${EXPORT_USAGE}
 The database is DATABASE_URL when set, otherwise the embedded one in MIRRORBASE_DATA_DIR
 (default ./.mirrorbase). See the README for every setting.`;
 
-/** Opens the configured database, brought up to date first unless told not to. */
+/**
+ * Opens the configured database, brought up to date first unless told not to (or, with
+ * MIRRORBASE_MIGRATE_ON_START=false, checked to be up to date).
+ */
 async function withDatabase<T>(fn: (db: Database) => Promise<T>, options = { migrateFirst: true }): Promise<T> {
-  const db = await openDatabase(loadConfig());
+  const config = loadConfig();
+  const db = await openDatabase(config);
   try {
-    if (options.migrateFirst) await migrate(db);
+    if (options.migrateFirst) await (config.migrateOnStart ? migrate(db) : checkMigrations(db));
     return await fn(db);
   } finally {
     await db.close();
@@ -45,7 +53,7 @@ async function withDatabase<T>(fn: (db: Database) => Promise<T>, options = { mig
 }
 
 async function userCommand(args: string[]) {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { password: { type: 'string' } } });
+  const { positionals, values } = parseCommandArgs('user', args, { password: { type: 'string' } }, 2);
   const [action, email] = positionals;
   const needEmail = () => {
     if (!email) throw new UsageError(`mirrorbase user ${action} needs an EMAIL`);
@@ -82,15 +90,25 @@ async function userCommand(args: string[]) {
   }
 }
 
+/** Refuses, before the database is opened, a file that cannot be read or a folder that cannot be written. */
+async function checkPath(command: string, file: string, mode: 'read' | 'write') {
+  const target = mode === 'read' ? file : path.dirname(path.resolve(file));
+  try {
+    await access(target, mode === 'read' ? constants.R_OK : constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? (mode === 'read' ? 'no such file' : 'no such folder') : code === 'EACCES' ? 'permission denied' : code;
+    throw new UsageError(`mirrorbase ${command}: cannot ${mode} ${file} (${why})`);
+  }
+}
+
 async function importCommand(args: string[]) {
-  const { positionals, values } = parseArgs({
-    args, allowPositionals: true,
-    options: { batch: { type: 'string' }, 'assume-utc': { type: 'boolean' } },
-  });
+  const { positionals, values } = parseCommandArgs('import', args, { batch: { type: 'string' }, 'assume-utc': { type: 'boolean' } }, 1);
   const [file] = positionals;
   if (!file) throw new UsageError('mirrorbase import needs a FILE');
   const batchRows = Number(values.batch ?? 10_000);
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new UsageError('--batch must be a positive integer');
+  await checkPath('import', file, 'read');
   const result = await withDatabase((db) => importCsv(db, file, { batchRows, assumeUtc: values['assume-utc'] ?? false, progress: process.stderr }));
   console.log(
     `imported ${result.inserted} readings of ${result.series} series (${result.duplicates} duplicates skipped) in ${result.seconds.toFixed(1)} s`,
@@ -98,10 +116,7 @@ async function importCommand(args: string[]) {
 }
 
 async function retentionCommand(args: string[]) {
-  const { positionals, values } = parseArgs({
-    args, allowPositionals: true,
-    options: { measure: { type: 'string' }, units: { type: 'string' } },
-  });
+  const { positionals, values } = parseCommandArgs('retention', args, { measure: { type: 'string' }, units: { type: 'string' } }, 2);
   const [action = 'apply', period] = positionals;
   switch (action) {
     case 'apply': {
@@ -116,8 +131,11 @@ async function retentionCommand(args: string[]) {
       }
       return;
     case 'set': {
+      if (period === undefined) throw new UsageError('retention set needs DAYS or off');
       const keepDays = period === 'off' ? null : Number(period);
-      if (keepDays !== null && !Number.isInteger(keepDays)) throw new UsageError('retention set needs DAYS or off');
+      if (keepDays !== null && !(Number.isInteger(keepDays) && keepDays >= 1)) {
+        throw new UsageError('retention set needs DAYS (a whole number, at least 1) or off');
+      }
       const measure = values.measure ? { name: values.measure, ...(values.units !== undefined ? { units: values.units } : {}) } : undefined;
       await withDatabase((db) => createRetentionService({ db }).set(keepDays, measure));
       console.log(`retention of ${measure ? `measure ${measure.name}` : 'all readings'}: ${keepDays === null ? 'off' : `${keepDays} days`}`);
@@ -128,23 +146,41 @@ async function retentionCommand(args: string[]) {
   }
 }
 
-class UsageError extends Error {}
+/**
+ * Failures of the surroundings rather than of Mirrorbase, told in one line: the database server
+ * cannot be reached or refuses us (a system error such as ECONNREFUSED, or PostgreSQL's own
+ * error, e.g. a database that does not exist), a file that cannot be written.
+ */
+function isEnvironmentError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return typeof (error as NodeJS.ErrnoException).syscall === 'string' || error.name === 'PostgresError';
+}
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
   try {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(USAGE);
+      return 0;
+    }
     switch (command) {
       case 'serve':
+        parseCommandArgs('serve', rest, {}, 0);
         await serve();
         return -1; // keep running
       case 'migrate': {
+        parseCommandArgs('migrate', rest, {}, 0);
         const result = await withDatabase((db) => migrate(db), { migrateFirst: false });
         console.log(result.applied.length ? `applied: ${result.applied.join(', ')}` : 'database is up to date');
         return 0;
       }
-      case 'export':
+      case 'export': {
+        // Checked before the database is opened; exportCommand reads the same arguments again.
+        const { values } = parseCommandArgs('export', rest, EXPORT_OPTIONS, 0);
+        if (values.out !== undefined) await checkPath('export', values.out, 'write');
         await withDatabase((db) => exportCommand(db, rest));
         return 0;
+      }
       case 'user':
         await userCommand(rest);
         return 0;
@@ -167,10 +203,11 @@ export async function runCli(argv: string[]): Promise<number> {
       console.error(`${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppError) {
-      console.error(`error: ${error.message}`);
+    if (error instanceof ConfigError || error instanceof AppError || error instanceof DataDirInUseError
+      || error instanceof MigrationError || isEnvironmentError(error)) {
+      console.error(`error: ${(error as Error).message}`);
       return 1;
     }
-    throw error;
+    throw error; // a bug: its stack trace helps
   }
 }

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { UsageError } from './args.ts';
 
 /** Reads a password: from the terminal without echo, or the first line of a piped stdin. */
 export async function readPassword(prompt: string): Promise<string> {
@@ -11,7 +12,11 @@ export async function readPassword(prompt: string): Promise<string> {
     };
   }
   try {
-    return await new Promise<string>((resolve) => rl.question(prompt, resolve));
+    return await new Promise<string>((resolve, reject) => {
+      rl.question(prompt, resolve);
+      // A piped stdin that ends without a line (or none at all) would otherwise leave this waiting.
+      rl.once('close', () => reject(new UsageError('no password given: type one, pipe it on stdin, or pass --password P')));
+    });
   } finally {
     rl.close();
     if (process.stdin.isTTY) process.stdout.write('\n');

@@ -93,7 +93,12 @@ export interface Database extends Queryable {
    * second transaction while another is open.
    */
   sideTransaction?<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
+  /**
+   * Waits for the queries in flight (a PostgreSQL pool gives them 5 s), then closes.
+   * `force`: ends them at once instead (a shutdown past its deadline); PGlite cannot interrupt
+   * a query and closes as usual.
+   */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 /** PostgreSQL error codes we turn into API errors (SQLSTATE). */

@@ -104,8 +104,9 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       });
       return unlisten;
     },
-    close: async () => {
-      await Promise.all([sql.end({ timeout: 5 }), side.end({ timeout: 5 })]);
+    close: async (options) => {
+      const timeout = options?.force ? 0 : 5;
+      await Promise.all([sql.end({ timeout }), side.end({ timeout })]);
     },
   };
 }

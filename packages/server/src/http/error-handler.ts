@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError } from '../errors.ts';
 import { toValidationIssues } from './validation.ts';
 import { containsNul, fromDatabaseError } from './database-errors.ts';
+import { isClientAbort } from './request-log.ts';
 
 const RESOURCE_API_PREFIX = '/api/';
 
@@ -57,6 +58,11 @@ const CANDIDATE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance, opts: { bodyLimitBytes: number }) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (isClientAbort(error, request)) {
+        // The client left: nobody reads this answer; request-log.ts logs the request as aborted.
+        request.log.debug({ err: error }, 'client went away');
+        return reply.status(499).send({ detail: 'Client Closed Request' });
+      }
       if (error instanceof AppError) return sendAppError(error, request, reply);
       const clientError = fromFastifyError(error, request, opts.bodyLimitBytes);
       if (clientError) return sendAppError(clientError, request, reply);

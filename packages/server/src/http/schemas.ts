@@ -1,7 +1,7 @@
 /** TypeBox building blocks shared by the route schemas of every module. */
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { VALUE_DATATYPES, HTTP_METHODS } from '../db/schema/common.ts';
+import { VALUE_DATATYPES, HTTP_METHODS } from '../db/schema/enum-values.ts';
 
 /**
  * Named schemas: each is registered once under its `$id` (app.addSchema, at the root: see

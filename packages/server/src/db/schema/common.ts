@@ -1,12 +1,9 @@
 import { pgEnum, timestamp } from 'drizzle-orm/pg-core';
+import { HTTP_METHODS, VALUE_DATATYPES } from './enum-values.ts';
 
-/** The four kinds of value DTBase knows, shared by location identifiers, sensor and model measures. */
-export const VALUE_DATATYPES = ['string', 'float', 'integer', 'boolean'] as const;
-export type ValueDatatype = (typeof VALUE_DATATYPES)[number];
+export { HTTP_METHODS, VALUE_DATATYPES, type HttpMethod, type ValueDatatype } from './enum-values.ts';
+
 export const valueDatatype = pgEnum('value_datatype', VALUE_DATATYPES);
-
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
-export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const httpMethod = pgEnum('http_method', HTTP_METHODS);
 
 export const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();

@@ -7,3 +7,4 @@ export * from './locations.ts';
 export * from './sensors.ts';
 export * from './models.ts';
 export * from './services.ts';
+export * from './secrets.ts';
