@@ -7,9 +7,19 @@ import { jsonBodyProblem, MAX_JSON_DEPTH } from './json-body.ts';
 
 const RESOURCE_API_PREFIX = '/api/';
 
+/**
+ * A streamed body refused part-way (a bad CSV line, the body limit) is left unread, and Node
+ * then neither reads the rest nor frees the connection: the client's upload stalls and a
+ * graceful shutdown waits for it forever. Closing the connection after the answer ends both.
+ */
+function closeIfBodyUnread(request: FastifyRequest, reply: FastifyReply) {
+  if (request.raw.complete === false) reply.header('connection', 'close');
+}
+
 /** Renders an AppError. The resource API adds the stable code; DTBase routes keep DTBase's exact body. */
 function sendAppError(error: AppError, request: FastifyRequest, reply: FastifyReply) {
   if (error.code === 'NOT_AUTHENTICATED') reply.header('www-authenticate', 'Bearer');
+  closeIfBodyUnread(request, reply);
   const body: Record<string, unknown> = { detail: error.issues ?? error.detail };
   if (request.url.startsWith(RESOURCE_API_PREFIX)) body.code = error.code;
   return reply.status(error.statusCode).send(body);
@@ -68,6 +78,7 @@ export const errorHandlerPlugin = fp(
         return sendAppError(refusedByDatabase, request, reply);
       }
       request.log.error({ err: error, reqId: request.id }, 'unexpected error');
+      closeIfBodyUnread(request, reply);
       return reply.status(500).send({ detail: 'Internal Server Error' });
     });
 
