@@ -32,13 +32,13 @@ function strayQuoteCsv(megabytes: number): string {
   return head + ROW.repeat(Math.ceil((megabytes * 1024 * 1024 - head.length) / ROW.length));
 }
 
-describe('streamed readings with malformed records', () => {
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'mirrorbase-stream-bounds-'));
-    await createSensor(ctx.db, 'sb-1', ALL_DATATYPES);
-  });
-  afterAll(async () => rm(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'mirrorbase-stream-bounds-'));
+  await createSensor(ctx.db, 'sb-1', ALL_DATATYPES);
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
 
+describe('streamed readings with malformed records', () => {
   it('answers a 20 MB CSV with a stray quote over a real socket within seconds, /healthz answering meanwhile', async () => {
     const base = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     const bytes = Buffer.from(strayQuoteCsv(20));
@@ -117,5 +117,45 @@ describe('streamed readings with malformed records', () => {
     expect(fromCsv.json()).toEqual({ inserted: 1, duplicates: 0, series: 1 });
     const fromNdjson = await send(`\uFEFF${JSON.stringify({ sensor: 'sb-1', measure: 'temperature', timestamp: '2025-01-01T00:00:01Z', value: 2 })}\n`, 'application/x-ndjson');
     expect(fromNdjson.json()).toEqual({ inserted: 1, duplicates: 0, series: 1 });
+  });
+});
+
+describe('error messages of every ingest path quote values briefly', () => {
+  const long = 'x'.repeat(1_000_000);
+  const clipped = `${'x'.repeat(100)}… (1,000,000 characters)`;
+
+  it('CSV: a huge value or timestamp', async () => {
+    const value = await send(`${HEADER}sb-1,temperature,2024-01-01T00:00:00Z,${'9'.repeat(500_000)}x\n`, 'text/csv');
+    expect(value.statusCode).toBe(422);
+    expect(value.json().detail).toBe(`line 2: value "${'9'.repeat(100)}… (500,001 characters)" is not of the measure's datatype float`);
+    const timestamp = await send(`${HEADER}sb-1,temperature,${long},1\n`, 'text/csv');
+    expect(timestamp.json().detail).toBe(`line 2: timestamp "${clipped}" is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)`);
+  });
+
+  it('NDJSON: a value nested 100,000 levels deep, a huge array, a huge timestamp', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const res = await send(`{"sensor": "sb-1", "measure": "temperature", "timestamp": "2024-01-01T00:00:00Z", "value": ${deep}}\n`, 'application/x-ndjson');
+    expect(res.statusCode).toBe(422);
+    expect(res.json().detail).toBe(`line 1: value [[["[…]"]]] is not of the measure's datatype float`);
+    const series = await send(`${JSON.stringify({ sensor: 'sb-1', measure: 'temperature', timestamps: ['2024-01-01T00:00:00Z'], values: [Array.from({ length: 100_000 }, (_, i) => i)] })}\n`, 'application/x-ndjson');
+    expect(series.json().detail).toBe('line 1: value [0,1,2,3,4,5,6,7,8,9,"… 99,990 more"] at index 0 for measure "temperature" is not of the measure\'s datatype float');
+    const timestamp = await send(`${JSON.stringify({ sensor: 'sb-1', measure: 'temperature', timestamp: long, value: 1 })}\n`, 'application/x-ndjson');
+    expect(timestamp.json().detail).toBe(`line 1: timestamp "${clipped}" is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)`);
+  });
+
+  it('JSON and DTBase: a huge timestamp, a huge value, a huge measure name', async () => {
+    const json = await send(JSON.stringify({ series: [{ sensor: 'sb-1', measure: 'temperature', timestamps: [long], values: [1] }] }), 'application/json');
+    expect(json.statusCode).toBe(422);
+    expect(json.json().detail).toBe(`series[0]: timestamp "${clipped}" at index 0 is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)`);
+    const value = await ctx.post('/sensor/insert-sensor-readings', {
+      measure_name: 'temperature', unique_identifier: 'sb-1', readings: [long], timestamps: ['2024-01-01T00:00:00Z'],
+    });
+    expect(value.statusCode).toBe(422);
+    expect(value.json().detail).toBe(`value "${clipped}" at index 0 for measure "temperature" is not of the measure's datatype float`);
+    const measure = await ctx.post('/sensor/insert-sensor-readings', {
+      measure_name: long, unique_identifier: 'sb-1', readings: [1], timestamps: ['2024-01-01T00:00:00Z'],
+    });
+    expect(measure.statusCode).toBe(400);
+    expect(measure.json().detail).toBe(`Measure "${clipped}" is not a measure of sensor "sb-1"`);
   });
 });

@@ -18,14 +18,15 @@ const isPlainObject = (value: object) => {
   return prototype === Object.prototype || prototype === null;
 };
 
-function previewString(text: string): string {
+/** `text` cut at 100 characters, saying how long it was, for messages that quote a name as it is. */
+export function clipText(text: string): string {
   if (text.length <= PREVIEW_STRING_CHARS) return text;
   return `${text.slice(0, PREVIEW_STRING_CHARS)}… (${text.length.toLocaleString('en-US')} characters)`;
 }
 
 function previewAt(value: unknown, depth: number, budget: { values: number }): unknown {
   budget.values--;
-  if (typeof value === 'string') return previewString(value);
+  if (typeof value === 'string') return clipText(value);
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'boolean' || value === null) return value;
   if (value === undefined) return null;
@@ -49,7 +50,7 @@ function previewAt(value: unknown, depth: number, budget: { values: number }): u
       break;
     }
     // defineProperty: a key "__proto__" (JSON.parse makes it an own key) stays a plain key.
-    Object.defineProperty(copy, previewString(key), {
+    Object.defineProperty(copy, clipText(key), {
       value: previewAt((value as Record<string, unknown>)[key], depth + 1, budget), enumerable: true, writable: true, configurable: true,
     });
     keys++;

@@ -3,6 +3,7 @@ import { csvValue, CSV_HEADER, CsvRecordReader, CsvSyntaxError } from './csv-rea
 import { prepareSeriesReadings, ReadingsBuffer, timestampProblem, valueProblem, type SeriesReadings } from './readings-input.ts';
 import type { SeriesLookup, SeriesRef } from '../series.repository.ts';
 import { parseInstant, type Instant } from '../timestamps.ts';
+import { quoteValue } from '../../shared/preview.ts';
 
 export type StreamFormat = 'csv' | 'ndjson';
 
@@ -66,7 +67,7 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
 
   function timestampAt(text: unknown): Instant {
     const instant = typeof text === 'string' ? parseInstant(text, args.requireOffset) : 'invalid';
-    if (typeof instant === 'string') throw unprocessable(`timestamp ${JSON.stringify(text)} ${timestampProblem(args.requireOffset, instant)}`);
+    if (typeof instant === 'string') throw unprocessable(`timestamp ${quoteValue(text)} ${timestampProblem(args.requireOffset, instant)}`);
     return instant;
   }
 
@@ -84,9 +85,9 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
     const series = await seriesFor(sensor, measure);
     const time = timestampAt(timestamp);
     const value = csvValue(text, series.datatype);
-    if (value === undefined) throw unprocessable(`value ${JSON.stringify(text)} is not of the measure's datatype ${series.datatype}`);
+    if (value === undefined) throw unprocessable(`value ${quoteValue(text)} is not of the measure's datatype ${series.datatype}`);
     const problem = valueProblem(value, series.datatype);
-    if (problem) throw unprocessable(`value ${JSON.stringify(text)} ${problem}`);
+    if (problem) throw unprocessable(`value ${quoteValue(text)} ${problem}`);
     buffer.add(series, time.iso, time.time, value);
   }
 
@@ -112,7 +113,7 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
     }
     const time = timestampAt(record.timestamp);
     const problem = valueProblem(record.value, series.datatype);
-    if (problem) throw unprocessable(`value ${JSON.stringify(record.value)} ${problem}`);
+    if (problem) throw unprocessable(`value ${quoteValue(record.value)} ${problem}`);
     buffer.add(series, time.iso, time.time, record.value as never);
   }
 
