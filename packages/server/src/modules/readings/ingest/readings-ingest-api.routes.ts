@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Database } from '../../../db/database.ts';
 import { AppError } from '../../../errors.ts';
 import { authErrors } from '../../../http/schemas.ts';
+import { MAX_CSV_RECORD_CHARS } from './csv-readings.ts';
 import { createReadingsIngestApiService } from './readings-ingest-api.service.ts';
 import { createReadingsIngest } from './readings-ingest.service.ts';
 import type { StreamFormat } from './readings-stream.ts';
@@ -50,7 +51,9 @@ export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ db: Database }
         '  `{"sensor", "measure", "timestamp", "value"}`',
         '* `text/csv`: the header `sensor,measure,timestamp,value`, then one reading per line',
         '',
-        'NDJSON and CSV are read as a stream; an error names the line.',
+        'NDJSON and CSV are read as a stream; an error names the line. A CSV record (quoted line breaks included)',
+        `may be at most ${MAX_CSV_RECORD_CHARS.toLocaleString('en-US')} characters: a stray quote is a 422 naming the line its record`,
+        'started on, not a wait for the end of the body.',
       ].join('\n'),
       body: {
         content: {
