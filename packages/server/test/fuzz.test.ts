@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/test-app.ts';
-import { junkValue, mutate, seededRandom, valueFor } from './helpers/random-input.ts';
+import { MAX_JSON_DEPTH } from '../src/http/json-body.ts';
+import { deepJson, junkValue, mutate, seededRandom, valueFor, withDeepField } from './helpers/random-input.ts';
 
 const ctx = useTestApp();
 
@@ -48,6 +49,8 @@ function queryString(schema: Record<string, Record<string, unknown>>, random: ()
 }
 
 const BODIES_PER_OPERATION = 30;
+/** Around the accepted maximum, and far beyond it (a recursive check overflowed the stack). */
+const NESTING_DEPTHS = [MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1, 5_000, 100_000];
 
 describe('fuzzing every endpoint', () => {
   it('lists every DTBase endpoint in the OpenAPI document', () => {
@@ -92,6 +95,11 @@ describe('fuzzing every endpoint', () => {
         await send(op, url, undefined);
         await send(op, url, 'plain text', 'text/plain');
         await send(op, url, '\u0000\u0001', 'application/octet-stream');
+        // Nesting: the whole body, or one field of a well-typed body, nested deep.
+        for (const depth of NESTING_DEPTHS) {
+          await send(op, url, deepJson(depth, random));
+          await send(op, url, withDeepField(valueFor(op.bodySchema, random), depth, random));
+        }
       }
     }
     expect(requests).toBeGreaterThan(operations().length * BODIES_PER_OPERATION - 1);

@@ -34,22 +34,3 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
   if (!code) return undefined;
   return DATABASE_ERRORS[code]?.();
 }
-
-/**
- * True if any string inside a parsed JSON `value` contains NUL, which PostgreSQL text cannot
- * hold. Only plain arrays and objects are walked: a streamed body (CSV, NDJSON) arrives as the
- * request stream itself, and its parser checks its own lines.
- */
-export function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) {
-    for (const item of value) if (containsNul(item)) return true;
-    return false;
-  }
-  if (value !== null && typeof value === 'object') {
-    const prototype = Object.getPrototypeOf(value);
-    if (prototype !== Object.prototype && prototype !== null) return false;
-    for (const [key, item] of Object.entries(value)) if (key.includes('\u0000') || containsNul(item)) return true;
-  }
-  return false;
-}

@@ -2,14 +2,25 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import { toValidationIssues } from './validation.ts';
-import { containsNul, fromDatabaseError } from './database-errors.ts';
+import { fromDatabaseError } from './database-errors.ts';
+import { jsonBodyProblem, MAX_JSON_DEPTH } from './json-body.ts';
 import { isClientAbort } from './request-log.ts';
 
 const RESOURCE_API_PREFIX = '/api/';
 
+/**
+ * A streamed body refused part-way (a bad CSV line, the body limit) is left unread, and Node
+ * then neither reads the rest nor frees the connection: the client's upload stalls and a
+ * graceful shutdown waits for it forever. Closing the connection after the answer ends both.
+ */
+function closeIfBodyUnread(request: FastifyRequest, reply: FastifyReply) {
+  if (request.raw.complete === false) reply.header('connection', 'close');
+}
+
 /** Renders an AppError. The resource API adds the stable code; DTBase routes keep DTBase's exact body. */
 function sendAppError(error: AppError, request: FastifyRequest, reply: FastifyReply) {
   if (error.code === 'NOT_AUTHENTICATED') reply.header('www-authenticate', 'Bearer');
+  closeIfBodyUnread(request, reply);
   const body: Record<string, unknown> = { detail: error.issues ?? error.detail };
   if (request.url.startsWith(RESOURCE_API_PREFIX)) body.code = error.code;
   return reply.status(error.statusCode).send(body);
@@ -20,7 +31,7 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest, limit: n
   if (error.validation) {
     const part = error.validationContext ?? 'body';
     const data = part === 'body' ? request.body : part === 'querystring' ? request.query : request.params;
-    const issues = toValidationIssues(error.validation as never, part === 'querystring' ? 'query' : part, data);
+    const issues = toValidationIssues(error.validation as never, part === 'querystring' ? 'query' : part === 'params' ? 'path' : part, data);
     return new AppError('VALIDATION_FAILED', 'Request validation failed', issues);
   }
   switch (error.code) {
@@ -73,13 +84,20 @@ export const errorHandlerPlugin = fp(
         return sendAppError(refusedByDatabase, request, reply);
       }
       request.log.error({ err: error, reqId: request.id }, 'unexpected error');
+      closeIfBodyUnread(request, reply);
       return reply.status(500).send({ detail: 'Internal Server Error' });
     });
 
-    // PostgreSQL text cannot hold NUL: refuse it up front, for every route, with a clear 422.
+    // PostgreSQL text cannot hold NUL, and no body needs to be nested deeper than
+    // MAX_JSON_DEPTH: refuse both up front, for every route, with a clear 422.
     app.addHook('preValidation', async (request) => {
-      if (request.body !== undefined && containsNul(request.body)) {
+      const problem = request.body === undefined ? undefined : jsonBodyProblem(request.body);
+      if (problem === 'nul') {
         throw new AppError('VALIDATION_FAILED', 'Text must not contain the NUL character (\\u0000)');
+      }
+      if (problem === 'too-deep') {
+        const msg = `JSON must not be nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects within one another)`;
+        throw new AppError('VALIDATION_FAILED', msg, [{ type: 'json_too_deep', loc: ['body'], msg, input: null }]);
       }
       if (request.url.includes('%00')) {
         throw new AppError('VALIDATION_FAILED', 'The URL must not contain the NUL character (%00)');

@@ -3,6 +3,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { RouteAccess } from './auth.ts';
+import { MAX_JSON_DEPTH } from './json-body.ts';
+import { MAX_LISTED_ISSUES } from './validation-issues.ts';
 
 /**
  * The OpenAPI document is generated from the route schemas (never written by hand), served
@@ -18,7 +20,10 @@ export const openapiPlugin = fp(
           version: opts.version,
           description:
             'Backend for digital twins and sensor data. The DTBase-compatible API keeps DTBase\'s paths and shapes; ' +
-            'the resource API lives under /api/v1. Log in with POST /auth/login and use the access token as a Bearer token.',
+            'the resource API lives under /api/v1. Log in with POST /auth/login and use the access token as a Bearer token.\n\n' +
+            `Limits on every route: a JSON body may nest arrays and objects at most ${MAX_JSON_DEPTH} levels deep (422 ` +
+            `json_too_deep beyond); a 422 lists at most ${MAX_LISTED_ISSUES} issues, followed by one too_many_errors ` +
+            'issue that gives the total; values quoted back in errors are cut to 100 characters.',
         },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       },

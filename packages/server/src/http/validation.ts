@@ -1,7 +1,8 @@
 import AjvModule, { type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
-import type { ValidationIssue } from '../errors.ts';
+import { AppError, type ValidationIssue } from '../errors.ts';
+import { collectIssues, issueFromError, MAX_LISTED_ISSUES, type Probe, type Schema } from './validation-issues.ts';
 
 const DATE = String.raw`\d{4}-\d{2}-\d{2}`;
 const TIME = String.raw`\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?`;
@@ -33,7 +34,13 @@ function makeAjv(coerceTypes: false | 'array') {
     coerceTypes,
     useDefaults: true,
     removeAdditional: true,
-    allErrors: true,
+    // Pass or fail only: the first error ends the check, so a body with a million bad
+    // elements costs no more than one with a single bad element. collectIssues builds the
+    // (bounded) list of issues afterwards, for failed requests only.
+    allErrors: false,
+    // Sub-schemas are compiled on their own (collectIssues' probes); one carrying an $id
+    // must not clash with the route schema that contains it.
+    addUsedSchema: false,
     strict: false,
   });
   addFormats(ajv);
@@ -48,93 +55,40 @@ function makeAjv(coerceTypes: false | 'array') {
 const bodyAjv = makeAjv(false);
 const textAjv = makeAjv('array');
 
-export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as never;
+const probeFor = (ajv: InstanceType<typeof Ajv>): Probe => (schema) => ajv.compile(schema);
 
-const TYPE_MESSAGES: Record<string, [string, string]> = {
-  string: ['string_type', 'Input should be a valid string'],
-  integer: ['int_type', 'Input should be a valid integer'],
-  number: ['float_type', 'Input should be a valid number'],
-  boolean: ['bool_type', 'Input should be a valid boolean'],
-  array: ['list_type', 'Input should be a valid list'],
-  object: ['model_type', 'Input should be a valid dictionary or object'],
-  null: ['none_required', 'Input should be None'],
-};
-
-function valueAt(root: unknown, pointer: string[]): unknown {
-  let current = root;
-  for (const key of pointer) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[key];
+/** The 422 of a request part that failed its schema: pydantic-shaped issues, a bounded list. */
+export function validationError(schema: Schema, data: unknown, part: string, probe: Probe): AppError {
+  // A body that is missing altogether is one issue, as in FastAPI.
+  if (part === 'body' && (data === undefined || data === null)) {
+    return new AppError('VALIDATION_FAILED', 'Field required', [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
   }
-  return current;
+  const { issues } = collectIssues(schema, data, part, probe);
+  return new AppError('VALIDATION_FAILED', 'Request validation failed', issues);
 }
 
-function issueFor(error: ErrorObject, part: string, data: unknown): ValidationIssue {
-  const pointer = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const loc: (string | number)[] = [part, ...pointer.map((p) => (/^\d+$/.test(p) ? Number(p) : p))];
-  const input = valueAt(data, pointer);
-  switch (error.keyword) {
-    case 'required':
-      return { type: 'missing', loc: [...loc, error.params.missingProperty], msg: 'Field required', input };
-    case 'type': {
-      const expected = String(error.params.type).split(',')[0];
-      const [type, msg] = TYPE_MESSAGES[expected] ?? ['type_error', `Input should be ${expected}`];
-      return { type, loc, msg, input };
-    }
-    case 'enum':
-      return { type: 'enum', loc, msg: `Input should be one of ${error.params.allowedValues.map((v: unknown) => JSON.stringify(v)).join(', ')}`, input };
-    case 'const':
-      return { type: 'literal_error', loc, msg: `Input should be ${JSON.stringify(error.params.allowedValue)}`, input };
-    case 'format':
-      return {
-        type: error.params.format.includes('datetime') ? 'datetime_parsing' : 'value_error',
-        loc,
-        msg: error.params.format === 'zoned-datetime'
-          ? 'Input should be an ISO-8601 datetime with a UTC offset, e.g. 2024-01-01T00:00:00Z'
-          : error.params.format === 'dtbase-datetime'
-            ? 'Input should be a valid ISO-8601 datetime'
-            : `Input should be a valid ${error.params.format}`,
-        input,
-      };
-    case 'anyOf':
-      return { type: 'union_error', loc, msg: 'Input does not match any of the allowed types (see the API docs at /docs)', input };
-    default:
-      return { type: 'value_error', loc, msg: `Input ${error.message ?? 'is invalid'}`, input };
-  }
-}
+const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 
 /**
- * A failed union (anyOf) reports every branch. When some branch got further than its type
- * check (a missing field inside an object, say), those deeper errors are the useful ones;
- * otherwise one "matches none of the types" issue says it best.
+ * Fastify's validator compiler. A failed check returns the finished 422 (an AppError) as
+ * Fastify's `{ error }`, which the error handler renders like any other AppError.
  */
-function narrowUnionErrors(errors: ErrorObject[]): ErrorObject[] {
-  const dropped = new Set<ErrorObject>();
-  for (const union of errors.filter((e) => e.keyword === 'anyOf')) {
-    const branch = errors.filter((e) => e !== union && e.schemaPath.startsWith(`${union.schemaPath}/`));
-    const deeper = branch.filter((e) => e.instancePath !== union.instancePath || e.keyword === 'required');
-    for (const e of branch) if (!deeper.includes(e)) dropped.add(e);
-    if (deeper.length > 0) dropped.add(union);
-  }
-  return errors.filter((e) => !dropped.has(e));
-}
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? bodyAjv : textAjv;
+  const validate = ajv.compile(schema as object);
+  const part = PART_NAMES[httpPart ?? 'body'] ?? String(httpPart);
+  const probe = probeFor(ajv);
+  return ((data: unknown) => (validate(data) ? true : { error: validationError(schema as Schema, data, part, probe) })) as never;
+};
 
-/** Turns ajv errors into pydantic's 422 issue list, one issue per field. */
-export function toValidationIssues(errors: ErrorObject[], part: string, data: unknown): ValidationIssue[] {
-  // A body that is missing altogether is one issue, as in FastAPI.
+/**
+ * Issues for ajv errors that reached the error handler some other way (a validator that is not
+ * ours): mapped one to one, at most MAX_LISTED_ISSUES of them.
+ */
+export function toValidationIssues(errors: readonly ErrorObject[], part: string, data: unknown): ValidationIssue[] {
   if (part === 'body' && (data === undefined || data === null)) {
     return [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }];
   }
-  const issues: ValidationIssue[] = [];
-  const seen = new Set<string>();
-  const specific = narrowUnionErrors(errors);
-  for (const error of specific) {
-    const issue = issueFor(error, part, data);
-    const key = JSON.stringify(issue.loc);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    issues.push(issue);
-  }
-  return issues;
+  const issues = errors.slice(0, MAX_LISTED_ISSUES).map((error) => issueFromError(error, [part], data));
+  return issues.length > 0 ? issues : [{ type: 'value_error', loc: [part], msg: 'Input is invalid', input: null }];
 }

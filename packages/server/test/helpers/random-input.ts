@@ -82,3 +82,33 @@ export function mutate(body: unknown, random: Random): unknown {
   else copy[key] = junkValue(random);
   return copy;
 }
+
+/**
+ * JSON text nested `depth` levels deep, arrays and objects mixed at random, as text: a value
+ * that deep cannot go through JSON.stringify (it overflows the stack from a few thousand levels).
+ */
+export function deepJson(depth: number, random: Random): string {
+  const open: string[] = [];
+  const close: string[] = [];
+  for (let i = 0; i < depth; i++) {
+    if (random() < 0.5) {
+      open.push('[');
+      close.push(']');
+    } else {
+      open.push('{"k":');
+      close.push('}');
+    }
+  }
+  return `${open.join('')}${random() < 0.5 ? '1' : '"\\u0000"'}${close.reverse().join('')}`;
+}
+
+/** A well-typed body as JSON text with one top-level field (or the whole body) nested `depth` deep. */
+export function withDeepField(body: unknown, depth: number, random: Random): string {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length === 0) return deepJson(depth, random);
+  const keys = Object.keys(body);
+  const key = pick(random, keys);
+  const rest = { ...(body as Record<string, unknown>) };
+  delete rest[key];
+  const restText = JSON.stringify(rest).slice(1, -1);
+  return `{${JSON.stringify(key)}: ${deepJson(depth, random)}${restText ? `, ${restText}` : ''}}`;
+}

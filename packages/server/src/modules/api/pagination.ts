@@ -35,21 +35,27 @@ export function PageOf<T extends TSchema>(item: T) {
 }
 
 /** Where a page starts: after the row with this id, at this position of the whole list. */
-interface CursorState {
+export interface CursorState {
   afterId: number;
   offset: number;
 }
 
-const encodeCursor = (state: CursorState) => Buffer.from(`${state.afterId}:${state.offset}`).toString('base64url');
+export const encodeCursor = (state: CursorState) => Buffer.from(`${state.afterId}:${state.offset}`).toString('base64url');
 
-function decodeCursor(cursor: string | undefined): CursorState {
+/**
+ * The state of a cursor, or a 422 for anything but the exact text encodeCursor wrote. Node's
+ * base64url decoder skips characters outside its alphabet and takes padding and the '+/'
+ * alphabet too, and the digits could carry leading zeros: without the round trip check one
+ * page would answer to countless tampered names.
+ */
+export function decodeCursor(cursor: string | undefined): CursorState {
   if (cursor === undefined) return { afterId: 0, offset: 0 };
   const match = /^(\d{1,10}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  const afterId = match ? Number(match[1]) : NaN;
-  if (!match || afterId > 2147483647) {
+  const state = match ? { afterId: Number(match[1]), offset: Number(match[2]) } : undefined;
+  if (!state || state.afterId > 2147483647 || encodeCursor(state) !== cursor) {
     throw unprocessable('Invalid cursor: pass the next_cursor of a previous page unchanged');
   }
-  return { afterId, offset: Number(match[2]) };
+  return state;
 }
 
 export interface Page<T> {

@@ -1,5 +1,6 @@
 import { missingRecord, unprocessable } from '../../errors.ts';
 import type { Queryable } from '../../db/database.ts';
+import { clipText } from '../shared/preview.ts';
 import { seriesRepository, type SeriesLookup, type SeriesRef } from './series.repository.ts';
 
 /**
@@ -9,13 +10,16 @@ import { seriesRepository, type SeriesLookup, type SeriesRef } from './series.re
  */
 export async function resolveSeries(q: Queryable, lookup: SeriesLookup): Promise<SeriesRef> {
   const repo = seriesRepository(q);
+  // Names are quoted in messages as sent, but never at length.
+  const sensor = clipText(lookup.sensorUid);
+  const measure = clipText(lookup.measureName);
   const matches = await repo.find(lookup);
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     throw unprocessable(
-      `Sensor "${lookup.sensorUid}" has several measures named "${lookup.measureName}"; give their units too`,
+      `Sensor "${sensor}" has several measures named "${measure}"; give their units too`,
     );
   }
   if ((await repo.sensorId(lookup.sensorUid)) === undefined) throw missingRecord('Sensor does not exist');
-  throw missingRecord(`Measure "${lookup.measureName}" is not a measure of sensor "${lookup.sensorUid}"`);
+  throw missingRecord(`Measure "${measure}" is not a measure of sensor "${sensor}"`);
 }

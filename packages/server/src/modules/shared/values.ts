@@ -1,5 +1,6 @@
 import { unprocessable } from '../../errors.ts';
 import type { ValueDatatype } from '../../db/schema/common.ts';
+import { quoteValue } from './preview.ts';
 
 export type Value = number | boolean | string;
 
@@ -23,7 +24,7 @@ export function fitsDatatype(value: unknown, datatype: ValueDatatype): value is 
 /** Throws a 422 naming `what` (e.g. `measure "temperature"`) unless `value` fits `datatype`. */
 export function assertDatatype(value: unknown, datatype: ValueDatatype, what: string): asserts value is Value {
   if (!fitsDatatype(value, datatype)) {
-    throw unprocessable(`Value ${JSON.stringify(value)} for ${what} is not of its datatype ${datatype}`);
+    throw unprocessable(`Value ${quoteValue(value)} for ${what} is not of its datatype ${datatype}`);
   }
 }
 
@@ -31,7 +32,7 @@ export function assertDatatype(value: unknown, datatype: ValueDatatype, what: st
 export function assertAllDatatype(values: readonly unknown[], datatype: ValueDatatype, what: string): void {
   for (let i = 0; i < values.length; i++) {
     if (!fitsDatatype(values[i], datatype)) {
-      throw unprocessable(`Value ${JSON.stringify(values[i])} at index ${i} for ${what} is not of its datatype ${datatype}`);
+      throw unprocessable(`Value ${quoteValue(values[i])} at index ${i} for ${what} is not of its datatype ${datatype}`);
     }
   }
 }

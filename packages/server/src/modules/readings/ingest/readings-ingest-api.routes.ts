@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../../errors.ts';
 import { authErrors } from '../../../http/schemas.ts';
+import { MAX_CSV_RECORD_CHARS } from './csv-readings.ts';
 import type { ReadingsIngestApiService } from './readings-ingest-api.service.ts';
 import type { StreamFormat } from './readings-stream.ts';
 import { ApiError, IngestJsonBody, IngestSummary, type IngestJsonBody as IngestJsonBodyType } from '../readings.schemas.ts';
@@ -48,7 +49,9 @@ export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ service: Readi
         '  `{"sensor", "measure", "timestamp", "value"}`',
         '* `text/csv`: the header `sensor,measure,timestamp,value`, then one reading per line',
         '',
-        'NDJSON and CSV are read as a stream; an error names the line.',
+        'NDJSON and CSV are read as a stream; an error names the line. A CSV record (quoted line breaks included)',
+        `may be at most ${MAX_CSV_RECORD_CHARS.toLocaleString('en-US')} characters: a stray quote is a 422 naming the line its record`,
+        'started on, not a wait for the end of the body.',
       ].join('\n'),
       body: {
         content: {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Database, Transaction } from '../../../db/database.ts';
 import { AppError } from '../../../errors.ts';
+import { MAX_CSV_RECORD_CHARS } from './csv-readings.ts';
 import { readLines } from './line-reader.ts';
 import type { ReadingsIngest } from './readings-ingest.service.ts';
 import { prepareSeriesReadings, type SeriesReadings } from './readings-input.ts';
@@ -69,7 +70,8 @@ export function createReadingsIngestApiService(deps: { db: Database; ingest: Rea
         let duplicates = 0;
         const { series } = await ingestLines({
           format,
-          lines: readLines(body, { limitBytes: deps.bodyLimitBytes }),
+          // No CSV line may be longer than a record; an NDJSON line may hold a long series.
+          lines: readLines(body, { limitBytes: deps.bodyLimitBytes, ...(format === 'csv' ? { maxLineChars: MAX_CSV_RECORD_CHARS } : {}) }),
           resolve: cachedResolver(tx),
           requireOffset: true,
           flush: async (batches) => {

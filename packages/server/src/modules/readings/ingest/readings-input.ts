@@ -1,5 +1,6 @@
 import { unprocessable } from '../../../errors.ts';
 import type { ValueDatatype } from '../../../db/schema/common.ts';
+import { quoteValue } from '../../shared/preview.ts';
 import { fitsDatatype, type Value } from '../../shared/values.ts';
 import type { SeriesRef } from '../series.repository.ts';
 import { INSTANT_RANGE_PROBLEM, parseInstant, type InstantProblem } from '../timestamps.ts';
@@ -71,7 +72,7 @@ export function prepareSeriesReadings(
   for (let i = 0; i < timestamps.length; i++) {
     const instant = parseInstant(timestamps[i], options.requireOffset);
     if (typeof instant === 'string') {
-      throw unprocessable(`${where}timestamp ${JSON.stringify(timestamps[i])} at index ${i} ${timestampProblem(options.requireOffset, instant)}`);
+      throw unprocessable(`${where}timestamp ${quoteValue(timestamps[i])} at index ${i} ${timestampProblem(options.requireOffset, instant)}`);
     }
     times[i] = instant.time;
     canonical[i] = instant.iso;
@@ -81,7 +82,7 @@ export function prepareSeriesReadings(
     const problem = valueProblem(values[i], datatype);
     if (problem) {
       throw unprocessable(
-        `${where}value ${JSON.stringify(values[i])} at index ${i} for measure "${series.measureName}" ${problem}`,
+        `${where}value ${quoteValue(values[i])} at index ${i} for measure "${series.measureName}" ${problem}`,
       );
     }
   }

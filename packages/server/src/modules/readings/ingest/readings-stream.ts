@@ -1,8 +1,9 @@
 import { AppError, unprocessable } from '../../../errors.ts';
-import { csvValue, CSV_HEADER, endsInsideQuotes, parseCsvRecord } from './csv-readings.ts';
+import { csvValue, CSV_HEADER, CsvRecordReader, CsvSyntaxError } from './csv-readings.ts';
 import { prepareSeriesReadings, ReadingsBuffer, timestampProblem, valueProblem, type SeriesReadings } from './readings-input.ts';
 import type { SeriesLookup, SeriesRef } from '../series.repository.ts';
 import { parseInstant, type Instant } from '../timestamps.ts';
+import { quoteValue } from '../../shared/preview.ts';
 
 export type StreamFormat = 'csv' | 'ndjson';
 
@@ -48,8 +49,9 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
   const seen = new Set<string>();
   let rows = 0;
   let lineNumber = 0;
+  /** The line the current record started on: errors name it. */
   let recordLine = 0;
-  let pending: string | undefined;
+  const csv = new CsvRecordReader();
   let headerSeen = false;
 
   async function seriesFor(sensor: string, measure: string, units?: string | null): Promise<SeriesRef> {
@@ -65,13 +67,11 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
 
   function timestampAt(text: unknown): Instant {
     const instant = typeof text === 'string' ? parseInstant(text, args.requireOffset) : 'invalid';
-    if (typeof instant === 'string') throw unprocessable(`timestamp ${JSON.stringify(text)} ${timestampProblem(args.requireOffset, instant)}`);
+    if (typeof instant === 'string') throw unprocessable(`timestamp ${quoteValue(text)} ${timestampProblem(args.requireOffset, instant)}`);
     return instant;
   }
 
-  async function csvRecord(line: string): Promise<void> {
-    const fields = parseCsvRecord(line);
-    if (typeof fields === 'string') throw unprocessable(`invalid CSV: ${fields}`);
+  async function csvRecord(fields: string[]): Promise<void> {
     if (!headerSeen) {
       const header = fields.map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).trim().toLowerCase());
       if (header.join(',') !== CSV_HEADER.join(',')) {
@@ -85,9 +85,9 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
     const series = await seriesFor(sensor, measure);
     const time = timestampAt(timestamp);
     const value = csvValue(text, series.datatype);
-    if (value === undefined) throw unprocessable(`value ${JSON.stringify(text)} is not of the measure's datatype ${series.datatype}`);
+    if (value === undefined) throw unprocessable(`value ${quoteValue(text)} is not of the measure's datatype ${series.datatype}`);
     const problem = valueProblem(value, series.datatype);
-    if (problem) throw unprocessable(`value ${JSON.stringify(text)} ${problem}`);
+    if (problem) throw unprocessable(`value ${quoteValue(text)} ${problem}`);
     buffer.add(series, time.iso, time.time, value);
   }
 
@@ -113,11 +113,10 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
     }
     const time = timestampAt(record.timestamp);
     const problem = valueProblem(record.value, series.datatype);
-    if (problem) throw unprocessable(`value ${JSON.stringify(record.value)} ${problem}`);
+    if (problem) throw unprocessable(`value ${quoteValue(record.value)} ${problem}`);
     buffer.add(series, time.iso, time.time, record.value as never);
   }
 
-  const handle = args.format === 'csv' ? csvRecord : ndjsonRecord;
   async function flushIfFull(force: boolean) {
     if (buffer.size === 0 || (!force && buffer.size < flushRows)) return;
     rows += buffer.size;
@@ -127,32 +126,28 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
   for await (const lines of args.lines) {
     for (const line of lines) {
       lineNumber++;
-      // A quoted CSV field may hold a line break: the record goes on until its quotes close.
-      if (pending !== undefined) {
-        pending += `\n${line}`;
-        if (!endsInsideQuotes(pending)) {
-          const record = pending;
-          pending = undefined;
-          try { await handle(record); } catch (error) { throw atLine(recordLine, error); }
-          if (buffer.size >= flushRows) await flushIfFull(false);
-        }
-        continue;
-      }
-      if (line.trim() === '') continue;
-      recordLine = lineNumber;
-      if (args.format === 'csv' && endsInsideQuotes(line)) {
-        pending = line;
-        continue;
+      if (!csv.pending) {
+        if (line.trim() === '') continue;
+        recordLine = lineNumber;
       }
       try {
-        await handle(line);
+        if (args.format === 'ndjson') {
+          await ndjsonRecord(line);
+        } else {
+          // A quoted CSV field may hold a line break: the record goes on until its quotes close.
+          const fields = csv.push(line);
+          if (fields === undefined) continue;
+          if (fields instanceof CsvSyntaxError) throw unprocessable(`invalid CSV: ${fields.message}`);
+          await csvRecord(fields);
+        }
       } catch (error) {
         throw atLine(recordLine, error);
       }
       if (buffer.size >= flushRows) await flushIfFull(false);
     }
   }
-  if (pending !== undefined) throw unprocessable(`line ${recordLine}: a quoted field is not closed`);
+  const unclosed = csv.end();
+  if (unclosed) throw unprocessable(`line ${recordLine}: ${unclosed.message}`);
   if (args.format === 'csv' && !headerSeen) throw unprocessable(`the body is empty: expected the header ${CSV_HEADER.join(',')}`);
   await flushIfFull(true);
   return { rows, series: seen.size };
