@@ -4,11 +4,6 @@ import { useTestApp } from './helpers/test-app.ts';
 
 const ctx = useTestApp();
 
-async function created(url: string, body: unknown) {
-  const res = await ctx.post(url, body);
-  expect(res.statusCode, `${url}: ${res.body}`).toBe(201);
-}
-
 const ids = async (query: string) => {
   const res = await ctx.get(`/api/v1/locations?${query}`);
   expect(res.statusCode, res.body).toBe(200);
@@ -16,15 +11,15 @@ const ids = async (query: string) => {
 };
 
 beforeAll(async () => {
-  await created('/location/insert-location-schema', {
+  await ctx.postCreated('/location/insert-location-schema', {
     name: 'xy', description: 'a plane', identifiers: [{ name: 'y', units: 'm', datatype: 'float' }, { name: 'x', units: 'm', datatype: 'float' }],
   });
-  await created('/location/insert-location-schema', {
+  await ctx.postCreated('/location/insert-location-schema', {
     name: 'rooms', identifiers: [{ name: 'room', datatype: 'string' }, { name: 'floor', datatype: 'integer' }, { name: 'outdoor', datatype: 'boolean' }],
   });
-  for (const [x, y] of [[1, 2], [1, 3], [1.5, 2], [2, 2]]) await created('/location/insert-location-for-schema', { schema_name: 'xy', coordinates: { x, y } });
-  await created('/location/insert-location-for-schema', { schema_name: 'rooms', coordinates: { room: 'lab', floor: 1, outdoor: false } });
-  await created('/location/insert-location-for-schema', { schema_name: 'rooms', coordinates: { room: 'roof', floor: 3, outdoor: true } });
+  for (const [x, y] of [[1, 2], [1, 3], [1.5, 2], [2, 2]]) await ctx.postCreated('/location/insert-location-for-schema', { schema_name: 'xy', coordinates: { x, y } });
+  await ctx.postCreated('/location/insert-location-for-schema', { schema_name: 'rooms', coordinates: { room: 'lab', floor: 1, outdoor: false } });
+  await ctx.postCreated('/location/insert-location-for-schema', { schema_name: 'rooms', coordinates: { room: 'roof', floor: 3, outdoor: true } });
 });
 
 describe('location schemas', () => {

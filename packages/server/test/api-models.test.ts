@@ -4,11 +4,6 @@ import { useTestApp } from './helpers/test-app.ts';
 
 const ctx = useTestApp();
 
-async function created(url: string, body: unknown) {
-  const res = await ctx.post(url, body);
-  expect(res.statusCode, `${url}: ${res.body}`).toBe(201);
-}
-
 const run = (model: string, scenario: string, time: string, extra: Record<string, unknown> = {}) => ({
   model_name: model,
   scenario_description: scenario,
@@ -18,15 +13,15 @@ const run = (model: string, scenario: string, time: string, extra: Record<string
 });
 
 beforeAll(async () => {
-  for (const name of ['forecast', 'nowcast', 'hindcast']) await created('/model/insert-model', { name });
-  await created('/model/insert-model-scenario', { model_name: 'forecast', description: 'calm' });
-  await created('/model/insert-model-scenario', { model_name: 'forecast', description: 'windy' });
-  await created('/model/insert-model-scenario', { model_name: 'nowcast', description: null });
-  await created('/model/insert-model-measure', { name: 'temp-forecast', units: 'degC', datatype: 'float' });
-  await created('/model/insert-model-measure', { name: 'label', units: 'none', datatype: 'string' });
-  for (let day = 1; day <= 5; day++) await created('/model/insert-model-run', run('forecast', 'calm', `2024-03-0${day}T00:00:00Z`));
-  await created('/model/insert-model-run', run('forecast', 'windy', '2024-03-02T12:00:00Z'));
-  await created('/model/insert-model-run', run('nowcast', 'none yet', '2024-03-03T00:00:00Z', { create_scenario: true }));
+  for (const name of ['forecast', 'nowcast', 'hindcast']) await ctx.postCreated('/model/insert-model', { name });
+  await ctx.postCreated('/model/insert-model-scenario', { model_name: 'forecast', description: 'calm' });
+  await ctx.postCreated('/model/insert-model-scenario', { model_name: 'forecast', description: 'windy' });
+  await ctx.postCreated('/model/insert-model-scenario', { model_name: 'nowcast', description: null });
+  await ctx.postCreated('/model/insert-model-measure', { name: 'temp-forecast', units: 'degC', datatype: 'float' });
+  await ctx.postCreated('/model/insert-model-measure', { name: 'label', units: 'none', datatype: 'string' });
+  for (let day = 1; day <= 5; day++) await ctx.postCreated('/model/insert-model-run', run('forecast', 'calm', `2024-03-0${day}T00:00:00Z`));
+  await ctx.postCreated('/model/insert-model-run', run('forecast', 'windy', '2024-03-02T12:00:00Z'));
+  await ctx.postCreated('/model/insert-model-run', run('nowcast', 'none yet', '2024-03-03T00:00:00Z', { create_scenario: true }));
 });
 
 describe('models, scenarios and model measures', () => {
@@ -134,20 +129,20 @@ describe('GET /api/v1/runs/{id}', () => {
 
 describe('a run compared with a sensor', () => {
   beforeAll(async () => {
-    await created('/sensor/insert-sensor-type', {
+    await ctx.postCreated('/sensor/insert-sensor-type', {
       name: 'weather', measures: [{ name: 'temperature', units: 'degC', datatype: 'float' }, { name: 'humidity', units: null, datatype: 'float' }],
     });
-    await created('/sensor/insert-sensor', { type_name: 'weather', unique_identifier: 'station-1' });
-    await created('/sensor/insert-sensor-readings', {
+    await ctx.postCreated('/sensor/insert-sensor', { type_name: 'weather', unique_identifier: 'station-1' });
+    await ctx.postCreated('/sensor/insert-sensor-readings', {
       unique_identifier: 'station-1', measure_name: 'temperature',
       // Before, inside (edges included) and after the outputs' range 2024-05-01T00:00 .. 02:00.
       readings: [9, 10, 11, 12, 13],
       timestamps: ['2024-04-30T23:00:00Z', '2024-05-01T00:00:00Z', '2024-05-01T01:00:00Z', '2024-05-01T02:00:00Z', '2024-05-01T03:00:00Z'],
     });
-    await created('/model/insert-model-run', run('forecast', 'calm', '2024-04-01T00:00:00Z', {
+    await ctx.postCreated('/model/insert-model-run', run('forecast', 'calm', '2024-04-01T00:00:00Z', {
       sensor_unique_id: 'station-1', sensor_measure: { name: 'temperature', units: 'degC' },
     }));
-    await created('/model/insert-model-run', run('forecast', 'calm', '2024-04-02T00:00:00Z', {
+    await ctx.postCreated('/model/insert-model-run', run('forecast', 'calm', '2024-04-02T00:00:00Z', {
       sensor_unique_id: 'station-1', sensor_measure: { name: 'humidity' },
     }));
   });

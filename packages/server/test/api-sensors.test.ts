@@ -4,11 +4,6 @@ import { useTestApp } from './helpers/test-app.ts';
 
 const ctx = useTestApp();
 
-async function created(url: string, body: unknown) {
-  const res = await ctx.post(url, body);
-  expect(res.statusCode, `${url}: ${res.body}`).toBe(201);
-}
-
 const weatherMeasures = [
   { name: 'temperature', units: 'degC', datatype: 'float' },
   { name: 'humidity', units: null, datatype: 'float' },
@@ -16,20 +11,20 @@ const weatherMeasures = [
 ];
 
 beforeAll(async () => {
-  await created('/sensor/insert-sensor-type', { name: 'weather', description: 'a station', measures: weatherMeasures });
-  await created('/sensor/insert-sensor-type', { name: 'door', measures: [{ name: 'open', datatype: 'boolean' }] });
-  await created('/sensor/insert-sensor-type', { name: 'unused', measures: [] });
-  for (let i = 1; i <= 5; i++) await created('/sensor/insert-sensor', { type_name: 'weather', unique_identifier: `W${i}`, name: `station ${i}` });
-  await created('/sensor/insert-sensor', { type_name: 'door', unique_identifier: 'D1', notes: 'front' });
-  await created('/location/insert-location-schema', { name: 'xy', identifiers: [{ name: 'x', units: 'm', datatype: 'float' }, { name: 'y', units: 'm', datatype: 'float' }] });
-  await created('/location/insert-location-for-schema', { schema_name: 'xy', coordinates: { x: 1, y: 2 } });
-  await created('/location/insert-location-for-schema', { schema_name: 'xy', coordinates: { x: 3.5, y: 4 } });
-  await created('/sensor/insert-sensor-location', { unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 1, y: 2 }, installation_datetime: '2023-01-01T00:00:00Z' });
-  await created('/sensor/insert-sensor-location', { unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 3.5, y: 4 }, installation_datetime: '2023-06-01T12:30:00Z' });
-  await created('/sensor/insert-sensor-readings', {
+  await ctx.postCreated('/sensor/insert-sensor-type', { name: 'weather', description: 'a station', measures: weatherMeasures });
+  await ctx.postCreated('/sensor/insert-sensor-type', { name: 'door', measures: [{ name: 'open', datatype: 'boolean' }] });
+  await ctx.postCreated('/sensor/insert-sensor-type', { name: 'unused', measures: [] });
+  for (let i = 1; i <= 5; i++) await ctx.postCreated('/sensor/insert-sensor', { type_name: 'weather', unique_identifier: `W${i}`, name: `station ${i}` });
+  await ctx.postCreated('/sensor/insert-sensor', { type_name: 'door', unique_identifier: 'D1', notes: 'front' });
+  await ctx.postCreated('/location/insert-location-schema', { name: 'xy', identifiers: [{ name: 'x', units: 'm', datatype: 'float' }, { name: 'y', units: 'm', datatype: 'float' }] });
+  await ctx.postCreated('/location/insert-location-for-schema', { schema_name: 'xy', coordinates: { x: 1, y: 2 } });
+  await ctx.postCreated('/location/insert-location-for-schema', { schema_name: 'xy', coordinates: { x: 3.5, y: 4 } });
+  await ctx.postCreated('/sensor/insert-sensor-location', { unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 1, y: 2 }, installation_datetime: '2023-01-01T00:00:00Z' });
+  await ctx.postCreated('/sensor/insert-sensor-location', { unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 3.5, y: 4 }, installation_datetime: '2023-06-01T12:30:00Z' });
+  await ctx.postCreated('/sensor/insert-sensor-readings', {
     unique_identifier: 'W1', measure_name: 'temperature', readings: [20.5, 21.5, 19], timestamps: ['2024-01-01T00:00:00Z', '2024-01-01T02:00:00Z', '2024-01-01T01:00:00Z'],
   });
-  await created('/sensor/insert-sensor-readings', { unique_identifier: 'W1', measure_name: 'status', readings: ['ok'], timestamps: ['2024-01-01T00:30:00Z'] });
+  await ctx.postCreated('/sensor/insert-sensor-readings', { unique_identifier: 'W1', measure_name: 'status', readings: ['ok'], timestamps: ['2024-01-01T00:30:00Z'] });
 });
 
 describe('sensor types and measures', () => {

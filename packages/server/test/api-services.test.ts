@@ -7,17 +7,12 @@ const ctx = useTestApp();
 // Nothing listens on port 1: a run is refused at once and logged with its error.
 const UNREACHABLE = 'http://127.0.0.1:1/run';
 
-async function created(url: string, body: unknown) {
-  const res = await ctx.post(url, body);
-  expect(res.statusCode, `${url}: ${res.body}`).toBe(201);
-}
-
 beforeAll(async () => {
-  await created('/service/insert-service', { name: 'ingress', url: UNREACHABLE, http_method: 'POST' });
-  await created('/service/insert-service', { name: 'model', url: 'http://127.0.0.1:1/model', http_method: 'GET' });
-  await created('/service/insert-service', { name: 'idle', url: 'http://127.0.0.1:1/idle', http_method: 'PUT' });
+  await ctx.postCreated('/service/insert-service', { name: 'ingress', url: UNREACHABLE, http_method: 'POST' });
+  await ctx.postCreated('/service/insert-service', { name: 'model', url: 'http://127.0.0.1:1/model', http_method: 'GET' });
+  await ctx.postCreated('/service/insert-service', { name: 'idle', url: 'http://127.0.0.1:1/idle', http_method: 'PUT' });
   for (const [name, parameters] of [['hourly', { every: 'hour' }], ['daily', { every: 'day' }], ['weekly', { every: 'week' }]] as const) {
-    await created('/service/insert-parameter-set', { service_name: 'ingress', name, parameters });
+    await ctx.postCreated('/service/insert-parameter-set', { service_name: 'ingress', name, parameters });
   }
   for (const body of [
     { service_name: 'ingress', parameter_set_name: 'hourly' },

@@ -13,17 +13,12 @@ const xyz = {
   ],
 };
 
-async function count(table: string): Promise<number> {
-  const rows = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-  return rows[0].n;
-}
-
 async function snapshot() {
   return {
-    identifiers: await count('location_identifier'),
-    schemas: await count('location_schema'),
-    links: await count('location_schema_identifier'),
-    locations: await count('location'),
+    identifiers: await ctx.count('location_identifier'),
+    schemas: await ctx.count('location_schema'),
+    links: await ctx.count('location_schema_identifier'),
+    locations: await ctx.count('location'),
   };
 }
 
@@ -333,7 +328,7 @@ describe('/location/delete-location', () => {
     expect(res.json()).toEqual({
       detail: 'Location cannot be deleted: sensor installations refer to it (delete those sensors first).',
     });
-    expect(await count('location')).toBe(5);
+    expect(await ctx.count('location')).toBe(5);
   });
 
   it('deletes a location given its exact coordinates', async () => {

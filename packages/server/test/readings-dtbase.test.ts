@@ -6,7 +6,6 @@ const ctx = useTestApp();
 
 const insert = (body: Record<string, unknown>) => ctx.post('/sensor/insert-sensor-readings', body);
 const read = (body: Record<string, unknown>) => ctx.post('/sensor/sensor-readings', body);
-const count = async (table: string) => (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
 
 describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBase)', () => {
   beforeAll(async () => {
@@ -57,13 +56,13 @@ describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBas
   });
 
   it('skips duplicates silently and still answers 201', async () => {
-    const before = await count('reading_float');
+    const before = await ctx.count('reading_float');
     const res = await insert({
       unique_identifier: 'station-1', measure_name: 'temperature',
       readings: [99, 23], timestamps: ['2024-01-01T00:00:00Z', '2024-01-01T00:03:00Z'],
     });
     expect(res.statusCode).toBe(201);
-    expect(await count('reading_float')).toBe(before + 1);
+    expect(await ctx.count('reading_float')).toBe(before + 1);
     const back = await read({ unique_identifier: 'station-1', measure_name: 'temperature', dt_from: '2024-01-01T00:00:00Z', dt_to: '2024-01-01T00:00:00Z' });
     expect(back.json()).toEqual([{ value: 20, timestamp: '2024-01-01T00:00:00Z' }]);
   });
@@ -79,11 +78,11 @@ describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBas
   });
 
   it('answers 400 for an unknown sensor (DTBase: 500) and writes nothing', async () => {
-    const before = await count('reading_float');
+    const before = await ctx.count('reading_float');
     const res = await insert({ unique_identifier: 'nope', measure_name: 'temperature', readings: [1], timestamps: ['2024-01-05T00:00:00Z'] });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ detail: 'Sensor does not exist' });
-    expect(await count('reading_float')).toBe(before);
+    expect(await ctx.count('reading_float')).toBe(before);
   });
 
   it("answers 400 for a measure that is not of the sensor's type", async () => {
@@ -93,22 +92,22 @@ describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBas
   });
 
   it('answers 422 for a length mismatch and writes nothing', async () => {
-    const before = await count('reading_float');
+    const before = await ctx.count('reading_float');
     const res = await insert({ unique_identifier: 'station-1', measure_name: 'temperature', readings: [1, 2], timestamps: ['2024-01-06T00:00:00Z'] });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toMatch(/same length.*1 and 2/);
-    expect(await count('reading_float')).toBe(before);
+    expect(await ctx.count('reading_float')).toBe(before);
   });
 
   it('answers 422 naming the index of a value of the wrong datatype, not only the first', async () => {
-    const before = await count('reading_integer');
+    const before = await ctx.count('reading_integer');
     const res = await insert({
       unique_identifier: 'station-1', measure_name: 'count',
       readings: [1, 2, 2.5], timestamps: ['2024-01-07T00:00:00Z', '2024-01-07T00:00:01Z', '2024-01-07T00:00:02Z'],
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toMatch(/2\.5 at index 2 .*integer/);
-    expect(await count('reading_integer')).toBe(before);
+    expect(await ctx.count('reading_integer')).toBe(before);
   });
 
   it('answers 422 for an invalid timestamp, pydantic-style', async () => {

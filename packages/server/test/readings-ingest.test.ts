@@ -19,7 +19,6 @@ const json = (body: object) => send(body, 'application/json');
 const csv = (text: string) => send(text, 'text/csv');
 const ndjson = (lines: object[]) => send(lines.map((l) => JSON.stringify(l)).join('\n'), 'application/x-ndjson');
 
-const count = async (sql: string) => (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0].n;
 const seconds = (start: string, n: number, stepSeconds = 1) =>
   Array.from({ length: n }, (_, i) => new Date(Date.parse(start) + i * stepSeconds * 1000).toISOString());
 
@@ -44,7 +43,7 @@ describe('POST /api/v1/readings', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ inserted: 5002, duplicates: 0, series: 3 });
-    expect(await count(`reading_float WHERE ts >= '2024-05-01' AND ts < '2024-06-01'`)).toBe(5000);
+    expect(await ctx.count(`reading_float WHERE ts >= '2024-05-01' AND ts < '2024-06-01'`)).toBe(5000);
   });
 
   it('keeps per-minute, hour and day rollups equal to the raw readings', async () => {
@@ -143,12 +142,12 @@ describe('POST /api/v1/readings', () => {
   });
 
   it('rejects a whole CSV for one bad line, naming it, and writes nothing', async () => {
-    const before = await count('reading_float');
+    const before = await ctx.count('reading_float');
     const res = await csv('sensor,measure,timestamp,value\napi-1,temperature,2024-07-01T00:00:00Z,1\napi-1,temperature,2024-07-01T00:00:01Z,warm\n');
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toMatch(/^line 3: value "warm" is not of the measure's datatype float/);
     expect(res.json().code).toBe('VALIDATION_FAILED');
-    expect(await count('reading_float')).toBe(before);
+    expect(await ctx.count('reading_float')).toBe(before);
   });
 
   it('rejects a CSV without the header, and timestamps without an offset', async () => {
@@ -174,19 +173,19 @@ describe('POST /api/v1/readings', () => {
   });
 
   it('rolls back earlier flushes when a later NDJSON line is bad', async () => {
-    const before = await count('reading_float');
+    const before = await ctx.count('reading_float');
     const lines: object[] = seconds('2024-09-01T00:00:00Z', 12_000).map((t) => ({ sensor: 'api-2', measure: 'temperature', timestamp: t, value: 1 }));
     lines.push({ sensor: 'api-2', measure: 'temperature', timestamp: '2024-09-02T00:00:00Z', value: 'x' });
     const res = await ndjson(lines);
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toBe(`line 12001: value "x" is not of the measure's datatype float`);
-    expect(await count('reading_float')).toBe(before);
+    expect(await ctx.count('reading_float')).toBe(before);
     const bad = await send('{"sensor": "api-2",\n', 'application/x-ndjson');
     expect(bad.json().detail).toBe('line 1: not valid JSON');
   });
 
   it('answers 422 naming the series and index of a bad JSON element', async () => {
-    const before = await count('reading_integer');
+    const before = await ctx.count('reading_integer');
     const res = await json({
       series: [
         { sensor: 'api-1', measure: 'count', timestamps: ['2024-10-01T00:00:00Z'], values: [1] },
@@ -195,7 +194,7 @@ describe('POST /api/v1/readings', () => {
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toMatch(/^series\[1\]: value 1\.5 at index 1 for measure "count" is not of the measure's datatype integer/);
-    expect(await count('reading_integer')).toBe(before);
+    expect(await ctx.count('reading_integer')).toBe(before);
     const naive = await json({ series: [{ sensor: 'api-1', measure: 'count', timestamps: ['2024-10-01 00:00'], values: [1] }] });
     expect(naive.json().detail).toMatch(/^series\[0\]: timestamp "2024-10-01 00:00" at index 0 is not an ISO-8601 datetime with a UTC offset/);
     const mismatch = await json({ series: [{ sensor: 'api-1', measure: 'count', timestamps: [], values: [1] }] });
@@ -208,7 +207,7 @@ describe('POST /api/v1/readings', () => {
     expect(ambiguous.json().detail).toMatch(/give their units/);
     const res = await json({ series: [{ sensor: 'twin-units', measure: 'level', units: 'cm', timestamps: ['2024-10-01T00:00:00Z'], values: [12] }] });
     expect(res.json()).toEqual({ inserted: 1, duplicates: 0, series: 1 });
-    expect(await count('reading_integer WHERE value = 12')).toBe(1);
+    expect(await ctx.count('reading_integer WHERE value = 12')).toBe(1);
   });
 
   it('answers 413 beyond the body limit, 415 for other media types, 401 without a token', async () => {
@@ -277,7 +276,7 @@ describe('the ingest core', () => {
     expect((await write('2025-02-01T00:00:00Z')).inserted).toBe(400);
     await ctx.db.exec('DROP TABLE reading_float_p2025_02');
     expect((await write('2025-02-02T00:00:00Z')).inserted).toBe(400);
-    expect(await count(`reading_float WHERE ts >= '2025-02-01' AND ts < '2025-03-01'`)).toBe(400);
+    expect(await ctx.count(`reading_float WHERE ts >= '2025-02-01' AND ts < '2025-03-01'`)).toBe(400);
   });
 
   it('stays exact when two writers race for the same series', async () => {
@@ -327,7 +326,7 @@ describe('ingest edge cases found in review', () => {
     // Rounded as PostgreSQL's parser rounds (ties to even): .0000025 is 2 µs, a duplicate.
     expect(res.json()).toEqual({ inserted: 299, duplicates: 1, series: 1 });
     const edge = `reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier = 'edge-1'`;
-    expect(await within(count(edge), 10_000, 'count after the request')).toBe(299);
+    expect(await within(ctx.count(edge), 10_000, 'count after the request')).toBe(299);
     const stored = await ctx.db.query<{ t: string }>(`SELECT mb_iso(ts) AS t FROM ${edge} ORDER BY ts LIMIT 2`);
     expect(stored.map((r) => r.t)).toEqual(['2024-08-01T00:00:00.000002Z', '2024-08-01T00:00:01Z']);
   });
@@ -342,14 +341,14 @@ describe('ingest edge cases found in review', () => {
     // A stored reading: this COPY meets a duplicate key after its data was sent.
     await json({ series: [{ sensor: 'edge-1', measure: 'temperature', timestamps: ['2024-08-01T00:00:01Z'], values: [1] }] });
     const edge = `reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier = 'edge-1'`;
-    const before = await count(edge);
+    const before = await ctx.count(edge);
     const line = `${series.sensorId}\t${series.measureId}\t2024-08-01T00:00:01.000000Z\t1\n`;
     const attempt = ctx.db.transaction(async (tx) => {
       const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       await readingsIngestRepository(tx).copyReadings(tx, 'float', [line], { monitor: ctx.db, pid });
     });
     await expect(within(attempt, 10_000, 'the failed COPY')).rejects.not.toThrow(/did not settle/);
-    expect(await within(count(edge), 10_000, 'count after the failed COPY')).toBe(before);
+    expect(await within(ctx.count(edge), 10_000, 'count after the failed COPY')).toBe(before);
   });
 });
 
@@ -456,7 +455,7 @@ describe('extreme float values', () => {
       measure_name: 'temperature', unique_identifier: 'huge-1', readings: [1e308], timestamps: ['2022-01-03T00:00:00'],
     });
     expect(dtbase.statusCode).toBe(422);
-    expect(await count(`reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier = 'huge-1'`)).toBe(0);
+    expect(await ctx.count(`reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier = 'huge-1'`)).toBe(0);
 
     // At the limit: accepted on both paths (300 readings take COPY on PostgreSQL), sums finite.
     const edge = seconds('2022-01-04T00:00:00Z', 300);
@@ -495,7 +494,7 @@ describe('concurrent writers', () => {
         [200, { inserted: 405, duplicates: 0, series: 2 }],
       ]);
     }
-    expect(await count(`reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier IN ('mirror-a', 'mirror-b')`)).toBe(8 * 810);
+    expect(await ctx.count(`reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier IN ('mirror-a', 'mirror-b')`)).toBe(8 * 810);
     const day = await ctx.db.query<{ n: number }>(
       `SELECT sum(count)::int AS n FROM reading_rollup_day r JOIN sensor s ON s.id = r.sensor_id WHERE s.unique_identifier IN ('mirror-a', 'mirror-b')`,
     );

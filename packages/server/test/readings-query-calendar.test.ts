@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/test-app.ts';
-import { createSensorWithMeasures, insertReadings, rebuildRollups } from './helpers/reading-fixtures.ts';
+import { createSensorWithMeasures, insertReadings, rebuildRollups, readingsUrl } from './helpers/reading-fixtures.ts';
 import { resolveSeries } from '../src/modules/readings/series.ts';
 import { downsampleRepository } from '../src/modules/readings/query/downsample.repository.ts';
 import { readingsExportRepository } from '../src/modules/readings/query/readings-export.repository.ts';
@@ -9,8 +9,7 @@ import { createReadingsQueryService } from '../src/modules/readings/query/readin
 
 const ctx = useTestApp();
 
-const url = (params: Record<string, string | number>) =>
-  `/api/v1/readings?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
+const url = readingsUrl;
 
 const SERIES = { sensor: 'cal-1', measure: 'energy' };
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/test-app.ts';
-import { createSensorWithMeasures, insertReadings, rebuildRollups } from './helpers/reading-fixtures.ts';
+import { createSensorWithMeasures, insertReadings, rebuildRollups, readingsUrl } from './helpers/reading-fixtures.ts';
 import { resolveSeries } from '../src/modules/readings/series.ts';
 import { lttbIndices } from '../src/modules/readings/query/downsample-lttb.ts';
 import { downsampleRepository } from '../src/modules/readings/query/downsample.repository.ts';
@@ -10,8 +10,7 @@ import { createReadingsQueryService } from '../src/modules/readings/query/readin
 
 const ctx = useTestApp();
 
-const url = (params: Record<string, string | number>) =>
-  `/api/v1/readings?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
+const url = readingsUrl;
 
 // Every 20 s for 12 days; the range below starts and ends off every rollup boundary.
 const FROM = '2024-01-01T00:00:30Z';

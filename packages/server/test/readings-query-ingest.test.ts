@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/test-app.ts';
-import { createSensorWithMeasures } from './helpers/reading-fixtures.ts';
+import { createSensorWithMeasures, readingsUrl } from './helpers/reading-fixtures.ts';
 
 const ctx = useTestApp();
 
-const url = (params: Record<string, string | number>) =>
-  `/api/v1/readings?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
+const url = readingsUrl;
 
 // Readings that went in through the ingest path, which keeps rollups and latest values itself.
 const START = Date.parse('2024-06-01T00:00:00Z');

@@ -1,14 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/test-app.ts';
-import { createSensorWithMeasures, insertReadings, rebuildLatest, rebuildRollups } from './helpers/reading-fixtures.ts';
+import { createSensorWithMeasures, insertReadings, rebuildLatest, rebuildRollups, readingsUrl } from './helpers/reading-fixtures.ts';
 import { readingsQueryModule } from '../src/modules/readings/query/index.ts';
 import { readingsExportRepository } from '../src/modules/readings/query/readings-export.repository.ts';
 import { seriesCsvChunks } from '../src/modules/readings/query/readings-export.ts';
 
 const ctx = useTestApp();
 
-const url = (params: Record<string, string | number>) =>
-  `/api/v1/readings?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
+const url = readingsUrl;
 const day = { from: '2024-01-01T00:00:00Z', to: '2024-01-01T00:00:50Z' };
 
 beforeAll(async () => {

@@ -12,7 +12,6 @@ const partitions = async () =>
     `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
       WHERE p.relname = 'reading_float' ORDER BY 1`,
   )).map((r) => r.name);
-const count = async (sql: string) => (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0].n;
 
 async function insert(sensor: string, measure: string, timestamps: string[]) {
   const res = await ctx.app.inject({
@@ -37,7 +36,7 @@ describe('reading retention', () => {
   it('does nothing without a setting', async () => {
     const report = await ctx.services.readings.retention.apply(NOW);
     expect(report).toEqual({ ran: true, droppedPartitions: [], deletedReadings: 0 });
-    expect(await count('reading_float')).toBe(9);
+    expect(await ctx.count('reading_float')).toBe(9);
   });
 
   it('deletes a measure\'s readings, rollups and latest value older than its period, and no others', async () => {
@@ -47,9 +46,9 @@ describe('reading retention', () => {
     expect(retentionCutoff(NOW, 10).toISOString()).toBe('2024-06-05T00:00:00.000Z');
     const report = await retention.apply(NOW);
     expect(report.deletedReadings).toBe(2);
-    expect(await count(`reading_float r JOIN sensor_measure m ON m.id = r.measure_id WHERE m.name = 'pressure'`)).toBe(1);
-    expect(await count(`reading_rollup_day r JOIN sensor_measure m ON m.id = r.measure_id WHERE m.name = 'pressure'`)).toBe(1);
-    expect(await count(`reading_float r JOIN sensor_measure m ON m.id = r.measure_id WHERE m.name = 'temperature'`)).toBe(6);
+    expect(await ctx.count(`reading_float r JOIN sensor_measure m ON m.id = r.measure_id WHERE m.name = 'pressure'`)).toBe(1);
+    expect(await ctx.count(`reading_rollup_day r JOIN sensor_measure m ON m.id = r.measure_id WHERE m.name = 'pressure'`)).toBe(1);
+    expect(await ctx.count(`reading_float r JOIN sensor_measure m ON m.id = r.measure_id WHERE m.name = 'temperature'`)).toBe(6);
   });
 
   it('drops whole monthly partitions entirely older than the global period', async () => {
@@ -60,9 +59,9 @@ describe('reading retention', () => {
     const report = await retention.apply(NOW);
     expect(report.droppedPartitions).toEqual(expect.arrayContaining(['reading_float_p2024_01', 'reading_float_p2024_02', 'reading_float_p2024_03', 'reading_string_p2024_03']));
     expect(await partitions()).toEqual(['reading_float_p2024_04', 'reading_float_p2024_05', 'reading_float_p2024_06']);
-    expect(await count(`reading_float`)).toBe(4);
-    expect(await count(`reading_rollup_day WHERE bucket < '2024-04-01'`)).toBe(0);
-    expect(await count(`reading_rollup_day WHERE bucket >= '2024-04-01'`)).toBe(4);
+    expect(await ctx.count(`reading_float`)).toBe(4);
+    expect(await ctx.count(`reading_rollup_day WHERE bucket < '2024-04-01'`)).toBe(0);
+    expect(await ctx.count(`reading_rollup_day WHERE bucket >= '2024-04-01'`)).toBe(4);
   });
 
   it('gives up dropping a partition while a long read holds its table, instead of queueing every reader behind it', async () => {
@@ -87,7 +86,7 @@ describe('reading retention', () => {
       const drop = retention.apply(NOW);
       // Meanwhile other reads of the table are answered (the waiting DROP gives up in 200 ms).
       const started = Date.now();
-      expect(await count('reading_float')).toBeGreaterThan(0);
+      expect(await ctx.count('reading_float')).toBeGreaterThan(0);
       expect(Date.now() - started).toBeLessThan(2000);
       await expect(drop).rejects.toMatchObject({ code: '55P03' });
     } finally {
@@ -101,7 +100,7 @@ describe('reading retention', () => {
 
   it('lets ingest write into a month whose partition was dropped', async () => {
     await insert('ret-1', 'temperature', ['2024-02-20T00:00:00Z']);
-    expect(await count(`reading_float WHERE ts = '2024-02-20T00:00:00Z'`)).toBe(1);
+    expect(await ctx.count(`reading_float WHERE ts = '2024-02-20T00:00:00Z'`)).toBe(1);
   });
 
   it('runs on one replica at a time', async () => {

@@ -13,18 +13,13 @@ const weather = {
   ],
 };
 
-async function count(table: string): Promise<number> {
-  const rows = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-  return rows[0].n;
-}
-
 async function snapshot() {
   return {
-    measures: await count('sensor_measure'),
-    types: await count('sensor_type'),
-    links: await count('sensor_type_measure'),
-    sensors: await count('sensor'),
-    installations: await count('sensor_location'),
+    measures: await ctx.count('sensor_measure'),
+    types: await ctx.count('sensor_type'),
+    links: await ctx.count('sensor_type_measure'),
+    sensors: await ctx.count('sensor'),
+    installations: await ctx.count('sensor_location'),
   };
 }
 

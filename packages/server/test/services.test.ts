@@ -82,11 +82,6 @@ afterAll(async () => {
 
 const lastCall = () => received[received.length - 1];
 
-async function countRows(table: string): Promise<number> {
-  const rows = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-  return rows[0].n;
-}
-
 async function listRuns(body?: unknown) {
   const res = await ctx.post('/service/list-runs', body);
   expect(res.statusCode).toBe(200);
@@ -132,7 +127,7 @@ describe('/service/insert-service and list-services', () => {
     const body = { name: 'raced', url: 'http://127.0.0.1:1/x', http_method: 'POST' };
     const results = await Promise.all([1, 2, 3, 4].map(() => ctx.post('/service/insert-service', body)));
     expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409]);
-    expect(await countRows(`service WHERE name = 'raced'`)).toBe(1);
+    expect(await ctx.count(`service WHERE name = 'raced'`)).toBe(1);
     expect((await ctx.post('/service/delete-service', { name: 'raced' })).statusCode).toBe(200);
   });
 
@@ -140,7 +135,7 @@ describe('/service/insert-service and list-services', () => {
     const res = await ctx.post('/service/insert-service', { name: 'patcher', url: 'http://127.0.0.1:1/', http_method: 'PATCH' });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail[0].loc).toEqual(['body', 'http_method']);
-    expect(await countRows(`service WHERE name = 'patcher'`)).toBe(0);
+    expect(await ctx.count(`service WHERE name = 'patcher'`)).toBe(0);
   });
 
   it('answers 422 for a url that is not an absolute http(s) URL', async () => {
@@ -149,7 +144,7 @@ describe('/service/insert-service and list-services', () => {
       expect(res.statusCode).toBe(422);
       expect(res.json().detail).toMatch(/url must be an absolute http or https URL/);
     }
-    expect(await countRows(`service WHERE name = 'bad-url'`)).toBe(0);
+    expect(await ctx.count(`service WHERE name = 'bad-url'`)).toBe(0);
   });
 
   it('answers 422 for missing fields', async () => {
@@ -196,11 +191,11 @@ describe('/service parameter sets', () => {
   });
 
   it('answers 400 (DTBase: 500) for a parameter set of an unknown service', async () => {
-    const before = await countRows('service_parameter_set');
+    const before = await ctx.count('service_parameter_set');
     const res = await ctx.post('/service/insert-parameter-set', { service_name: 'nobody', name: 'x', parameters: {} });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ detail: 'Service does not exist.' });
-    expect(await countRows('service_parameter_set')).toBe(before);
+    expect(await ctx.count('service_parameter_set')).toBe(before);
   });
 
   it('answers 409 (DTBase: 500) for a duplicate set and keeps the stored parameters', async () => {
@@ -219,7 +214,7 @@ describe('/service parameter sets', () => {
     }
     const edit = await ctx.post('/service/edit-parameter-set', { service_name: 'ingress', name: 'london', parameters: [1] });
     expect(edit.statusCode).toBe(422);
-    expect(await countRows(`service_parameter_set WHERE name = 'odd'`)).toBe(0);
+    expect(await ctx.count(`service_parameter_set WHERE name = 'odd'`)).toBe(0);
   });
 
   it('edits the parameters of a set', async () => {
@@ -243,13 +238,13 @@ describe('/service parameter sets', () => {
   });
 
   it('answers 400 when deleting a set that does not exist, or of an unknown service', async () => {
-    const before = await countRows('service_parameter_set');
+    const before = await ctx.count('service_parameter_set');
     for (const key of [{ service_name: 'ingress', name: 'nope' }, { service_name: 'nobody', name: 'london' }]) {
       const res = await ctx.post('/service/delete-parameter-set', key);
       expect(res.statusCode).toBe(400);
       expect(res.json()).toEqual({ detail: 'Parameter set does not exist.' });
     }
-    expect(await countRows('service_parameter_set')).toBe(before);
+    expect(await ctx.count('service_parameter_set')).toBe(before);
   });
 });
 
@@ -357,7 +352,7 @@ describe('/service/run-service', () => {
 
   it('answers 400 for an unknown service or parameter set, calls nothing and logs nothing', async () => {
     const calls = received.length;
-    const runs = await countRows('service_run_log');
+    const runs = await ctx.count('service_run_log');
     for (const body of [
       { service_name: 'nobody' },
       { service_name: 'ingress', parameter_set_name: 'nope' },
@@ -368,7 +363,7 @@ describe('/service/run-service', () => {
       expect(res.json()).toEqual({ detail: 'Service or parameter set does not exist.' });
     }
     expect(received.length).toBe(calls);
-    expect(await countRows('service_run_log')).toBe(runs);
+    expect(await ctx.count('service_run_log')).toBe(runs);
   });
 
   it('answers 422 for parameters that are neither object nor array', async () => {
@@ -482,11 +477,11 @@ describe('/service deletions', () => {
   });
 
   it('answers 400 when deleting a service that does not exist', async () => {
-    const before = await countRows('service');
+    const before = await ctx.count('service');
     const res = await ctx.post('/service/delete-service', { name: 'getter' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ detail: 'Service does not exist.' });
-    expect(await countRows('service')).toBe(before);
+    expect(await ctx.count('service')).toBe(before);
   });
 });
 

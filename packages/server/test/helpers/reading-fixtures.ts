@@ -95,3 +95,7 @@ export async function rebuildLatest(db: Queryable): Promise<void> {
     );
   }
 }
+
+/** GET /api/v1/readings with these query parameters. */
+export const readingsUrl = (params: Record<string, string | number>) =>
+  `/api/v1/readings?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;

@@ -1,5 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { buildApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -25,6 +25,10 @@ export interface TestContext {
   /** POST JSON with the test user's token. */
   post(url: string, body?: unknown, token?: string): Promise<LightMyRequestResponse>;
   get(url: string, token?: string): Promise<LightMyRequestResponse>;
+  /** POSTs with the test user's token and expects 201 (the body is in the failure message). */
+  postCreated(url: string, body: unknown): Promise<void>;
+  /** `SELECT count(*) FROM <from>`: a table name, optionally with a WHERE clause. */
+  count(from: string): Promise<number>;
 }
 
 /** Builds the app the way main.ts does: events started, services composed once, app on top. */
@@ -76,6 +80,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
         ...(body === undefined ? {} : { payload: body as object }),
       }),
     get: (url, token = ctx.token) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } }),
+    async postCreated(url, body) {
+      const res = await ctx.post(url, body);
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(201);
+    },
+    count: async (from) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${from}`))[0].n,
   };
   return ctx;
 }
