@@ -4,10 +4,16 @@ import { READING_TABLE, type SeriesRef } from './series.repository.ts';
 
 /** A page of DTBase's list of readings. */
 export interface DtbaseReadingsPage {
-  rows: number;
-  /** The page's objects as JSON text, `{"value" : 20, "timestamp" : "2024-01-01T00:00:00Z"}, {…}`; null when empty. */
-  json: Buffer | null;
+  /**
+   * The page's objects as JSON text without the opening `{"value" : ` of the first (the
+   * caller writes it, which spares PostgreSQL a copy of the page):
+   * `20, "timestamp" : "2024-01-01T00:00:00Z"}, {"value" : 21, "timestamp" : …}`; null when empty.
+   */
+  objectsAfterFirstKey: Buffer | null;
 }
+
+/** What starts every object, and so every page. */
+export const FIRST_KEY = '{"value" : ';
 
 /** A page's share of [from, to] (both inclusive): after `after` (from `from` when null), up to `upTo` (`to` when null). */
 export interface PageRange {
@@ -46,14 +52,14 @@ export function dtbaseReadingsRepository(q: Queryable) {
      */
     async page(series: SeriesRef, range: PageRange): Promise<DtbaseReadingsPage> {
       const lower = range.after === null ? 'ts >= $3::text::timestamptz' : 'ts > $3::text::timestamptz';
-      const [[rows, json]] = await q.queryRaw(
-        `SELECT count(*)::text, '{"value" : ' || string_agg(${VALUE_JSON[series.datatype]} || ${REST}, ', {"value" : ')
+      const [[json]] = await q.queryRaw(
+        `SELECT string_agg(${VALUE_JSON[series.datatype]} || ${REST}, ', {"value" : ')
            FROM (SELECT ts, value FROM ${READING_TABLE[series.datatype]}
                   WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
                   ORDER BY ts) r`,
         [series.sensorId, series.measureId, range.after ?? range.from, range.upTo ?? range.to],
       );
-      return { rows: Number(rows), json };
+      return { objectsAfterFirstKey: json };
     },
   };
 }

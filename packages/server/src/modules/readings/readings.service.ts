@@ -1,6 +1,6 @@
 import type { Database } from '../../db/database.ts';
 import { AppError, missingRecord } from '../../errors.ts';
-import { dtbaseReadingsRepository, type DtbaseReadingsPage } from './dtbase-readings.repository.ts';
+import { FIRST_KEY, dtbaseReadingsRepository, type DtbaseReadingsPage } from './dtbase-readings.repository.ts';
 import type { ReadingsIngest } from './ingest/readings-ingest.service.ts';
 import { prepareSeriesReadings } from './ingest/readings-input.ts';
 import { READ_PAGE_ROWS, rangePages, type RangeReader } from './range-pages.ts';
@@ -52,7 +52,7 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
       };
       const firstUpTo = await reader.boundary(null, pageRows);
       if (firstUpTo === null) {
-        const { json } = await reader.page(null, null);
+        const { objectsAfterFirstKey: json } = await reader.page(null, null);
         return { whole: json === null ? '[]' : Buffer.concat([OPEN, json, CLOSE]) };
       }
       return { chunks: jsonList(rangePages(reader, { pageRows, firstUpTo })) };
@@ -60,19 +60,19 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
   };
 }
 
-const OPEN = Buffer.from('[');
+const OPEN = Buffer.from(`[${FIRST_KEY}`);
 const CLOSE = Buffer.from(']');
 
 /** The pages as one JSON list: "[", the pages' objects separated by ", ", "]" (json_agg's layout). */
 async function* jsonList(pages: AsyncIterable<DtbaseReadingsPage>): AsyncGenerator<Buffer | string> {
-  let separator = '[';
+  let before = `[${FIRST_KEY}`;
   for await (const page of pages) {
-    if (page.json === null) continue;
-    yield separator;
-    yield page.json;
-    separator = ', ';
+    if (page.objectsAfterFirstKey === null) continue;
+    yield before;
+    yield page.objectsAfterFirstKey;
+    before = `, ${FIRST_KEY}`;
   }
-  yield ']';
+  yield before === `[${FIRST_KEY}` ? '[]' : ']';
 }
 
 export type DtbaseReadingsService = ReturnType<typeof createDtbaseReadingsService>;
