@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Queryable } from '../packages/server/src/db/database.ts';
 import { dtbaseReadingsRepository } from '../packages/server/src/modules/readings/dtbase-readings.repository.ts';
-import { READ_PAGE_ROWS, rangePages } from '../packages/server/src/modules/readings/range-pages.ts';
+import { BOUNDARIES_PER_SEARCH, READ_PAGE_ROWS, rangePages } from '../packages/server/src/modules/readings/range-pages.ts';
 import { readingsQueryRepository } from '../packages/server/src/modules/readings/query/readings-query.repository.ts';
 import { RAW_POINTS_CAP } from '../packages/server/src/modules/readings/query/readings-query.schemas.ts';
 import { seriesRepository, type SeriesRef } from '../packages/server/src/modules/readings/series.repository.ts';
@@ -153,23 +153,25 @@ async function timeDriver(read: () => Promise<void>, runs: number): Promise<numb
 async function dtbasePages(db: Queryable, series: SeriesRef, from: string, to: string): Promise<void> {
   const repo = dtbaseReadingsRepository(db);
   const reader = {
-    boundary: (after: string | null, n: number) => seriesRepository(db).nthReadingAfter(series, { from, to, after }, n),
+    boundaries: (after: string | null, n: number, count: number) => seriesRepository(db).everyNthReadingAfter(series, { from, to, after }, n, count),
     page: (after: string | null, upTo: string | null) => repo.page(series, { from, to, after, upTo }),
   };
-  const firstUpTo = await reader.boundary(null, READ_PAGE_ROWS);
-  for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, firstUpTo })) void page;
+  const first = await reader.boundaries(null, READ_PAGE_ROWS, BOUNDARIES_PER_SEARCH);
+  for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, first })) void page;
 }
 
 /** The column-wise read's pages and its cap count, as readings-query.service.ts reads them. */
 async function columnPages(db: Queryable, series: SeriesRef, from: string, to: string): Promise<void> {
   const repo = readingsQueryRepository(db);
   const reader = {
-    boundary: (after: string | null, n: number) => repo.nthReadingAfter(series, { from, to, after }, n),
+    boundaries: (after: string | null, n: number, count: number) => repo.everyNthReadingAfter(series, { from, to, after }, n, count),
     page: (after: string | null, upTo: string | null) => repo.columnsPage(series, { from, to, after, upTo }, 'iso'),
   };
-  const firstUpTo = await reader.boundary(null, READ_PAGE_ROWS);
-  if (firstUpTo !== null) await repo.countUpTo(series, from, to, RAW_POINTS_CAP + 1);
-  for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, firstUpTo })) void page;
+  const [first] = await Promise.all([
+    reader.boundaries(null, READ_PAGE_ROWS, BOUNDARIES_PER_SEARCH),
+    repo.countUpTo(series, from, to, RAW_POINTS_CAP + 1),
+  ]);
+  for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, first })) void page;
 }
 
 const query = (params: Record<string, string | number>) =>

@@ -10,7 +10,7 @@ import { bucketGrid, coverRange, type Level } from './downsample.ts';
 import { LttbSampler } from './downsample-lttb.ts';
 import { INSTANT_RANGE_PROBLEM, MAX_INSTANT_MS, MIN_INSTANT_MS } from '../timestamps.ts';
 import type { TimeFormat } from './readings-query.sql.ts';
-import { READ_PAGE_ROWS, rangePages, type RangeReader } from '../range-pages.ts';
+import { BOUNDARIES_PER_SEARCH, READ_PAGE_ROWS, rangePages, type RangeReader } from '../range-pages.ts';
 import { jsonArrayElements, preparedTextToString, type PreparedText } from '../prepared-text.ts';
 import { Spool, type SpoolOptions } from './spool.ts';
 import {
@@ -136,22 +136,22 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
   async function rawAnswer(s: SeriesRef, query: ReadingsQuery, format: TimeFormat, cap: number, why: string): Promise<PreparedText> {
     const range = { from: query.from, to: query.to };
     const reader: RangeReader<ColumnsPage> = {
-      boundary: (after, n) => reads.nthReadingAfter(s, { ...range, after }, n),
+      boundaries: (after, n, count) => reads.everyNthReadingAfter(s, { ...range, after }, n, count),
       page: (after, upTo) => reads.columnsPage(s, { ...range, after, upTo }, format),
     };
     const header = { ...seriesHeader(s), resolution: 'raw' };
     const firstRows = Math.min(pageRows, cap + 1);
-    // The count for the cap runs beside the search for the first page's end (on PostgreSQL on
+    // The count for the cap runs beside the search for the first pages' ends (on PostgreSQL on
     // another connection); a range of one page never waits for it.
     const counted = firstRows > cap ? Promise.resolve(cap + 1) : reads.countUpTo(s, query.from, query.to, cap + 1);
     counted.catch(() => {});
-    const firstUpTo = await reader.boundary(null, firstRows);
-    if (firstUpTo === null) {
+    const first = await reader.boundaries(null, firstRows, firstRows > cap ? 1 : BOUNDARIES_PER_SEARCH);
+    if (first.length === 0) {
       const page = await reader.page(null, null);
       return { whole: splicedBuffer(header, { timestamps: page.timestamps, values: page.values }) };
     }
     if ((await counted) > cap) throw unprocessable(why);
-    return { chunks: columnWise(header, rangePages(reader, { pageRows, firstUpTo }), spoolOptions) };
+    return { chunks: columnWise(header, rangePages(reader, { pageRows, first }), spoolOptions) };
   }
 
   /**
@@ -165,7 +165,7 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
     }
     const range = { from: query.from, to: query.to };
     const reader: RangeReader<{ micros: number[]; values: number[] }> = {
-      boundary: (after, n) => reads.nthReadingAfter(s, { ...range, after }, n),
+      boundaries: (after, n, count) => reads.everyNthReadingAfter(s, { ...range, after }, n, count),
       page: (after, upTo) => downsample.rawPointsPage(s, { ...range, after, upTo }),
     };
     const sampler = new LttbSampler(length, maxPoints);
