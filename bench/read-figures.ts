@@ -6,9 +6,10 @@
  * timed through the driver (the database's limit for that read); never fails on time.
  */
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import type { Queryable } from '../packages/server/src/db/database.ts';
 import { dtbaseReadingsRepository } from '../packages/server/src/modules/readings/dtbase-readings.repository.ts';
-import { READ_PAGE_ROWS, rangePages } from '../packages/server/src/modules/readings/range-pages.ts';
+import { BOUNDARIES_PER_SEARCH, READ_PAGE_ROWS, rangePages } from '../packages/server/src/modules/readings/range-pages.ts';
 import { readingsQueryRepository } from '../packages/server/src/modules/readings/query/readings-query.repository.ts';
 import { RAW_POINTS_CAP } from '../packages/server/src/modules/readings/query/readings-query.schemas.ts';
 import { seriesRepository, type SeriesRef } from '../packages/server/src/modules/readings/series.repository.ts';
@@ -117,11 +118,26 @@ interface ReadRequest {
   body?: unknown;
 }
 
-function send(target: ReadBenchTarget, request: ReadRequest): Promise<Response> {
+/**
+ * Sends a read and hands its body over as it streams in, through node:http: a client that does
+ * little more than take the bytes, so a figure shows the server (fetch took three to four
+ * times as long as node:http to take in the same 3 MB from a plain server here). `onData`
+ * sees every chunk.
+ */
+function send(target: ReadBenchTarget, request: ReadRequest, onData: (chunk: Buffer) => void): Promise<number> {
+  const url = new URL(`${target.baseUrl}${request.path}`);
   const headers: Record<string, string> = { authorization: `Bearer ${target.token}` };
-  if (request.body === undefined) return fetch(`${target.baseUrl}${request.path}`, { headers });
-  headers['content-type'] = 'application/json';
-  return fetch(`${target.baseUrl}${request.path}`, { method: 'POST', headers, body: JSON.stringify(request.body) });
+  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: body === undefined ? 'GET' : 'POST', headers }, (res) => {
+      res.on('data', onData);
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Median wall time of a read (whole body read), and how many points it answered. */
@@ -129,10 +145,11 @@ async function timeRead(target: ReadBenchTarget, request: ReadRequest, runs: num
   let points = 0;
   const medianMs = await medianOf(async () => {
     const started = performance.now();
-    const res = await send(target, request);
-    const text = await res.text();
+    const chunks: Buffer[] = [];
+    const status = await send(target, request, (chunk) => chunks.push(chunk));
     const elapsed = performance.now() - started;
-    if (res.status !== 200) throw new Error(`${request.path}: ${res.status} ${text.slice(0, 200)}`);
+    const text = Buffer.concat(chunks).toString();
+    if (status !== 200) throw new Error(`${request.path}: ${status} ${text.slice(0, 200)}`);
     const answer = JSON.parse(text) as unknown[] | { values: unknown[] };
     points = Array.isArray(answer) ? answer.length : answer.values.length;
     return elapsed;
@@ -153,23 +170,25 @@ async function timeDriver(read: () => Promise<void>, runs: number): Promise<numb
 async function dtbasePages(db: Queryable, series: SeriesRef, from: string, to: string): Promise<void> {
   const repo = dtbaseReadingsRepository(db);
   const reader = {
-    boundary: (after: string | null, n: number) => seriesRepository(db).nthReadingAfter(series, { from, to, after }, n),
+    boundaries: (after: string | null, n: number, count: number) => seriesRepository(db).everyNthReadingAfter(series, { from, to, after }, n, count),
     page: (after: string | null, upTo: string | null) => repo.page(series, { from, to, after, upTo }),
   };
-  const firstUpTo = await reader.boundary(null, READ_PAGE_ROWS);
-  for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, firstUpTo })) void page;
+  const first = await reader.boundaries(null, READ_PAGE_ROWS, BOUNDARIES_PER_SEARCH);
+  for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, first })) void page;
 }
 
 /** The column-wise read's pages and its cap count, as readings-query.service.ts reads them. */
 async function columnPages(db: Queryable, series: SeriesRef, from: string, to: string): Promise<void> {
   const repo = readingsQueryRepository(db);
   const reader = {
-    boundary: (after: string | null, n: number) => repo.nthReadingAfter(series, { from, to, after }, n),
+    boundaries: (after: string | null, n: number, count: number) => repo.everyNthReadingAfter(series, { from, to, after }, n, count),
     page: (after: string | null, upTo: string | null) => repo.columnsPage(series, { from, to, after, upTo }, 'iso'),
   };
-  const firstUpTo = await reader.boundary(null, READ_PAGE_ROWS);
-  if (firstUpTo !== null) await repo.countUpTo(series, from, to, RAW_POINTS_CAP + 1);
-  for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, firstUpTo })) void page;
+  const [first] = await Promise.all([
+    reader.boundaries(null, READ_PAGE_ROWS, BOUNDARIES_PER_SEARCH),
+    repo.countUpTo(series, from, to, RAW_POINTS_CAP + 1),
+  ]);
+  for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, first })) void page;
 }
 
 const query = (params: Record<string, string | number>) =>
@@ -231,10 +250,11 @@ async function watchingRss<T>(pid: number | undefined, fn: () => Promise<T>): Pr
 
 /** Reads a whole answer as it streams in, keeping none of it: its size in bytes. */
 async function drain(target: ReadBenchTarget, request: ReadRequest): Promise<number> {
-  const res = await send(target, request);
-  if (res.status !== 200 || !res.body) throw new Error(`${request.path}: ${res.status} ${await res.text()}`);
   let bytes = 0;
-  for await (const chunk of res.body) bytes += (chunk as Uint8Array).length;
+  const status = await send(target, request, (chunk) => {
+    bytes += chunk.length;
+  });
+  if (status !== 200) throw new Error(`${request.path}: ${status}`);
   return bytes;
 }
 

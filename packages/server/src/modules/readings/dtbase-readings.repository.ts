@@ -4,10 +4,16 @@ import { READING_TABLE, type SeriesRef } from './series.repository.ts';
 
 /** A page of DTBase's list of readings. */
 export interface DtbaseReadingsPage {
-  rows: number;
-  /** The page's objects as JSON text, `{"value" : 20, "timestamp" : "2024-01-01T00:00:00Z"}, {…}`; null when empty. */
-  json: Buffer | null;
+  /**
+   * The page's objects as JSON text without the opening `{"value" : ` of the first (the
+   * caller writes it, which spares PostgreSQL a copy of the page):
+   * `20, "timestamp" : "2024-01-01T00:00:00Z"}, {"value" : 21, "timestamp" : …}`; null when empty.
+   */
+  objectsAfterFirstKey: Buffer | null;
 }
+
+/** What starts every object, and so every page. */
+export const FIRST_KEY = '{"value" : ';
 
 /** A page's share of [from, to] (both inclusive): after `after` (from `from` when null), up to `upTo` (`to` when null). */
 export interface PageRange {
@@ -40,20 +46,21 @@ export function dtbaseReadingsRepository(q: Queryable) {
     /**
      * The readings of a page of a range as DTBase's list of {value, timestamp}, ordered by
      * time, as JSON text PostgreSQL wrote: the exact bytes that
-     * json_agg(json_build_object('value', value, 'timestamp', mb_iso(ts))) wrote, in about half
-     * the time. string_agg puts `, {"value" : ` between rows, so each row costs one
-     * concatenation; the ordered subquery feeds it in index order (no sort).
+     * json_agg(json_build_object('value', value, 'timestamp', mb_iso(ts))) wrote, in a third
+     * of the database time (mb_iso is a SQL function PostgreSQL cannot inline: STRICT over a
+     * CASE, IMMUTABLE over the STABLE to_char). string_agg puts `, {"value" : ` between rows,
+     * so each row costs one concatenation; the ordered subquery feeds it in index order.
      */
     async page(series: SeriesRef, range: PageRange): Promise<DtbaseReadingsPage> {
       const lower = range.after === null ? 'ts >= $3::text::timestamptz' : 'ts > $3::text::timestamptz';
-      const [[rows, json]] = await q.queryRaw(
-        `SELECT count(*)::text, '{"value" : ' || string_agg(${VALUE_JSON[series.datatype]} || ${REST}, ', {"value" : ')
+      const [[json]] = await q.queryRaw(
+        `SELECT string_agg(${VALUE_JSON[series.datatype]} || ${REST}, ', {"value" : ')
            FROM (SELECT ts, value FROM ${READING_TABLE[series.datatype]}
                   WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
                   ORDER BY ts) r`,
         [series.sensorId, series.measureId, range.after ?? range.from, range.upTo ?? range.to],
       );
-      return { rows: Number(rows), json };
+      return { objectsAfterFirstKey: json };
     },
   };
 }

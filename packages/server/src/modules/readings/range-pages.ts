@@ -7,45 +7,73 @@ export const READ_PAGE_ROWS = 10_000;
 /** Pages read at once, ahead of the one being sent. */
 export const PAGES_AHEAD = 2;
 
+/** Page boundaries one index scan finds. */
+export const BOUNDARIES_PER_SEARCH = 4;
+
 /** How a paged read queries its range, whose bounds the reader holds. */
 export interface RangeReader<P> {
   /**
-   * The timestamp (exact, mb_iso) of the `n`-th reading after `after` (from the start of the
-   * range when null), or null when fewer than `n` remain: an index scan of n entries.
+   * The timestamps (exact, mb_iso) of the n-th, 2n-th, … (count·n)-th readings after `after`
+   * (from the start of the range when null), as many as there are: one index scan of count·n
+   * entries at most.
    */
-  boundary(after: string | null, n: number): Promise<string | null>;
+  boundaries(after: string | null, n: number, count: number): Promise<string[]>;
   /** Every reading after `after` (from the start when null) up to `upTo` inclusive (the end when null). */
   page(after: string | null, upTo: string | null): Promise<P>;
 }
 
 /**
  * A range read in pages of about `pageRows` readings, in time order. The range is cut at
- * boundary timestamps found ahead by cheap index scans, so the pages (after, upTo] cover it
- * exactly, without a gap or an overlap, whatever is written meanwhile; and up to PAGES_AHEAD
- * of them are read at once (on PostgreSQL, on as many connections and cores). Nothing more is
- * read until the consumer takes a page; a consumer that stops (return()) stops the reading,
- * the pages in flight finishing unseen. `firstUpTo` is the first boundary if already known.
+ * boundary timestamps that index scans find ahead of the pages, so the pages (after, upTo]
+ * cover it exactly, without a gap or an overlap, whatever is written meanwhile; up to
+ * PAGES_AHEAD of them are read at once (on PostgreSQL, on as many connections and cores), and
+ * a page never waits for its boundary once the read is under way. Nothing more is read until
+ * the consumer takes a page; a consumer that stops (return()) stops the reading, the queries
+ * in flight finishing unseen. `first` is the first search's answer if the caller has it.
  */
 export async function* rangePages<P>(
   reader: RangeReader<P>,
-  options: { pageRows: number; firstUpTo?: string | null; ahead?: number },
+  options: { pageRows: number; first?: string[]; ahead?: number; perSearch?: number },
 ): AsyncGenerator<P> {
   const ahead = options.ahead ?? PAGES_AHEAD;
+  const perSearch = options.perSearch ?? BOUNDARIES_PER_SEARCH;
+  const known: string[] = [];
+  let searchFrom: string | null = null;
+  let allFound = false;
+  let searching: Promise<void> | undefined;
+  const absorb = (found: string[]) => {
+    known.push(...found);
+    if (found.length < perSearch) allFound = true;
+    else searchFrom = found[found.length - 1];
+  };
+  const search = () => {
+    if (searching === undefined) {
+      searching = reader.boundaries(searchFrom, options.pageRows, perSearch).then((found) => {
+        absorb(found);
+        searching = undefined;
+      });
+      // Awaited when a page needs it; if the consumer stops first, its failure is nobody's business.
+      searching.catch(() => {});
+    }
+    return searching;
+  };
+  if (options.first) absorb(options.first);
+
   const inFlight: Promise<P>[] = [];
   let after: string | null = null;
-  let upTo = options.firstUpTo;
   let reachedEnd = false;
   for (;;) {
     while (!reachedEnd && inFlight.length < ahead) {
-      if (upTo === undefined) upTo = await reader.boundary(after, options.pageRows);
+      if (known.length === 0 && !allFound) await search();
+      const upTo = known.shift() ?? null; // null: the last page, up to the end of the range
       const page = reader.page(after, upTo);
-      // Awaited below in order; if the consumer stops first, its failure is nobody's business.
       page.catch(() => {});
       inFlight.push(page);
       if (upTo === null) reachedEnd = true;
       after = upTo;
-      upTo = undefined;
     }
+    // The next pages' boundaries, found while these pages are read.
+    if (known.length < ahead && !allFound) void search();
     const next = inFlight.shift();
     if (next === undefined) return;
     yield await next;

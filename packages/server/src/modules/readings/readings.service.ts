@@ -1,9 +1,9 @@
 import type { Database } from '../../db/database.ts';
 import { AppError, missingRecord } from '../../errors.ts';
-import { dtbaseReadingsRepository, type DtbaseReadingsPage } from './dtbase-readings.repository.ts';
+import { FIRST_KEY, dtbaseReadingsRepository, type DtbaseReadingsPage } from './dtbase-readings.repository.ts';
 import type { ReadingsIngest } from './ingest/readings-ingest.service.ts';
 import { prepareSeriesReadings } from './ingest/readings-input.ts';
-import { READ_PAGE_ROWS, rangePages, type RangeReader } from './range-pages.ts';
+import { BOUNDARIES_PER_SEARCH, READ_PAGE_ROWS, rangePages, type RangeReader } from './range-pages.ts';
 import type { PreparedText } from './prepared-text.ts';
 import type { InsertSensorReadings, SensorReadingsRange } from './readings.schemas.ts';
 import { resolveSeries } from './series.ts';
@@ -31,7 +31,7 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
      * The readings of one series in [dt_from, dt_to] as DTBase's JSON list, prepared by
      * PostgreSQL page by page. As in DTBase, a sensor without that measure (or no such sensor)
      * simply has no readings: `[]`. Only a measure name that exists nowhere is an error (DTBase
-     * crashed with a 500). Where the first page ends is read here (and a range of one page
+     * crashed with a 500). Where the first pages end is read here (and a range of one page
      * whole), so every error that can be a 4xx comes before the answer begins.
      */
     async range(body: SensorReadingsRange): Promise<PreparedText> {
@@ -47,32 +47,32 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
       }
       const range = { from: body.dt_from, to: body.dt_to };
       const reader: RangeReader<DtbaseReadingsPage> = {
-        boundary: (after, n) => seriesRepository(db).nthReadingAfter(series, { ...range, after }, n),
+        boundaries: (after, n, count) => seriesRepository(db).everyNthReadingAfter(series, { ...range, after }, n, count),
         page: (after, upTo) => repo.page(series, { ...range, after, upTo }),
       };
-      const firstUpTo = await reader.boundary(null, pageRows);
-      if (firstUpTo === null) {
-        const { json } = await reader.page(null, null);
+      const first = await reader.boundaries(null, pageRows, BOUNDARIES_PER_SEARCH);
+      if (first.length === 0) {
+        const { objectsAfterFirstKey: json } = await reader.page(null, null);
         return { whole: json === null ? '[]' : Buffer.concat([OPEN, json, CLOSE]) };
       }
-      return { chunks: jsonList(rangePages(reader, { pageRows, firstUpTo })) };
+      return { chunks: jsonList(rangePages(reader, { pageRows, first })) };
     },
   };
 }
 
-const OPEN = Buffer.from('[');
+const OPEN = Buffer.from(`[${FIRST_KEY}`);
 const CLOSE = Buffer.from(']');
 
 /** The pages as one JSON list: "[", the pages' objects separated by ", ", "]" (json_agg's layout). */
 async function* jsonList(pages: AsyncIterable<DtbaseReadingsPage>): AsyncGenerator<Buffer | string> {
-  let separator = '[';
+  let before = `[${FIRST_KEY}`;
   for await (const page of pages) {
-    if (page.json === null) continue;
-    yield separator;
-    yield page.json;
-    separator = ', ';
+    if (page.objectsAfterFirstKey === null) continue;
+    yield before;
+    yield page.objectsAfterFirstKey;
+    before = `, ${FIRST_KEY}`;
   }
-  yield ']';
+  yield before === `[${FIRST_KEY}` ? '[]' : ']';
 }
 
 export type DtbaseReadingsService = ReturnType<typeof createDtbaseReadingsService>;

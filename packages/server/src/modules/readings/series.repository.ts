@@ -74,21 +74,23 @@ export function seriesRepository(q: Queryable) {
     },
 
     /**
-     * The timestamp (exact, mb_iso) of the `n`-th reading of a series after `after` (from
-     * `from` when null) and up to `to`, or null when fewer remain: where a page of n readings
-     * ends. An index scan of n entries.
+     * The timestamps (exact, mb_iso) of the n-th, 2n-th, … (count·n)-th readings of a series
+     * after `after` (from `from` when null) and up to `to`, as many as there are: where pages
+     * of n readings end. One index scan of count·n entries at most; mb_iso only on the rows found.
      */
-    async nthReadingAfter(series: SeriesRef, range: { from: string; to: string; after: string | null }, n: number): Promise<string | null> {
+    async everyNthReadingAfter(series: SeriesRef, range: { from: string; to: string; after: string | null }, n: number, count: number): Promise<string[]> {
       const lower = range.after === null ? 'ts >= $3::text::timestamptz' : 'ts > $3::text::timestamptz';
       const rows = await q.query<{ ts: string }>(
-        // mb_iso outside: in the scan it would run for every row skipped.
         `SELECT mb_iso(ts) AS ts FROM (
-           SELECT ts FROM ${READING_TABLE[series.datatype]}
-            WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
-            ORDER BY ts OFFSET $5 LIMIT 1) r`,
-        [series.sensorId, series.measureId, range.after ?? range.from, range.to, n - 1],
+           SELECT ts, row_number() OVER (ORDER BY ts) AS position FROM (
+             SELECT ts FROM ${READING_TABLE[series.datatype]}
+              WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
+              ORDER BY ts LIMIT $5) scanned) numbered
+          WHERE position % $6 = 0
+          ORDER BY position`,
+        [series.sensorId, series.measureId, range.after ?? range.from, range.to, n * count, n],
       );
-      return rows[0]?.ts ?? null;
+      return rows.map((row) => row.ts);
     },
 
     /** Every series of a sensor (all measures of its type). */

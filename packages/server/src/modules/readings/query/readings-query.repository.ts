@@ -45,8 +45,8 @@ export function readingsQueryRepository(q: Queryable) {
       return { rows: Number(rows), timestamps: timestamps!, values: values! };
     },
 
-    /** Where a page of n readings ends: see SeriesRepository.nthReadingAfter. */
-    nthReadingAfter: seriesRepository(q).nthReadingAfter,
+    /** Where pages of n readings end: see SeriesRepository.everyNthReadingAfter. */
+    everyNthReadingAfter: seriesRepository(q).everyNthReadingAfter,
 
     /** How many readings [from, to] holds, counting no further than `limit` (an index-only scan). */
     async countUpTo(series: SeriesRef, from: string, to: string, limit: number): Promise<number> {

@@ -10,9 +10,10 @@ import { bucketGrid, coverRange, type Level } from './downsample.ts';
 import { LttbSampler } from './downsample-lttb.ts';
 import { INSTANT_RANGE_PROBLEM, MAX_INSTANT_MS, MIN_INSTANT_MS } from '../timestamps.ts';
 import type { TimeFormat } from './readings-query.sql.ts';
-import { READ_PAGE_ROWS, rangePages, type RangeReader } from '../range-pages.ts';
-import { jsonArrayElements, preparedTextToString, type PreparedText } from '../prepared-text.ts';
-import { Spool, type SpoolOptions } from './spool.ts';
+import { BOUNDARIES_PER_SEARCH, READ_PAGE_ROWS, rangePages, type RangeReader } from '../range-pages.ts';
+import { preparedTextToString, type PreparedText } from '../prepared-text.ts';
+import type { SpoolOptions } from './spool.ts';
+import { columnWise, spliceJson, splicedBuffer } from './column-wise-json.ts';
 import {
   CALENDAR_BUCKETS_CAP, LTTB_MAX_RAW_POINTS, RAW_POINTS_CAP,
   type LatestAnswer, type LatestQuery, type ReadingsQuery, type SensorLatest,
@@ -40,6 +41,7 @@ function fewestCalendarBuckets(unit: CalendarUnit, fromUs: bigint, toUs: bigint)
   const span = toUs - fromUs;
   return (span * 99n) / (100n * LONGEST_BUCKET_US[unit]) - (2n * 86_400_000_000n) / LONGEST_BUCKET_US[unit];
 }
+
 const PG_INVALID_PARAMETER_VALUE = '22023'; // e.g. a time zone PostgreSQL does not know
 
 export interface ReadingsQueryDeps {
@@ -61,15 +63,6 @@ export interface ReadingsQueryDeps {
 /** A column-wise answer's values beyond this many bytes wait in a temporary file. */
 const SPOOL_MEMORY_BYTES = 1024 * 1024;
 
-/**
- * A JSON object from a small header serialised here and big arrays that PostgreSQL already
- * rendered as JSON text: the arrays are spliced in as they are, never parsed.
- */
-function spliceJson(header: Record<string, unknown>, arrays: Record<string, string>): string {
-  const head = JSON.stringify(header).slice(0, -1);
-  return `${head}${Object.entries(arrays).map(([key, json]) => `,"${key}":${json}`).join('')}}`;
-}
-
 const seriesHeader = (s: SeriesRef) => ({ sensor: s.sensorUid, measure: s.measureName, units: s.units, datatype: s.datatype });
 const isNumeric = (s: SeriesRef) => s.datatype === 'float' || s.datatype === 'integer';
 
@@ -88,14 +81,6 @@ function isoFromMicrosNumber(us: number): string {
   const iso = new Date(ms).toISOString().slice(0, 19);
   const fraction = us - Math.floor(us / 1_000_000) * 1_000_000;
   return fraction === 0 ? `${iso}Z` : `${iso}.${String(fraction).padStart(6, '0')}Z`;
-}
-
-/** A whole JSON object from spliceJson's parts, as bytes. */
-function splicedBuffer(header: Record<string, unknown>, arrays: Record<string, Buffer>): Buffer {
-  const parts: Buffer[] = [Buffer.from(JSON.stringify(header).slice(0, -1))];
-  for (const [key, json] of Object.entries(arrays)) parts.push(Buffer.from(`,"${key}":`), json);
-  parts.push(Buffer.from('}'));
-  return Buffer.concat(parts);
 }
 
 export function createReadingsQueryService(deps: ReadingsQueryDeps) {
@@ -136,18 +121,22 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
   async function rawAnswer(s: SeriesRef, query: ReadingsQuery, format: TimeFormat, cap: number, why: string): Promise<PreparedText> {
     const range = { from: query.from, to: query.to };
     const reader: RangeReader<ColumnsPage> = {
-      boundary: (after, n) => reads.nthReadingAfter(s, { ...range, after }, n),
+      boundaries: (after, n, count) => reads.everyNthReadingAfter(s, { ...range, after }, n, count),
       page: (after, upTo) => reads.columnsPage(s, { ...range, after, upTo }, format),
     };
     const header = { ...seriesHeader(s), resolution: 'raw' };
     const firstRows = Math.min(pageRows, cap + 1);
-    const firstUpTo = await reader.boundary(null, firstRows);
-    if (firstUpTo === null) {
+    // The count for the cap runs beside the search for the first pages' ends (on PostgreSQL on
+    // another connection); a range of one page never waits for it.
+    const counted = firstRows > cap ? Promise.resolve(cap + 1) : reads.countUpTo(s, query.from, query.to, cap + 1);
+    counted.catch(() => {});
+    const first = await reader.boundaries(null, firstRows, firstRows > cap ? 1 : BOUNDARIES_PER_SEARCH);
+    if (first.length === 0) {
       const page = await reader.page(null, null);
       return { whole: splicedBuffer(header, { timestamps: page.timestamps, values: page.values }) };
     }
-    if (firstRows > cap || (await reads.countUpTo(s, query.from, query.to, cap + 1)) > cap) throw unprocessable(why);
-    return { chunks: columnWise(header, rangePages(reader, { pageRows, firstUpTo }), spoolOptions) };
+    if ((await counted) > cap) throw unprocessable(why);
+    return { chunks: columnWise(header, rangePages(reader, { pageRows, first }), spoolOptions) };
   }
 
   /**
@@ -161,7 +150,7 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
     }
     const range = { from: query.from, to: query.to };
     const reader: RangeReader<{ micros: number[]; values: number[] }> = {
-      boundary: (after, n) => reads.nthReadingAfter(s, { ...range, after }, n),
+      boundaries: (after, n, count) => reads.everyNthReadingAfter(s, { ...range, after }, n, count),
       page: (after, upTo) => downsample.rawPointsPage(s, { ...range, after, upTo }),
     };
     const sampler = new LttbSampler(length, maxPoints);
@@ -298,34 +287,6 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
       return { sensors: [...sensors.values()] };
     },
   };
-}
-
-/**
- * A column-wise answer from pages: the header, every page's timestamps, then every page's
- * values. The values wait in a spool (memory, then a temporary file) while the timestamps go
- * out, so memory holds a page or two whatever the range.
- */
-async function* columnWise(header: Record<string, unknown>, pages: AsyncIterable<ColumnsPage>, spoolOptions: SpoolOptions): AsyncGenerator<Buffer | string> {
-  const values = new Spool(spoolOptions);
-  try {
-    yield `${JSON.stringify(header).slice(0, -1)},"timestamps":[`;
-    let first = true;
-    for await (const page of pages) {
-      if (page.rows === 0) continue;
-      if (!first) {
-        yield ', ';
-        await values.append(', ');
-      }
-      first = false;
-      yield jsonArrayElements(page.timestamps);
-      await values.append(jsonArrayElements(page.values));
-    }
-    yield '],"values":[';
-    yield* values.contents();
-    yield ']}';
-  } finally {
-    await values.close();
-  }
 }
 
 function toLatestMeasure(row: Awaited<ReturnType<ReadingsQueryRepository['latestOfSensor']>>[number]) {
