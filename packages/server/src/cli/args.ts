@@ -17,6 +17,7 @@ function describe(error: unknown): string {
  * `maxPositionals` positionals become UsageErrors naming the command.
  */
 export function parseCommandArgs<const O extends Options>(command: string, args: string[], options: O, maxPositionals: number) {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: parseArgs's result type depends on O; it is inferred from the assignment below
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });

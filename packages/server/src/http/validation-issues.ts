@@ -216,7 +216,7 @@ export function collectIssues(schema: Schema, data: unknown, part: string, probe
       }
       const children: Task[] = [];
       for (const key of Object.keys(value)) {
-        const sub = Object.prototype.hasOwnProperty.call(properties, key) ? properties[key] : extraKeySchema(node, key, patterns);
+        const sub = Object.hasOwn(properties, key) ? properties[key] : extraKeySchema(node, key, patterns);
         if (isObject(sub) && value[key] !== undefined) children.push({ kind: 'node', schema: sub, data: value[key], loc: [...loc, key] });
       }
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);

@@ -7,7 +7,7 @@ import type { UsersService } from '../users/users.service.ts';
 import type { TokenIssuer, TokenPair } from './tokens.ts';
 
 const TokenPairSchema = Type.Object({ access_token: Type.String(), refresh_token: Type.String() }, { $id: 'TokenPair' });
-const TokenPair = ref(TokenPairSchema);
+const TokenPairRef = ref(TokenPairSchema);
 
 /** The named schemas of DTBase's /auth routes. */
 export const dtbaseAuthSchemas = [TokenPairSchema];
@@ -23,7 +23,7 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
     config: { access: 'public' },
     schema: {
       tags, operationId: 'dtbaseLogin', summary: 'Exchange e-mail and password for an access and a refresh token', body: EmailPassword,
-      response: { 200: TokenPair, 401: Detail, 422: ValidationFailed },
+      response: { 200: TokenPairRef, 401: Detail, 422: ValidationFailed },
     },
   }, async (request) => {
     const user = await users.authenticate(request.body.email, request.body.password);
@@ -36,7 +36,7 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
     schema: {
       tags, operationId: 'dtbaseRefresh', summary: 'Exchange a refresh token (as the bearer token) for a new token pair',
       security: [{ bearer: [] }],
-      response: { 200: TokenPair, 401: Detail },
+      response: { 200: TokenPairRef, 401: Detail },
     },
   }, async (request) => toDtbaseTokenPair(await tokens.issuePair(request.user!.email)));
 };

@@ -126,9 +126,9 @@ export function createLocationsService(deps: { db: Database; events: Events }) {
           );
         }
         assertDistinctNames(input.identifiers);
-        input.identifiers.forEach((identifier, i) =>
-          assertDatatype(input.values[i], identifier.datatype, `identifier ${JSON.stringify(identifier.name)}`),
-        );
+        for (const [i, identifier] of input.identifiers.entries()) {
+          assertDatatype(input.values[i], identifier.datatype, `identifier ${JSON.stringify(identifier.name)}`);
+        }
         const identifiers = [];
         for (const identifier of input.identifiers) identifiers.push(await resolveIdentifier(repo, identifier));
 

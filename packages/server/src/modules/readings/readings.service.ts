@@ -7,7 +7,7 @@ import { BOUNDARIES_PER_SEARCH, READ_PAGE_ROWS, rangePages, type RangeReader } f
 import type { PreparedText } from './prepared-text.ts';
 import type { InsertSensorReadings, SensorReadingsRange } from './readings.schemas.ts';
 import { resolveSeries } from './series.ts';
-import { seriesRepository } from './series.repository.ts';
+import { seriesRepository, type SeriesRef } from './series.repository.ts';
 
 /** DTBase's two readings endpoints over the ingest core and the readings tables. */
 export function createDtbaseReadingsService(deps: { db: Database; ingest: ReadingsIngest; pageRows?: number }) {
@@ -35,7 +35,7 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
      * whole), so every error that can be a 4xx comes before the answer begins.
      */
     async range(body: SensorReadingsRange): Promise<PreparedText> {
-      let series;
+      let series: SeriesRef;
       try {
         series = await resolveSeries(db, { sensorUid: body.unique_identifier, measureName: body.measure_name });
       } catch (error) {

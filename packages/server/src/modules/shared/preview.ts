@@ -43,7 +43,7 @@ function previewAt(value: unknown, depth: number, budget: { values: number }): u
   const copy: Record<string, unknown> = {};
   let keys = 0;
   for (const key in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    if (!Object.hasOwn(value, key)) continue;
     if (depth >= PREVIEW_DEPTH || keys >= PREVIEW_ITEMS || budget.values <= 0) {
       if (keys === 0) return '{…}';
       copy['…'] = 'more keys';
