@@ -13,12 +13,14 @@ export async function benchDtbaseSequentialIngest(ctx: BenchContext, options: { 
   const bodies: string[] = [];
   for (let start = 0; start < options.readings; start += options.batch) {
     const n = Math.min(options.batch, options.readings - start);
-    bodies.push(JSON.stringify({
-      unique_identifier: ctx.dtbaseSensor.uid,
-      measure_name: ctx.dtbaseSensor.measure,
-      timestamps: Array.from({ length: n }, (_, k) => new Date(options.startMs + (start + k) * 1000).toISOString()),
-      readings: Array.from({ length: n }, (_, k) => Math.round(Math.sin((start + k) / 500) * 1000) / 100 + 20),
-    }));
+    bodies.push(
+      JSON.stringify({
+        unique_identifier: ctx.dtbaseSensor.uid,
+        measure_name: ctx.dtbaseSensor.measure,
+        timestamps: Array.from({ length: n }, (_, k) => new Date(options.startMs + (start + k) * 1000).toISOString()),
+        readings: Array.from({ length: n }, (_, k) => Math.round(Math.sin((start + k) / 500) * 1000) / 100 + 20),
+      }),
+    );
   }
   const started = performance.now();
   for (const body of bodies) {
@@ -54,7 +56,13 @@ export async function benchSmallReads(ctx: BenchContext, options: { connections:
   const authorization = { authorization: `Bearer ${ctx.token}` };
   await requestsPerSecond(`${ctx.baseUrl}/sensor/list-sensor-types`, authorization, connections, 1);
   const types = await requestsPerSecond(`${ctx.baseUrl}/sensor/list-sensor-types`, authorization, connections, seconds);
-  ctx.report(`GET /healthz, ${connections} connections, ${seconds} s (no auth, no database)`, `${fmt(health.rate)} requests/s (p99 ${health.p99} ms)`);
-  ctx.report(`GET /sensor/list-sensor-types with a token, ${connections} connections, ${seconds} s`, `${fmt(types.rate)} requests/s (p99 ${types.p99} ms)`);
+  ctx.report(
+    `GET /healthz, ${connections} connections, ${seconds} s (no auth, no database)`,
+    `${fmt(health.rate)} requests/s (p99 ${health.p99} ms)`,
+  );
+  ctx.report(
+    `GET /sensor/list-sensor-types with a token, ${connections} connections, ${seconds} s`,
+    `${fmt(types.rate)} requests/s (p99 ${types.p99} ms)`,
+  );
   ctx.report('authenticated small read / healthz', `${((types.rate / health.rate) * 100).toFixed(0)} %`);
 }

@@ -50,13 +50,18 @@ async function benchSeries(db: Queryable, sensorUid: string) {
   await db.query(
     `INSERT INTO sensor_type_measure (type_id, measure_id, position)
      SELECT t.id, m.id, 0 FROM sensor_type t, sensor_measure m
-      WHERE t.name = 'bench-read' AND m.name = 'bench-value' AND m.units = 'u' ON CONFLICT DO NOTHING`);
+      WHERE t.name = 'bench-read' AND m.name = 'bench-value' AND m.units = 'u' ON CONFLICT DO NOTHING`,
+  );
   await db.query(
     `INSERT INTO sensor (type_id, unique_identifier) SELECT id, $1 FROM sensor_type WHERE name = 'bench-read'
-     ON CONFLICT (unique_identifier) DO NOTHING`, [sensorUid]);
+     ON CONFLICT (unique_identifier) DO NOTHING`,
+    [sensorUid],
+  );
   const [ids] = await db.query<{ sensorId: number; measureId: number }>(
     `SELECT s.id AS "sensorId", m.id AS "measureId" FROM sensor s, sensor_measure m
-      WHERE s.unique_identifier = $1 AND m.name = 'bench-value' AND m.units = 'u'`, [sensorUid]);
+      WHERE s.unique_identifier = $1 AND m.name = 'bench-value' AND m.units = 'u'`,
+    [sensorUid],
+  );
   return ids;
 }
 
@@ -67,7 +72,9 @@ async function benchSeries(db: Queryable, sensorUid: string) {
 export async function seedSeries(db: Queryable, sensorUid: string, points: number, log = console.log) {
   const { sensorId, measureId } = await benchSeries(db, sensorUid);
   const [{ n }] = await db.query<{ n: number }>(
-    'SELECT coalesce(sum(count), 0)::int8 AS n FROM reading_rollup_day WHERE sensor_id = $1 AND measure_id = $2', [sensorId, measureId]);
+    'SELECT coalesce(sum(count), 0)::int8 AS n FROM reading_rollup_day WHERE sensor_id = $1 AND measure_id = $2',
+    [sensorId, measureId],
+  );
   const to = new Date(Date.parse(START) + (points - 1) * 1000).toISOString();
   if (Number(n) === points) return { from: START, to };
   const started = Date.now();
@@ -82,16 +89,24 @@ export async function seedSeries(db: Queryable, sensorUid: string, points: numbe
      SELECT $1, $2, $3::text::timestamptz + i * interval '1 second',
             round((20 + 5 * sin(i / 13751.0) + sin(i / 60.0))::numeric, 2)::float8
        FROM generate_series(0, $4::int8 - 1) i`,
-    [sensorId, measureId, START, points]);
+    [sensorId, measureId, START, points],
+  );
   await db.query(
     `INSERT INTO reading_rollup_minute (sensor_id, measure_id, bucket, min, max, sum, count)
      SELECT sensor_id, measure_id, date_bin('1 minute', ts, timestamptz 'epoch'), min(value), max(value), sum(value), count(*)
-       FROM reading_float WHERE sensor_id = $1 AND measure_id = $2 GROUP BY 1, 2, 3`, [sensorId, measureId]);
-  for (const [level, from, width] of [['hour', 'minute', '1 hour'], ['day', 'hour', '1 day']]) {
+       FROM reading_float WHERE sensor_id = $1 AND measure_id = $2 GROUP BY 1, 2, 3`,
+    [sensorId, measureId],
+  );
+  for (const [level, from, width] of [
+    ['hour', 'minute', '1 hour'],
+    ['day', 'hour', '1 day'],
+  ]) {
     await db.query(
       `INSERT INTO reading_rollup_${level} (sensor_id, measure_id, bucket, min, max, sum, count)
        SELECT sensor_id, measure_id, date_bin('${width}', bucket, timestamptz 'epoch'), min(min), max(max), sum(sum), sum(count)
-         FROM reading_rollup_${from} WHERE sensor_id = $1 AND measure_id = $2 GROUP BY 1, 2, 3`, [sensorId, measureId]);
+         FROM reading_rollup_${from} WHERE sensor_id = $1 AND measure_id = $2 GROUP BY 1, 2, 3`,
+      [sensorId, measureId],
+    );
   }
   await db.query('ANALYZE reading_float');
   log(`  seeded ${points.toLocaleString('en')} points of ${sensorUid} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -130,11 +145,14 @@ function send(target: ReadBenchTarget, request: ReadRequest, onData: (chunk: Buf
   const body = request.body === undefined ? undefined : JSON.stringify(request.body);
   if (body !== undefined) headers['content-type'] = 'application/json';
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: body === undefined ? 'GET' : 'POST', headers }, (res) => {
-      res.on('data', onData);
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: body === undefined ? 'GET' : 'POST', headers },
+      (res) => {
+        res.on('data', onData);
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -170,7 +188,8 @@ async function timeDriver(read: () => Promise<void>, runs: number): Promise<numb
 async function dtbasePages(db: Queryable, series: SeriesRef, from: string, to: string): Promise<void> {
   const repo = dtbaseReadingsRepository(db);
   const reader = {
-    boundaries: (after: string | null, n: number, count: number) => seriesRepository(db).everyNthReadingAfter(series, { from, to, after }, n, count),
+    boundaries: (after: string | null, n: number, count: number) =>
+      seriesRepository(db).everyNthReadingAfter(series, { from, to, after }, n, count),
     page: (after: string | null, upTo: string | null) => repo.page(series, { from, to, after, upTo }),
   };
   const first = await reader.boundaries(null, READ_PAGE_ROWS, BOUNDARIES_PER_SEARCH);
@@ -200,13 +219,23 @@ export async function rawReadFigure(target: ReadBenchTarget, runs = 15): Promise
   const iso = await timeRead(target, { path: query({ sensor: 'bench-read-50k', measure: 'bench-value', from, to }) }, runs);
   const series = await seriesRef(target.db, 'bench-read-50k');
   const driverMs = await timeDriver(() => columnPages(target.db, series, from, to), runs);
-  return { name: 'GET /api/v1/readings, 50k raw points as JSON (iso timestamps)', medianMs: iso.medianMs, targetMs: 60, points: iso.points, driverMs };
+  return {
+    name: 'GET /api/v1/readings, 50k raw points as JSON (iso timestamps)',
+    medianMs: iso.medianMs,
+    targetMs: 60,
+    points: iso.points,
+    driverMs,
+  };
 }
 
 /** (a') the same with time_format=epoch_ms, what a chart asks for. */
 export async function rawEpochReadFigure(target: ReadBenchTarget, runs = 15): Promise<ReadFigure> {
   const { from, to } = await seedSeries(target.db, 'bench-read-50k', 50_000, target.log);
-  const ms = await timeRead(target, { path: query({ sensor: 'bench-read-50k', measure: 'bench-value', from, to, time_format: 'epoch_ms' }) }, runs);
+  const ms = await timeRead(
+    target,
+    { path: query({ sensor: 'bench-read-50k', measure: 'bench-value', from, to, time_format: 'epoch_ms' }) },
+    runs,
+  );
   return { name: 'GET /api/v1/readings, 50k raw points as JSON (epoch_ms)', medianMs: ms.medianMs, targetMs: 60, points: ms.points };
 }
 
@@ -217,14 +246,29 @@ export async function dtbaseReadFigure(target: ReadBenchTarget, runs = 15): Prom
   const res = await timeRead(target, { path: '/sensor/sensor-readings', body }, runs);
   const series = await seriesRef(target.db, 'bench-read-50k');
   const driverMs = await timeDriver(() => dtbasePages(target.db, series, from, to), runs);
-  return { name: 'POST /sensor/sensor-readings, 50k raw points as JSON', medianMs: res.medianMs, targetMs: 60, points: res.points, driverMs };
+  return {
+    name: 'POST /sensor/sensor-readings, 50k raw points as JSON',
+    medianMs: res.medianMs,
+    targetMs: 60,
+    points: res.points,
+    driverMs,
+  };
 }
 
 /** (b) 10 million stored points of one series downsampled to 1,000 through HTTP. */
 export async function downsampledReadFigure(target: ReadBenchTarget, points = 10_000_000, runs = 15): Promise<ReadFigure> {
   const { from, to } = await seedSeries(target.db, 'bench-read-10m', points, target.log);
-  const res = await timeRead(target, { path: query({ sensor: 'bench-read-10m', measure: 'bench-value', from, to, max_points: 1000 }) }, runs);
-  return { name: `${(points / 1e6).toLocaleString('en')}M points downsampled to 1,000 (max_points)`, medianMs: res.medianMs, targetMs: 50, points: res.points };
+  const res = await timeRead(
+    target,
+    { path: query({ sensor: 'bench-read-10m', measure: 'bench-value', from, to, max_points: 1000 }) },
+    runs,
+  );
+  return {
+    name: `${(points / 1e6).toLocaleString('en')}M points downsampled to 1,000 (max_points)`,
+    medianMs: res.medianMs,
+    targetMs: 50,
+    points: res.points,
+  };
 }
 
 function rssMb(pid: number): number {
@@ -276,7 +320,13 @@ export async function largeReadFigures(target: ReadBenchTarget, largePoints = 10
   const to = new Date(Date.parse(from) + (points - 1) * 1000).toISOString();
   const label = `${(points / 1e6).toLocaleString('en')}M raw points`;
   const requests: [string, ReadRequest][] = [
-    ['POST /sensor/sensor-readings', { path: '/sensor/sensor-readings', body: { unique_identifier: 'bench-read-10m', measure_name: 'bench-value', dt_from: from, dt_to: to } }],
+    [
+      'POST /sensor/sensor-readings',
+      {
+        path: '/sensor/sensor-readings',
+        body: { unique_identifier: 'bench-read-10m', measure_name: 'bench-value', dt_from: from, dt_to: to },
+      },
+    ],
     ['GET /api/v1/readings', { path: query({ sensor: 'bench-read-10m', measure: 'bench-value', from, to }) }],
   ];
   const figures: LargeReadFigure[] = [];
@@ -326,7 +376,8 @@ export function readBenchSteps(): ((ctx: BenchStepContext) => Promise<void>)[] {
     serverPid: ctx.serverPid,
     db: {
       query: async <T>(text: string, params: readonly unknown[] = []) => (await ctx.sql.unsafe(text, params as never[])) as T[],
-      queryRaw: async (text: string, params: readonly unknown[] = []) => (await ctx.sql.unsafe(text, params as never[]).raw()) as (Buffer | null)[][],
+      queryRaw: async (text: string, params: readonly unknown[] = []) =>
+        (await ctx.sql.unsafe(text, params as never[]).raw()) as (Buffer | null)[][],
       exec: async (script: string) => {
         await ctx.sql.unsafe(script);
       },

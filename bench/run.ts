@@ -172,7 +172,10 @@ async function benchHttpIngest(ctx: BenchContext): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   if (inserted !== READINGS) throw new Error(`expected ${READINGS} readings inserted, got ${inserted}`);
   const rate = READINGS / seconds;
-  ctx.report(`HTTP ingest, ${READINGS} readings in batches of ${BATCH}, ${CONCURRENCY} in flight`, `${fmt(rate)} readings/s (${seconds.toFixed(2)} s)`);
+  ctx.report(
+    `HTTP ingest, ${READINGS} readings in batches of ${BATCH}, ${CONCURRENCY} in flight`,
+    `${fmt(rate)} readings/s (${seconds.toFixed(2)} s)`,
+  );
   return rate;
 }
 

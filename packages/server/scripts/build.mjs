@@ -134,7 +134,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const force = !process.argv.includes('--if-stale');
   try {
     if (await buildServer({ force })) {
-      process.stderr.write(`mirrorbase: built ${path.relative(process.cwd(), DIST) || DIST} in ${Math.round(performance.now() - started)} ms\n`);
+      process.stderr.write(
+        `mirrorbase: built ${path.relative(process.cwd(), DIST) || DIST} in ${Math.round(performance.now() - started)} ms\n`,
+      );
     }
   } catch (error) {
     process.stderr.write(`mirrorbase: the build failed: ${error.message}\n`);

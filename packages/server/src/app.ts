@@ -56,7 +56,11 @@ export async function buildApp(deps: AppDeps) {
   // factory, which would bypass validation.ts's compiler for its routes.
   addNamedSchemas(app, [
     ...sharedSchemas,
-    ...dtbaseAuthSchemas, ...dtbaseLocationSchemas, ...dtbaseSensorSchemas, ...dtbaseModelSchemas, ...dtbaseServiceSchemas,
+    ...dtbaseAuthSchemas,
+    ...dtbaseLocationSchemas,
+    ...dtbaseSensorSchemas,
+    ...dtbaseModelSchemas,
+    ...dtbaseServiceSchemas,
     ...resourceApiSchemas,
   ]);
   await app.register(healthRoutes, { ping: services.ping });

@@ -79,9 +79,7 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError('DT_JWT_SECRET_KEY must be set when NODE_ENV=production');
     }
     if (jwtSecret.length < MIN_PRODUCTION_SECRET_LENGTH) {
-      throw new ConfigError(
-        `DT_JWT_SECRET_KEY must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
-      );
+      throw new ConfigError(`DT_JWT_SECRET_KEY must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`);
     }
   }
 

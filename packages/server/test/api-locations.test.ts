@@ -12,14 +12,36 @@ const ids = async (query: string) => {
 
 beforeAll(async () => {
   await ctx.postCreated('/location/insert-location-schema', {
-    name: 'xy', description: 'a plane', identifiers: [{ name: 'y', units: 'm', datatype: 'float' }, { name: 'x', units: 'm', datatype: 'float' }],
+    name: 'xy',
+    description: 'a plane',
+    identifiers: [
+      { name: 'y', units: 'm', datatype: 'float' },
+      { name: 'x', units: 'm', datatype: 'float' },
+    ],
   });
   await ctx.postCreated('/location/insert-location-schema', {
-    name: 'rooms', identifiers: [{ name: 'room', datatype: 'string' }, { name: 'floor', datatype: 'integer' }, { name: 'outdoor', datatype: 'boolean' }],
+    name: 'rooms',
+    identifiers: [
+      { name: 'room', datatype: 'string' },
+      { name: 'floor', datatype: 'integer' },
+      { name: 'outdoor', datatype: 'boolean' },
+    ],
   });
-  for (const [x, y] of [[1, 2], [1, 3], [1.5, 2], [2, 2]]) await ctx.postCreated('/location/insert-location-for-schema', { schema_name: 'xy', coordinates: { x, y } });
-  await ctx.postCreated('/location/insert-location-for-schema', { schema_name: 'rooms', coordinates: { room: 'lab', floor: 1, outdoor: false } });
-  await ctx.postCreated('/location/insert-location-for-schema', { schema_name: 'rooms', coordinates: { room: 'roof', floor: 3, outdoor: true } });
+  for (const [x, y] of [
+    [1, 2],
+    [1, 3],
+    [1.5, 2],
+    [2, 2],
+  ])
+    await ctx.postCreated('/location/insert-location-for-schema', { schema_name: 'xy', coordinates: { x, y } });
+  await ctx.postCreated('/location/insert-location-for-schema', {
+    schema_name: 'rooms',
+    coordinates: { room: 'lab', floor: 1, outdoor: false },
+  });
+  await ctx.postCreated('/location/insert-location-for-schema', {
+    schema_name: 'rooms',
+    coordinates: { room: 'roof', floor: 3, outdoor: true },
+  });
 });
 
 describe('location schemas', () => {
@@ -27,8 +49,13 @@ describe('location schemas', () => {
     const res = await ctx.get('/api/v1/location-schemas');
     expect(res.statusCode).toBe(200);
     expect(res.json().items[0]).toEqual({
-      id: 1, name: 'xy', description: 'a plane',
-      identifiers: [{ id: 2, name: 'x', units: 'm', datatype: 'float' }, { id: 1, name: 'y', units: 'm', datatype: 'float' }],
+      id: 1,
+      name: 'xy',
+      description: 'a plane',
+      identifiers: [
+        { id: 2, name: 'x', units: 'm', datatype: 'float' },
+        { id: 1, name: 'y', units: 'm', datatype: 'float' },
+      ],
     });
     const { items, pages } = await readAllPages<{ name: string }>(ctx, '/api/v1/location-schemas', 1);
     expect(pages).toBe(2);
@@ -52,7 +79,7 @@ describe('GET /api/v1/locations', () => {
     expect(items[5]).toEqual({ id: 6, schema: 'rooms', coordinates: { room: 'roof', floor: 3, outdoor: true } });
   });
 
-  it('filters by schema and by coordinates read in each identifier\'s datatype', async () => {
+  it("filters by schema and by coordinates read in each identifier's datatype", async () => {
     expect(await ids('schema=xy')).toEqual([1, 2, 3, 4]);
     expect(await ids('schema=xy&x=1')).toEqual([1, 2]);
     expect(await ids('schema=xy&x=1.0&y=2')).toEqual([1]);

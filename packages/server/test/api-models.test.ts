@@ -8,7 +8,9 @@ const run = (model: string, scenario: string, time: string, extra: Record<string
   model_name: model,
   scenario_description: scenario,
   time_created: time,
-  measures_and_values: [{ measure_name: 'temp-forecast', values: [10.5, 11.5], timestamps: ['2024-05-01T00:00:00Z', '2024-05-01T02:00:00Z'] }],
+  measures_and_values: [
+    { measure_name: 'temp-forecast', values: [10.5, 11.5], timestamps: ['2024-05-01T00:00:00Z', '2024-05-01T02:00:00Z'] },
+  ],
   ...extra,
 });
 
@@ -30,7 +32,11 @@ describe('models, scenarios and model measures', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-range']).toBe('items 0-2/*');
     expect(res.json()).toEqual({
-      items: [{ id: 1, name: 'forecast' }, { id: 2, name: 'nowcast' }, { id: 3, name: 'hindcast' }],
+      items: [
+        { id: 1, name: 'forecast' },
+        { id: 2, name: 'nowcast' },
+        { id: 3, name: 'hindcast' },
+      ],
       next_cursor: null,
     });
   });
@@ -63,7 +69,10 @@ describe('models, scenarios and model measures', () => {
 
   it('lists model measures', async () => {
     const res = await ctx.get('/api/v1/model-measures?limit=1');
-    expect(res.json()).toEqual({ items: [{ id: 1, name: 'temp-forecast', units: 'degC', datatype: 'float' }], next_cursor: expect.any(String) });
+    expect(res.json()).toEqual({
+      items: [{ id: 1, name: 'temp-forecast', units: 'degC', datatype: 'float' }],
+      next_cursor: expect.any(String),
+    });
     const { items } = await readAllPages(ctx, '/api/v1/model-measures', 1);
     expect(items).toHaveLength(2);
   });
@@ -75,7 +84,12 @@ describe('GET /api/v1/runs', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-range']).toBe('items 0-1/*');
     expect(res.json().items[0]).toEqual({
-      id: 1, model: 'forecast', scenario: 'calm', time_created: '2024-03-01T00:00:00Z', sensor: null, sensor_measure: null,
+      id: 1,
+      model: 'forecast',
+      scenario: 'calm',
+      time_created: '2024-03-01T00:00:00Z',
+      sensor: null,
+      sensor_measure: null,
     });
   });
 
@@ -100,7 +114,9 @@ describe('GET /api/v1/runs', () => {
       expect(res.statusCode, query).toBe(422);
       expect(res.json().code).toBe('VALIDATION_FAILED');
     }
-    expect((await ctx.get('/api/v1/runs?from=2024-03-05T00:00:00Z&to=2024-03-01T00:00:00Z')).json().detail).toBe('"from" must not be after "to"');
+    expect((await ctx.get('/api/v1/runs?from=2024-03-05T00:00:00Z&to=2024-03-01T00:00:00Z')).json().detail).toBe(
+      '"from" must not be after "to"',
+    );
   });
 });
 
@@ -109,11 +125,21 @@ describe('GET /api/v1/runs/{id}', () => {
     const res = await ctx.get('/api/v1/runs/6');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
-      id: 6, model: 'forecast', scenario: 'windy', time_created: '2024-03-02T12:00:00Z', sensor: null, sensor_measure: null,
-      outputs: [{
-        measure: 'temp-forecast', units: 'degC', datatype: 'float',
-        timestamps: ['2024-05-01T00:00:00Z', '2024-05-01T02:00:00Z'], values: [10.5, 11.5],
-      }],
+      id: 6,
+      model: 'forecast',
+      scenario: 'windy',
+      time_created: '2024-03-02T12:00:00Z',
+      sensor: null,
+      sensor_measure: null,
+      outputs: [
+        {
+          measure: 'temp-forecast',
+          units: 'degC',
+          datatype: 'float',
+          timestamps: ['2024-05-01T00:00:00Z', '2024-05-01T02:00:00Z'],
+          values: [10.5, 11.5],
+        },
+      ],
       observations: null,
     });
   });
@@ -130,31 +156,49 @@ describe('GET /api/v1/runs/{id}', () => {
 describe('a run compared with a sensor', () => {
   beforeAll(async () => {
     await ctx.postCreated('/sensor/insert-sensor-type', {
-      name: 'weather', measures: [{ name: 'temperature', units: 'degC', datatype: 'float' }, { name: 'humidity', units: null, datatype: 'float' }],
+      name: 'weather',
+      measures: [
+        { name: 'temperature', units: 'degC', datatype: 'float' },
+        { name: 'humidity', units: null, datatype: 'float' },
+      ],
     });
     await ctx.postCreated('/sensor/insert-sensor', { type_name: 'weather', unique_identifier: 'station-1' });
     await ctx.postCreated('/sensor/insert-sensor-readings', {
-      unique_identifier: 'station-1', measure_name: 'temperature',
+      unique_identifier: 'station-1',
+      measure_name: 'temperature',
       // Before, inside (edges included) and after the outputs' range 2024-05-01T00:00 .. 02:00.
       readings: [9, 10, 11, 12, 13],
       timestamps: ['2024-04-30T23:00:00Z', '2024-05-01T00:00:00Z', '2024-05-01T01:00:00Z', '2024-05-01T02:00:00Z', '2024-05-01T03:00:00Z'],
     });
-    await ctx.postCreated('/model/insert-model-run', run('forecast', 'calm', '2024-04-01T00:00:00Z', {
-      sensor_unique_id: 'station-1', sensor_measure: { name: 'temperature', units: 'degC' },
-    }));
-    await ctx.postCreated('/model/insert-model-run', run('forecast', 'calm', '2024-04-02T00:00:00Z', {
-      sensor_unique_id: 'station-1', sensor_measure: { name: 'humidity' },
-    }));
+    await ctx.postCreated(
+      '/model/insert-model-run',
+      run('forecast', 'calm', '2024-04-01T00:00:00Z', {
+        sensor_unique_id: 'station-1',
+        sensor_measure: { name: 'temperature', units: 'degC' },
+      }),
+    );
+    await ctx.postCreated(
+      '/model/insert-model-run',
+      run('forecast', 'calm', '2024-04-02T00:00:00Z', {
+        sensor_unique_id: 'station-1',
+        sensor_measure: { name: 'humidity' },
+      }),
+    );
   });
 
-  it('returns the matching observations over the outputs\' time range, column-wise', async () => {
+  it("returns the matching observations over the outputs' time range, column-wise", async () => {
     const res = await ctx.get('/api/v1/runs/8');
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ id: 8, sensor: 'station-1', sensor_measure: { name: 'temperature', units: 'degC' } });
     expect(body.observations).toEqual({
-      sensor: 'station-1', measure: 'temperature', units: 'degC', datatype: 'float', resolution: 'raw',
-      timestamps: ['2024-05-01T00:00:00Z', '2024-05-01T01:00:00Z', '2024-05-01T02:00:00Z'], values: [10, 11, 12],
+      sensor: 'station-1',
+      measure: 'temperature',
+      units: 'degC',
+      datatype: 'float',
+      resolution: 'raw',
+      timestamps: ['2024-05-01T00:00:00Z', '2024-05-01T01:00:00Z', '2024-05-01T02:00:00Z'],
+      values: [10, 11, 12],
     });
   });
 
@@ -178,6 +222,13 @@ describe('a run compared with a sensor', () => {
 
 describe('authentication', () => {
   it('requires a token on every route', async () => {
-    await expectAllNeedToken(ctx, ['/api/v1/models', '/api/v1/models/forecast', '/api/v1/scenarios', '/api/v1/model-measures', '/api/v1/runs', '/api/v1/runs/1']);
+    await expectAllNeedToken(ctx, [
+      '/api/v1/models',
+      '/api/v1/models/forecast',
+      '/api/v1/scenarios',
+      '/api/v1/model-measures',
+      '/api/v1/runs',
+      '/api/v1/runs/1',
+    ]);
   });
 });

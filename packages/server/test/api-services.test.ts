@@ -11,7 +11,11 @@ beforeAll(async () => {
   await ctx.postCreated('/service/insert-service', { name: 'ingress', url: UNREACHABLE, http_method: 'POST' });
   await ctx.postCreated('/service/insert-service', { name: 'model', url: 'http://127.0.0.1:1/model', http_method: 'GET' });
   await ctx.postCreated('/service/insert-service', { name: 'idle', url: 'http://127.0.0.1:1/idle', http_method: 'PUT' });
-  for (const [name, parameters] of [['hourly', { every: 'hour' }], ['daily', { every: 'day' }], ['weekly', { every: 'week' }]] as const) {
+  for (const [name, parameters] of [
+    ['hourly', { every: 'hour' }],
+    ['daily', { every: 'day' }],
+    ['weekly', { every: 'week' }],
+  ] as const) {
     await ctx.postCreated('/service/insert-parameter-set', { service_name: 'ingress', name, parameters });
   }
   for (const body of [
@@ -31,7 +35,11 @@ describe('GET /api/v1/services', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-range']).toBe('items 0-2/*');
     expect(res.json().items[0]).toEqual({
-      id: 1, name: 'ingress', url: UNREACHABLE, http_method: 'POST', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
+      id: 1,
+      name: 'ingress',
+      url: UNREACHABLE,
+      http_method: 'POST',
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
     });
     const { items, pages } = await readAllPages<{ name: string }>(ctx, '/api/v1/services', 2);
     expect(pages).toBe(2);
@@ -50,7 +58,12 @@ describe('parameter sets', () => {
   it('lists the sets of a service and pages', async () => {
     const first = (await ctx.get('/api/v1/services/ingress/parameter-sets')).json().items[0];
     expect(first).toEqual({
-      id: 1, service: 'ingress', name: 'hourly', parameters: { every: 'hour' }, created_at: expect.any(String), updated_at: null,
+      id: 1,
+      service: 'ingress',
+      name: 'hourly',
+      parameters: { every: 'hour' },
+      created_at: expect.any(String),
+      updated_at: null,
     });
     const { items } = await readAllPages<{ name: string }>(ctx, '/api/v1/services/ingress/parameter-sets', 2);
     expect(items.map((p) => p.name)).toEqual(['hourly', 'daily', 'weekly']);
@@ -58,7 +71,10 @@ describe('parameter sets', () => {
   });
 
   it('gets one set by name; 404 for an unknown service or set', async () => {
-    expect((await ctx.get('/api/v1/services/ingress/parameter-sets/daily')).json()).toMatchObject({ name: 'daily', parameters: { every: 'day' } });
+    expect((await ctx.get('/api/v1/services/ingress/parameter-sets/daily')).json()).toMatchObject({
+      name: 'daily',
+      parameters: { every: 'day' },
+    });
     const noSet = await ctx.get('/api/v1/services/ingress/parameter-sets/monthly');
     expect(noSet.statusCode).toBe(404);
     expect(noSet.json().detail).toBe('Service "ingress" has no parameter set "monthly"');
@@ -72,8 +88,14 @@ describe('run logs', () => {
     const items = (await ctx.get('/api/v1/services/ingress/runs')).json().items;
     expect(items.map((r: { parameter_set: string | null }) => r.parameter_set)).toEqual(['hourly', 'daily', 'hourly', null]);
     expect(items[0]).toEqual({
-      id: 1, service: 'ingress', parameter_set: 'hourly', parameters: { every: 'hour' },
-      response_status_code: null, response_json: null, error: expect.any(String), timestamp: expect.any(String),
+      id: 1,
+      service: 'ingress',
+      parameter_set: 'hourly',
+      parameters: { every: 'hour' },
+      response_status_code: null,
+      response_json: null,
+      error: expect.any(String),
+      timestamp: expect.any(String),
     });
     expect(items[3].parameters).toEqual({ once: true });
   });
@@ -98,8 +120,11 @@ describe('run logs', () => {
 describe('authentication', () => {
   it('requires a token on every route', async () => {
     await expectAllNeedToken(ctx, [
-      '/api/v1/services', '/api/v1/services/ingress', '/api/v1/services/ingress/parameter-sets',
-      '/api/v1/services/ingress/parameter-sets/daily', '/api/v1/services/ingress/runs',
+      '/api/v1/services',
+      '/api/v1/services/ingress',
+      '/api/v1/services/ingress/parameter-sets',
+      '/api/v1/services/ingress/parameter-sets/daily',
+      '/api/v1/services/ingress/runs',
     ]);
   });
 });

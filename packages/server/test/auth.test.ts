@@ -14,7 +14,10 @@ describe('POST /auth/login', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(Object.keys(body).sort()).toEqual(['access_token', 'refresh_token']);
-    const [header, payload] = body.access_token.split('.').slice(0, 2).map((p: string) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+    const [header, payload] = body.access_token
+      .split('.')
+      .slice(0, 2)
+      .map((p: string) => JSON.parse(Buffer.from(p, 'base64url').toString()));
     expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(payload.sub).toBe(TEST_EMAIL);
     expect(payload.token_type).toBe('access');
@@ -25,7 +28,10 @@ describe('POST /auth/login', () => {
   });
 
   it('answers 401 with the same message for a wrong password and an unknown user', async () => {
-    for (const payload of [{ email: TEST_EMAIL, password: 'nope' }, { email: 'ghost@example.org', password: TEST_PASSWORD }]) {
+    for (const payload of [
+      { email: TEST_EMAIL, password: 'nope' },
+      { email: 'ghost@example.org', password: TEST_PASSWORD },
+    ]) {
       const res = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload });
       expect(res.statusCode).toBe(401);
       expect(res.json()).toEqual({ detail: 'Incorrect email or password' });
@@ -42,7 +48,10 @@ describe('POST /auth/login', () => {
 
   it('answers 422 json_invalid for malformed JSON', async () => {
     const res = await ctx.app.inject({
-      method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"email": ',
+      method: 'POST',
+      url: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email": ',
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail[0].type).toBe('json_invalid');
@@ -110,7 +119,7 @@ describe('protected routes', () => {
     }
   });
 
-  it("reject a valid token whose user no longer exists", async () => {
+  it('reject a valid token whose user no longer exists', async () => {
     const exp = Math.floor(Date.now() / 1000) + 60;
     const token = await forgeToken({ sub: 'deleted@example.org', token_type: 'access', exp });
     const res = await ctx.get('/user/list-users', token);
@@ -134,7 +143,10 @@ describe('framework routes', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.paths['/auth/login'].post.requestBody).toBeDefined();
     expect(doc.paths['/user/list-users'].get.security).toEqual([{ bearer: [] }]);
-    for (const [url, target] of [['/redoc', '/docs'], ['/docs/oauth2-redirect', '/docs/static/oauth2-redirect.html']]) {
+    for (const [url, target] of [
+      ['/redoc', '/docs'],
+      ['/docs/oauth2-redirect', '/docs/static/oauth2-redirect.html'],
+    ]) {
       const redirect = await ctx.app.inject({ method: 'GET', url });
       expect(redirect.statusCode, url).toBe(302);
       expect(redirect.headers.location).toBe(target);

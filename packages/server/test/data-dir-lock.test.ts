@@ -46,7 +46,8 @@ async function contenders(dir: string, count: number, holdMs = 6000): Promise<st
   // They try once every process has loaded, and the winner holds on until all the others have tried.
   const startAt = Date.now() + 5000;
   const outcomes = Array.from({ length: count }, () =>
-    run(process.execPath, ['--import', 'tsx', CONTENDER, dir, String(startAt), String(holdMs)]).then(({ stdout }) => stdout.trim()));
+    run(process.execPath, ['--import', 'tsx', CONTENDER, dir, String(startAt), String(holdMs)]).then(({ stdout }) => stdout.trim()),
+  );
   return Promise.all(outcomes);
 }
 
@@ -67,7 +68,9 @@ if (testEngine() === 'pglite') {
       await expect(lockDataDir(dir, 'mirrorbase user add')).rejects.toThrow(/is already open in this process/);
       // Another process is refused and told who has it.
       const [outcome] = await contenders(dir, 1);
-      expect(outcome).toBe(`refused: the data folder ${dir} is in use by process ${process.pid} (mirrorbase serve); stop it, or use DATABASE_URL`);
+      expect(outcome).toBe(
+        `refused: the data folder ${dir} is in use by process ${process.pid} (mirrorbase serve); stop it, or use DATABASE_URL`,
+      );
       lock.release();
       expect(existsSync(path.join(dir, LOCK_FILE_NAME))).toBe(false);
       (await lockDataDir(dir, 'again')).release();
@@ -75,7 +78,13 @@ if (testEngine() === 'pglite') {
 
     it('takes over the lock of a process that is gone, once, when several start at the same moment', async () => {
       const dir = await folder();
-      const stale = { pid: await deadPid(), command: 'mirrorbase serve', host: os.hostname(), nonce: 'crashed', since: new Date().toISOString() };
+      const stale = {
+        pid: await deadPid(),
+        command: 'mirrorbase serve',
+        host: os.hostname(),
+        nonce: 'crashed',
+        since: new Date().toISOString(),
+      };
       // The same scope as ours: ask a real contender to write one, then replace its pid by a dead one.
       const probe = await lockDataDir(dir, 'probe');
       const scope = JSON.parse(await readFile(probe.path, 'utf8')).scope;
@@ -109,11 +118,20 @@ if (testEngine() === 'pglite') {
     it('judges an owner in another container or host by its heartbeat', async () => {
       const dir = await folder();
       const file = path.join(dir, LOCK_FILE_NAME);
-      const elsewhere = { pid: 7, command: 'mirrorbase serve', host: 'other-host', scope: 'host:other-host', nonce: 'elsewhere', since: new Date().toISOString() };
+      const elsewhere = {
+        pid: 7,
+        command: 'mirrorbase serve',
+        host: 'other-host',
+        scope: 'host:other-host',
+        nonce: 'elsewhere',
+        since: new Date().toISOString(),
+      };
       await writeFile(file, JSON.stringify(elsewhere));
       const refused = await lockDataDir(dir, 'mirrorbase migrate').catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(DataDirInUseError);
-      expect((refused as Error).message).toBe(`the data folder ${dir} is in use by process 7 on other-host (mirrorbase serve); stop it, or use DATABASE_URL`);
+      expect((refused as Error).message).toBe(
+        `the data folder ${dir} is in use by process 7 on other-host (mirrorbase serve); stop it, or use DATABASE_URL`,
+      );
       const longAgo = new Date(Date.now() - 10 * 60_000);
       await utimes(file, longAgo, longAgo);
       (await lockDataDir(dir, 'mirrorbase migrate')).release();
@@ -122,7 +140,9 @@ if (testEngine() === 'pglite') {
     it('refuses a lock file it did not write', async () => {
       const dir = await folder();
       await writeFile(path.join(dir, LOCK_FILE_NAME), 'not ours');
-      await expect(lockDataDir(dir, 'x')).rejects.toThrow(/has a lock file Mirrorbase did not write .*; delete it if no other program uses the folder/);
+      await expect(lockDataDir(dir, 'x')).rejects.toThrow(
+        /has a lock file Mirrorbase did not write .*; delete it if no other program uses the folder/,
+      );
     });
   });
 }

@@ -20,8 +20,12 @@ beforeEach(() => {
   seen = [];
 });
 
-const change = (entity: EntityChanged['entity'], action: EntityChanged['action'], key: string | number): EntityChanged =>
-  ({ type: 'entity.changed', entity, action, key: String(key) });
+const change = (entity: EntityChanged['entity'], action: EntityChanged['action'], key: string | number): EntityChanged => ({
+  type: 'entity.changed',
+  entity,
+  action,
+  key: String(key),
+});
 
 async function expectStatus(url: string, body: unknown, status: number) {
   const res = await ctx.post(url, body);
@@ -35,10 +39,30 @@ async function idOf(table: string, where: string): Promise<number> {
 
 describe('locations', () => {
   it('publishes schemas and locations created and deleted', async () => {
-    await expectStatus('/location/insert-location-schema', { name: 'xy', identifiers: [{ name: 'x', datatype: 'float' }, { name: 'y', datatype: 'float' }] }, 201);
+    await expectStatus(
+      '/location/insert-location-schema',
+      {
+        name: 'xy',
+        identifiers: [
+          { name: 'x', datatype: 'float' },
+          { name: 'y', datatype: 'float' },
+        ],
+      },
+      201,
+    );
     await expectStatus('/location/insert-location-for-schema', { schema_name: 'xy', coordinates: { x: 1, y: 2 } }, 201);
     const first = await idOf('location', `coordinates = '{"x": 1, "y": 2}'`);
-    await expectStatus('/location/insert-location', { identifiers: [{ name: 'lat', datatype: 'float' }, { name: 'lon', datatype: 'float' }], values: [1, 2] }, 201);
+    await expectStatus(
+      '/location/insert-location',
+      {
+        identifiers: [
+          { name: 'lat', datatype: 'float' },
+          { name: 'lon', datatype: 'float' },
+        ],
+        values: [1, 2],
+      },
+      201,
+    );
     const second = await idOf('location', `coordinates = '{"lat": 1, "lon": 2}'`);
     await expectStatus('/location/delete-location', { schema_name: 'lat-lon', coordinates: { lat: 1, lon: 2 } }, 200);
     await expectStatus('/location/delete-location-schema', { schema_name: 'lat-lon' }, 200);
@@ -84,7 +108,11 @@ describe('sensors', () => {
 
   it('publishes nothing when a write is rolled back', async () => {
     // The type row is inserted, then its measure (known with another datatype) is refused: all rolled back.
-    await expectStatus('/sensor/insert-sensor-type', { name: 'other', measures: [{ name: 'temperature', units: 'C', datatype: 'integer' }] }, 409);
+    await expectStatus(
+      '/sensor/insert-sensor-type',
+      { name: 'other', measures: [{ name: 'temperature', units: 'C', datatype: 'integer' }] },
+      409,
+    );
     expect(await ctx.db.query(`SELECT 1 FROM sensor_type WHERE name = 'other'`)).toEqual([]);
     await expectStatus('/sensor/insert-sensor', { type_name: 'weather', unique_identifier: 'W1' }, 409);
     await expectStatus('/location/delete-location', { schema_name: 'xy', coordinates: { x: 1, y: 2 } }, 409);
@@ -97,11 +125,18 @@ describe('models', () => {
     await expectStatus('/model/insert-model', { name: 'forecast' }, 201);
     await expectStatus('/model/insert-model-scenario', { model_name: 'forecast', description: 'base' }, 201);
     await expectStatus('/model/insert-model-measure', { name: 'temp', units: 'C', datatype: 'float' }, 201);
-    await expectStatus('/model/insert-model-run', {
-      model_name: 'forecast', scenario_description: 'windy', create_scenario: true, sensor_unique_id: 'W1',
-      sensor_measure: { name: 'temperature', units: 'C' },
-      measures_and_values: [{ measure_name: 'temp', values: [1.5], timestamps: ['2024-01-01T00:00:00Z'] }],
-    }, 201);
+    await expectStatus(
+      '/model/insert-model-run',
+      {
+        model_name: 'forecast',
+        scenario_description: 'windy',
+        create_scenario: true,
+        sensor_unique_id: 'W1',
+        sensor_measure: { name: 'temperature', units: 'C' },
+        measures_and_values: [{ measure_name: 'temp', values: [1.5], timestamps: ['2024-01-01T00:00:00Z'] }],
+      },
+      201,
+    );
     const [base, windy, measure, run] = await Promise.all([
       idOf('model_scenario', `description = 'base'`),
       idOf('model_scenario', `description = 'windy'`),
@@ -118,10 +153,16 @@ describe('models', () => {
   });
 
   it('publishes nothing for a refused run or a sensor delete that the run prevents', async () => {
-    await expectStatus('/model/insert-model-run', {
-      model_name: 'forecast', scenario_description: 'windy', time_created: '2024-01-01T00:00:00Z',
-      measures_and_values: [{ measure_name: 'temp', values: ['text'], timestamps: ['2024-01-01T00:00:00Z'] }],
-    }, 422);
+    await expectStatus(
+      '/model/insert-model-run',
+      {
+        model_name: 'forecast',
+        scenario_description: 'windy',
+        time_created: '2024-01-01T00:00:00Z',
+        measures_and_values: [{ measure_name: 'temp', values: ['text'], timestamps: ['2024-01-01T00:00:00Z'] }],
+      },
+      422,
+    );
     await expectStatus('/sensor/delete-sensor', { unique_identifier: 'W1' }, 409);
     expect(seen).toEqual([]);
   });

@@ -48,9 +48,14 @@ describe(`events across replicas (${replicaKind})`, () => {
     const replica = await startReplica(ctx.db);
     try {
       await ctx.services.users.create('leaving@example.org', 'a long enough password');
-      const login = await replica.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'leaving@example.org', password: 'a long enough password' } });
+      const login = await replica.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email: 'leaving@example.org', password: 'a long enough password' },
+      });
       const token = login.json().access_token;
-      const call = () => replica.app.inject({ method: 'GET', url: '/sensor/list-sensor-types', headers: { authorization: `Bearer ${token}` } });
+      const call = () =>
+        replica.app.inject({ method: 'GET', url: '/sensor/list-sensor-types', headers: { authorization: `Bearer ${token}` } });
       expect((await call()).statusCode).toBe(200);
       expect((await call()).statusCode).toBe(200);
       const deleted = nextEvent(replica.events.subscribe, (e) => e.type === 'entity.changed' && e.key === 'leaving@example.org');

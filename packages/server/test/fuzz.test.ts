@@ -72,7 +72,8 @@ describe('fuzzing every endpoint', () => {
         },
         ...(payload === undefined ? {} : { payload }),
       });
-      if (res.statusCode >= 500) failures.push(`${op.method} ${url} ${payload?.slice(0, 200)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
+      if (res.statusCode >= 500)
+        failures.push(`${op.method} ${url} ${payload?.slice(0, 200)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
     };
 
     for (const op of operations()) {

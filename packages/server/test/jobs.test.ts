@@ -64,7 +64,12 @@ async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 5
 
 /** Milliseconds from when the row was last changed to when it is due (the backoff it got). */
 const backoffOf = async (id: number) =>
-  (await replicas[0].db.query<{ ms: number }>('SELECT extract(epoch FROM run_at - updated_at)::float8 * 1000 AS ms FROM job WHERE id = $1', [id]))[0].ms;
+  (
+    await replicas[0].db.query<{ ms: number }>(
+      'SELECT extract(epoch FROM run_at - updated_at)::float8 * 1000 AS ms FROM job WHERE id = $1',
+      [id],
+    )
+  )[0].ms;
 
 describe('the job runner', () => {
   it('runs each due job exactly once with two replicas polling at once', async () => {
@@ -115,7 +120,7 @@ describe('the job runner', () => {
     expect(new Set(beats).size).toBe(beats.length);
     const times = beats.map((t) => Date.parse(t)).sort((x, y) => x - y);
     // On the grid of the first beat (to the millisecond: the database keeps microseconds).
-    for (let i = 1; i < times.length; i++) expect(Math.abs((((times[i] - times[0]) % 400) + 200) % 400 - 200)).toBeLessThanOrEqual(1);
+    for (let i = 1; i < times.length; i++) expect(Math.abs(((((times[i] - times[0]) % 400) + 200) % 400) - 200)).toBeLessThanOrEqual(1);
     const [schedule] = (await a.schedules()).filter((s) => s.name === 'test.tick');
     expect(schedule).toMatchObject({ job: 'test.tick', everyMs: 400, source: 'code' });
     expect(Date.parse(schedule.nextRunAt)).toBeGreaterThan(times[times.length - 1]);
@@ -126,7 +131,15 @@ describe('the job runner', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let runs = 0;
-    const definitions: JobDefinition[] = [{ name: 'test.slow-tick', run: async () => { runs++; await held; } }];
+    const definitions: JobDefinition[] = [
+      {
+        name: 'test.slow-tick',
+        run: async () => {
+          runs++;
+          await held;
+        },
+      },
+    ];
     const recurring = [{ name: 'test.slow-tick', job: 'test.slow-tick', everyMs: 100 }];
     const a = runnerOn(0, definitions, { recurring });
     const b = runnerOn(1, definitions, { recurring });
@@ -144,16 +157,18 @@ describe('the job runner', () => {
 
   it('retries a failed job after a doubling backoff and records every error', async () => {
     let attempts = 0;
-    const a = runnerOn(0, [{
-      name: 'test.flaky',
-      backoffMs: 300,
-      maxAttempts: 3,
-      run: async () => {
-        attempts++;
-        if (attempts < 3) throw new Error(`boom ${attempts}`);
-        return 'fine';
+    const a = runnerOn(0, [
+      {
+        name: 'test.flaky',
+        backoffMs: 300,
+        maxAttempts: 3,
+        run: async () => {
+          attempts++;
+          if (attempts < 3) throw new Error(`boom ${attempts}`);
+          return 'fine';
+        },
       },
-    }]);
+    ]);
     const id = await a.enqueue('test.flaky');
     await a.runDue();
     expect(await a.get(id)).toMatchObject({ status: 'queued', attempts: 1, lastError: 'boom 1', finishedAt: null });
@@ -168,7 +183,16 @@ describe('the job runner', () => {
   });
 
   it('fails a job for good when its attempts are used up', async () => {
-    const a = runnerOn(0, [{ name: 'test.broken', backoffMs: 50, maxAttempts: 2, run: async () => { throw new Error('always broken'); } }]);
+    const a = runnerOn(0, [
+      {
+        name: 'test.broken',
+        backoffMs: 50,
+        maxAttempts: 2,
+        run: async () => {
+          throw new Error('always broken');
+        },
+      },
+    ]);
     const id = await a.enqueue('test.broken', { x: 1 });
     await eventually(async () => (await a.runDue(), (await a.get(id))?.status === 'failed'));
     const run = (await a.history({ name: 'test.broken', status: 'failed' }))[0];
@@ -178,12 +202,14 @@ describe('the job runner', () => {
 
   it('aborts a job that outlasts its timeout and records it as a failed attempt', async () => {
     let sawAbort = false;
-    const a = runnerOn(0, [{
-      name: 'test.sluggish',
-      timeoutMs: 100,
-      maxAttempts: 1,
-      run: (_p, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve((sawAbort = true)))),
-    }]);
+    const a = runnerOn(0, [
+      {
+        name: 'test.sluggish',
+        timeoutMs: 100,
+        maxAttempts: 1,
+        run: (_p, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve((sawAbort = true)))),
+      },
+    ]);
     const id = await a.enqueue('test.sluggish');
     await a.runDue();
     expect(sawAbort).toBe(true);
@@ -223,7 +249,13 @@ describe('the job runner', () => {
 
   it('renews the lease of a long job, so no other replica takes it over', async () => {
     let runs = 0;
-    const definition: JobDefinition = { name: 'test.long', run: async () => { runs++; await sleep(700); } };
+    const definition: JobDefinition = {
+      name: 'test.long',
+      run: async () => {
+        runs++;
+        await sleep(700);
+      },
+    };
     const a = runnerOn(0, [definition], { leaseMs: 200 });
     const b = runnerOn(1, [definition], { leaseMs: 200 });
     const id = await a.enqueue('test.long');
@@ -255,7 +287,19 @@ describe('the job runner', () => {
   });
 
   it('stops after the running job finishes, within its deadline', async () => {
-    const a = runnerOn(0, [{ name: 'test.finishing', run: async () => { await sleep(300); return 'done'; } }], { pollMs: 20 });
+    const a = runnerOn(
+      0,
+      [
+        {
+          name: 'test.finishing',
+          run: async () => {
+            await sleep(300);
+            return 'done';
+          },
+        },
+      ],
+      { pollMs: 20 },
+    );
     await a.start();
     const id = await a.enqueue('test.finishing');
     await eventually(async () => (await a.get(id))?.status === 'running');
@@ -264,11 +308,17 @@ describe('the job runner', () => {
   });
 
   it('past its deadline, stopping aborts the job and queues it again at once for another replica', async () => {
-    const a = runnerOn(0, [{
-      name: 'test.interrupted',
-      backoffMs: 60_000,
-      run: (_p, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
-    }], { pollMs: 20 });
+    const a = runnerOn(
+      0,
+      [
+        {
+          name: 'test.interrupted',
+          backoffMs: 60_000,
+          run: (_p, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+        },
+      ],
+      { pollMs: 20 },
+    );
     await a.start();
     const id = await a.enqueue('test.interrupted');
     await eventually(async () => (await a.get(id))?.status === 'running');

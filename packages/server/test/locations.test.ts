@@ -43,7 +43,10 @@ describe('/location/insert-location-schema', () => {
   it('reuses identifiers with the same name and units, and takes omitted units and description as null', async () => {
     const res = await ctx.post('/location/insert-location-schema', {
       name: 'plan',
-      identifiers: [{ name: 'x', units: 'm', datatype: 'float' }, { name: 'room', datatype: 'string' }],
+      identifiers: [
+        { name: 'x', units: 'm', datatype: 'float' },
+        { name: 'room', datatype: 'string' },
+      ],
     });
     expect(res.statusCode).toBe(201);
     const again = await ctx.post('/location/insert-location-schema', {
@@ -83,7 +86,10 @@ describe('/location/insert-location-schema', () => {
     const res = await ctx.post('/location/insert-location-schema', {
       name: 'grid',
       description: null,
-      identifiers: [{ name: 'col', units: null, datatype: 'integer' }, { name: 'x', units: 'm', datatype: 'integer' }],
+      identifiers: [
+        { name: 'col', units: null, datatype: 'integer' },
+        { name: 'x', units: 'm', datatype: 'integer' },
+      ],
     });
     expect(res.statusCode).toBe(409);
     expect(res.json().detail).toBe('Location identifier "x" with units "m" exists already with datatype float, not integer');
@@ -105,7 +111,10 @@ describe('/location/insert-location-schema', () => {
     const res = await ctx.post('/location/insert-location-schema', {
       name: 'twice',
       description: null,
-      identifiers: [{ name: 'h', units: 'm', datatype: 'float' }, { name: 'h', units: 'ft', datatype: 'float' }],
+      identifiers: [
+        { name: 'h', units: 'm', datatype: 'float' },
+        { name: 'h', units: 'ft', datatype: 'float' },
+      ],
     });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toEqual({ detail: 'Identifier name "h" appears more than once' });
@@ -128,7 +137,10 @@ describe('/location/list-location-schemas and get-schema-details', () => {
     expect(schemas[1]).toEqual({
       name: 'plan',
       description: null,
-      identifiers: [{ name: 'room', units: null, datatype: 'string' }, { name: 'x', units: 'm', datatype: 'float' }],
+      identifiers: [
+        { name: 'room', units: null, datatype: 'string' },
+        { name: 'x', units: 'm', datatype: 'float' },
+      ],
     });
   });
 
@@ -189,7 +201,10 @@ describe('/location/insert-location-for-schema', () => {
 describe('/location/insert-location', () => {
   it('creates identifiers, a schema named after the sorted names, and the location', async () => {
     const res = await ctx.post('/location/insert-location', {
-      identifiers: [{ name: 'lon', units: 'deg', datatype: 'float' }, { name: 'lat', units: 'deg', datatype: 'float' }],
+      identifiers: [
+        { name: 'lon', units: 'deg', datatype: 'float' },
+        { name: 'lat', units: 'deg', datatype: 'float' },
+      ],
       values: [-0.13, 51.5],
     });
     expect(res.statusCode).toBe(201);
@@ -197,14 +212,20 @@ describe('/location/insert-location', () => {
     expect((await ctx.post('/location/get-schema-details', { schema_name: 'lat-lon' })).json()).toEqual({
       name: 'lat-lon',
       description: 'lat-lon',
-      identifiers: [{ name: 'lat', units: 'deg', datatype: 'float' }, { name: 'lon', units: 'deg', datatype: 'float' }],
+      identifiers: [
+        { name: 'lat', units: 'deg', datatype: 'float' },
+        { name: 'lon', units: 'deg', datatype: 'float' },
+      ],
     });
   });
 
   // DTBase answered 409 here (it refused whenever the auto-schema existed): a bug, fixed.
   it('creates a second location with the same identifiers but other values', async () => {
     const res = await ctx.post('/location/insert-location', {
-      identifiers: [{ name: 'lat', units: 'deg', datatype: 'float' }, { name: 'lon', units: 'deg', datatype: 'float' }],
+      identifiers: [
+        { name: 'lat', units: 'deg', datatype: 'float' },
+        { name: 'lon', units: 'deg', datatype: 'float' },
+      ],
       values: [48.85, 2.35],
     });
     expect(res.statusCode).toBe(201);
@@ -219,7 +240,10 @@ describe('/location/insert-location', () => {
   it('answers 409 for an identical location and changes nothing', async () => {
     const before = await snapshot();
     const res = await ctx.post('/location/insert-location', {
-      identifiers: [{ name: 'lat', units: 'deg', datatype: 'float' }, { name: 'lon', units: 'deg', datatype: 'float' }],
+      identifiers: [
+        { name: 'lat', units: 'deg', datatype: 'float' },
+        { name: 'lon', units: 'deg', datatype: 'float' },
+      ],
       values: [48.85, 2.35],
     });
     expect(res.statusCode).toBe(409);
@@ -230,7 +254,10 @@ describe('/location/insert-location', () => {
   it('answers 409 when the schema of that name holds other identifiers', async () => {
     const before = await snapshot();
     const res = await ctx.post('/location/insert-location', {
-      identifiers: [{ name: 'lat', units: 'rad', datatype: 'float' }, { name: 'lon', units: 'rad', datatype: 'float' }],
+      identifiers: [
+        { name: 'lat', units: 'rad', datatype: 'float' },
+        { name: 'lon', units: 'rad', datatype: 'float' },
+      ],
       values: [0.1, 0.2],
     });
     expect(res.statusCode).toBe(409);

@@ -71,7 +71,8 @@ describe('migration checksums', () => {
 
   it('refuses a database a newer version migrated', async () => {
     await db.query("INSERT INTO mirrorbase_migration (name, checksum) VALUES ('9999_from_the_future', 'x')");
-    const newer = /^the database has migrations this version of Mirrorbase does not know \(9999_from_the_future\): a newer version migrated it; run that version or a newer one$/;
+    const newer =
+      /^the database has migrations this version of Mirrorbase does not know \(9999_from_the_future\): a newer version migrated it; run that version or a newer one$/;
     await expect(migrate(db)).rejects.toThrow(newer);
     await expect(checkMigrations(db)).rejects.toThrow(newer);
   });

@@ -4,8 +4,15 @@ import { useTestApp } from './helpers/test-app.ts';
 const ctx = useTestApp();
 
 const MODEL_TABLES = [
-  'model', 'model_scenario', 'model_measure', 'model_run', 'model_product',
-  'model_value_float', 'model_value_integer', 'model_value_string', 'model_value_boolean',
+  'model',
+  'model_scenario',
+  'model_measure',
+  'model_run',
+  'model_product',
+  'model_value_float',
+  'model_value_integer',
+  'model_value_string',
+  'model_value_boolean',
 ];
 
 /** Row counts of every model table: equal before and after means a request changed nothing. */
@@ -51,7 +58,11 @@ const run = (overrides: Record<string, unknown> = {}) => ({
   model_name: 'forecast',
   scenario_description: 'baseline',
   measures_and_values: [
-    { measure_name: 'temp-forecast', values: [21.5, 20, 19.25], timestamps: ['2024-01-01T02:00:00Z', '2024-01-01T00:00:00Z', '2024-01-01T01:00:00.250000Z'] },
+    {
+      measure_name: 'temp-forecast',
+      values: [21.5, 20, 19.25],
+      timestamps: ['2024-01-01T02:00:00Z', '2024-01-01T00:00:00Z', '2024-01-01T01:00:00.250000Z'],
+    },
   ],
   time_created: '2024-01-02T00:00:00Z',
   ...overrides,
@@ -64,10 +75,18 @@ beforeAll(async () => {
 describe('/model authentication', () => {
   it('answers 401 without a token on all 13 routes, before validating the body', async () => {
     const routes = [
-      ['POST', 'insert-model'], ['GET', 'list-models'], ['POST', 'delete-model'],
-      ['POST', 'insert-model-scenario'], ['GET', 'list-model-scenarios'], ['POST', 'delete-model-scenario'],
-      ['POST', 'insert-model-measure'], ['GET', 'list-model-measures'], ['POST', 'delete-model-measure'],
-      ['POST', 'insert-model-run'], ['POST', 'list-model-runs'], ['POST', 'get-model-run'],
+      ['POST', 'insert-model'],
+      ['GET', 'list-models'],
+      ['POST', 'delete-model'],
+      ['POST', 'insert-model-scenario'],
+      ['GET', 'list-model-scenarios'],
+      ['POST', 'delete-model-scenario'],
+      ['POST', 'insert-model-measure'],
+      ['GET', 'list-model-measures'],
+      ['POST', 'delete-model-measure'],
+      ['POST', 'insert-model-run'],
+      ['POST', 'list-model-runs'],
+      ['POST', 'get-model-run'],
       ['POST', 'get-model-run-sensor-measure'],
     ] as const;
     for (const [method, path] of routes) {
@@ -113,7 +132,11 @@ describe('models', () => {
 
 describe('model scenarios', () => {
   it('inserts scenarios, an omitted description being null, and lists them', async () => {
-    for (const body of [{ model_name: 'forecast', description: 'baseline' }, { model_name: 'forecast' }, { model_name: 'other', description: null }]) {
+    for (const body of [
+      { model_name: 'forecast', description: 'baseline' },
+      { model_name: 'forecast' },
+      { model_name: 'other', description: null },
+    ]) {
       const res = await ctx.post('/model/insert-model-scenario', body);
       expect(res.statusCode, res.body).toBe(201);
       expect(res.json()).toEqual({ detail: 'Model scenario inserted' });
@@ -128,7 +151,12 @@ describe('model scenarios', () => {
   });
 
   it('answers 409 for a duplicate, also with a null description', async () => {
-    await expectRejected('/model/insert-model-scenario', { model_name: 'forecast', description: 'baseline' }, 409, 'Scenario exists already');
+    await expectRejected(
+      '/model/insert-model-scenario',
+      { model_name: 'forecast', description: 'baseline' },
+      409,
+      'Scenario exists already',
+    );
     await expectRejected('/model/insert-model-scenario', { model_name: 'forecast', description: null }, 409, 'Scenario exists already');
   });
 
@@ -138,7 +166,12 @@ describe('model scenarios', () => {
 
   it('answers 400 (DTBase: 500) when deleting with an unknown model or scenario', async () => {
     await expectRejected('/model/delete-model-scenario', { model_name: 'ghost', description: 'baseline' }, 400, 'Model does not exist');
-    await expectRejected('/model/delete-model-scenario', { model_name: 'forecast', description: 'nope' }, 400, 'Model scenario does not exist');
+    await expectRejected(
+      '/model/delete-model-scenario',
+      { model_name: 'forecast', description: 'nope' },
+      400,
+      'Model scenario does not exist',
+    );
   });
 
   it('deletes a scenario with a null description', async () => {
@@ -168,7 +201,12 @@ describe('model measures', () => {
   });
 
   it('answers 409 (DTBase: 500) for a duplicate (name, units)', async () => {
-    await expectRejected('/model/insert-model-measure', { name: 'count', units: 'people', datatype: 'float' }, 409, 'Model measure exists already');
+    await expectRejected(
+      '/model/insert-model-measure',
+      { name: 'count', units: 'people', datatype: 'float' },
+      409,
+      'Model measure exists already',
+    );
   });
 
   it('answers 422 for an unknown datatype or a missing field', async () => {
@@ -206,25 +244,38 @@ describe('insert-model-run and get-model-run', () => {
   });
 
   it('stores outputs of every datatype, checking each element, and keeps the first of duplicate timestamps', async () => {
-    const res = await ctx.post('/model/insert-model-run', run({
-      time_created: '2024-01-03T00:00:00',
-      measures_and_values: [
-        { measure_name: 'count', values: [3, 4, 5], timestamps: ['2024-01-01', '2024-01-01T00:00:00Z', '2024-01-01 01:00:00'] },
-        { measure_name: 'label', values: ['a "quoted", {braced} \\ text', '', 'NULL'], timestamps: ['2024-01-01T00:00:00+01:00', '2024-01-01T00:00:00Z', '2024-01-01T02:00:00Z'] },
-        { measure_name: 'raining', values: [true, false], timestamps: ['2024-01-01T00:00:00Z', '2024-01-01T00:30:00Z'] },
-        { measure_name: 'temp-forecast', values: [], timestamps: [] },
-      ],
-    }));
+    const res = await ctx.post(
+      '/model/insert-model-run',
+      run({
+        time_created: '2024-01-03T00:00:00',
+        measures_and_values: [
+          { measure_name: 'count', values: [3, 4, 5], timestamps: ['2024-01-01', '2024-01-01T00:00:00Z', '2024-01-01 01:00:00'] },
+          {
+            measure_name: 'label',
+            values: ['a "quoted", {braced} \\ text', '', 'NULL'],
+            timestamps: ['2024-01-01T00:00:00+01:00', '2024-01-01T00:00:00Z', '2024-01-01T02:00:00Z'],
+          },
+          { measure_name: 'raining', values: [true, false], timestamps: ['2024-01-01T00:00:00Z', '2024-01-01T00:30:00Z'] },
+          { measure_name: 'temp-forecast', values: [], timestamps: [] },
+        ],
+      }),
+    );
     expect(res.statusCode, res.body).toBe(201);
     const out = (await ctx.post('/model/get-model-run', { run_id: 2 })).json();
     expect(out).toEqual({
-      count: [{ value: 3, timestamp: '2024-01-01T00:00:00Z' }, { value: 5, timestamp: '2024-01-01T01:00:00Z' }],
+      count: [
+        { value: 3, timestamp: '2024-01-01T00:00:00Z' },
+        { value: 5, timestamp: '2024-01-01T01:00:00Z' },
+      ],
       label: [
         { value: 'a "quoted", {braced} \\ text', timestamp: '2023-12-31T23:00:00Z' },
         { value: '', timestamp: '2024-01-01T00:00:00Z' },
         { value: 'NULL', timestamp: '2024-01-01T02:00:00Z' },
       ],
-      raining: [{ value: true, timestamp: '2024-01-01T00:00:00Z' }, { value: false, timestamp: '2024-01-01T00:30:00Z' }],
+      raining: [
+        { value: true, timestamp: '2024-01-01T00:00:00Z' },
+        { value: false, timestamp: '2024-01-01T00:30:00Z' },
+      ],
       // An empty output is accepted and recorded as a measure with no values.
       'temp-forecast': [],
     });
@@ -261,25 +312,41 @@ describe('insert-model-run and get-model-run', () => {
 
   it('answers 400 for an unknown model, scenario or measure and stores nothing', async () => {
     await expectRejected('/model/insert-model-run', run({ model_name: 'ghost' }), 400, 'Model does not exist');
-    await expectRejected('/model/insert-model-run', run({ scenario_description: 'new', time_created: '2024-02-01T00:00:00Z' }), 400, 'Model scenario does not exist');
-    await expectRejected('/model/insert-model-run', run({
-      time_created: '2024-02-01T00:00:00Z',
-      measures_and_values: [
-        { measure_name: 'count', values: [1], timestamps: ['2024-01-01T00:00:00Z'] },
-        { measure_name: 'ghost', values: [1], timestamps: ['2024-01-01T00:00:00Z'] },
-      ],
-    }), 400, 'Model measure "ghost" does not exist');
+    await expectRejected(
+      '/model/insert-model-run',
+      run({ scenario_description: 'new', time_created: '2024-02-01T00:00:00Z' }),
+      400,
+      'Model scenario does not exist',
+    );
+    await expectRejected(
+      '/model/insert-model-run',
+      run({
+        time_created: '2024-02-01T00:00:00Z',
+        measures_and_values: [
+          { measure_name: 'count', values: [1], timestamps: ['2024-01-01T00:00:00Z'] },
+          { measure_name: 'ghost', values: [1], timestamps: ['2024-01-01T00:00:00Z'] },
+        ],
+      }),
+      400,
+      'Model measure "ghost" does not exist',
+    );
   });
 
   it('creates a missing scenario when create_scenario is true', async () => {
-    const res = await ctx.post('/model/insert-model-run', run({ scenario_description: 'windy', create_scenario: true, time_created: '2024-02-01T00:00:00Z' }));
+    const res = await ctx.post(
+      '/model/insert-model-run',
+      run({ scenario_description: 'windy', create_scenario: true, time_created: '2024-02-01T00:00:00Z' }),
+    );
     expect(res.statusCode, res.body).toBe(201);
     expect((await ctx.get('/model/list-model-scenarios')).json()).toContainEqual({ model_name: 'forecast', description: 'windy' });
   });
 
   it('answers 422 for values not of the measure datatype, at any position', async () => {
     const bad = (measure_name: string, values: unknown[]) =>
-      run({ time_created: '2024-03-01T00:00:00Z', measures_and_values: [{ measure_name, values, timestamps: values.map((_, i) => `2024-01-01T0${i}:00:00Z`) }] });
+      run({
+        time_created: '2024-03-01T00:00:00Z',
+        measures_and_values: [{ measure_name, values, timestamps: values.map((_, i) => `2024-01-01T0${i}:00:00Z`) }],
+      });
     await expectRejected('/model/insert-model-run', bad('count', [1, 2.5]), 422, /index 1 .*integer/);
     await expectRejected('/model/insert-model-run', bad('temp-forecast', [1.5, '2']), 422, /float/);
     await expectRejected('/model/insert-model-run', bad('raining', [true, 1]), 422, /boolean/);
@@ -289,16 +356,35 @@ describe('insert-model-run and get-model-run', () => {
 
   it('answers 422 for a length mismatch, a repeated measure or a bad timestamp', async () => {
     const base = { time_created: '2024-03-01T00:00:00Z' };
-    await expectRejected('/model/insert-model-run', run({ ...base, measures_and_values: [{ measure_name: 'count', values: [1, 2], timestamps: ['2024-01-01'] }] }), 422, /length/);
-    await expectRejected('/model/insert-model-run', run({
-      ...base,
-      measures_and_values: [
-        { measure_name: 'count', values: [1], timestamps: ['2024-01-01'] },
-        { measure_name: 'count', values: [2], timestamps: ['2024-01-02'] },
-      ],
-    }), 422, /more than once/);
-    await expectRejected('/model/insert-model-run', run({ ...base, measures_and_values: [{ measure_name: 'count', values: [1], timestamps: ['yesterday'] }] }), 422);
-    await expectRejected('/model/insert-model-run', run({ ...base, measures_and_values: [{ measure_name: 'label', values: ['a\u0000b'], timestamps: ['2024-01-01'] }] }), 422, /NUL/);
+    await expectRejected(
+      '/model/insert-model-run',
+      run({ ...base, measures_and_values: [{ measure_name: 'count', values: [1, 2], timestamps: ['2024-01-01'] }] }),
+      422,
+      /length/,
+    );
+    await expectRejected(
+      '/model/insert-model-run',
+      run({
+        ...base,
+        measures_and_values: [
+          { measure_name: 'count', values: [1], timestamps: ['2024-01-01'] },
+          { measure_name: 'count', values: [2], timestamps: ['2024-01-02'] },
+        ],
+      }),
+      422,
+      /more than once/,
+    );
+    await expectRejected(
+      '/model/insert-model-run',
+      run({ ...base, measures_and_values: [{ measure_name: 'count', values: [1], timestamps: ['yesterday'] }] }),
+      422,
+    );
+    await expectRejected(
+      '/model/insert-model-run',
+      run({ ...base, measures_and_values: [{ measure_name: 'label', values: ['a\u0000b'], timestamps: ['2024-01-01'] }] }),
+      422,
+      /NUL/,
+    );
     await expectRejected('/model/insert-model-run', { model_name: 'forecast' }, 422);
   });
 });
@@ -307,9 +393,15 @@ describe('runs compared with a sensor', () => {
   const withSensor = (sensor: Record<string, unknown>, time = '2024-04-01T00:00:00Z') => run({ time_created: time, ...sensor });
 
   it('records the sensor and sensor measure, null units matching null units', async () => {
-    const a = await ctx.post('/model/insert-model-run', withSensor({ sensor_unique_id: 'station-1', sensor_measure: { name: 'temperature', units: 'C' } }));
+    const a = await ctx.post(
+      '/model/insert-model-run',
+      withSensor({ sensor_unique_id: 'station-1', sensor_measure: { name: 'temperature', units: 'C' } }),
+    );
     expect(a.statusCode, a.body).toBe(201);
-    const b = await ctx.post('/model/insert-model-run', withSensor({ sensor_unique_id: 'station-1', sensor_measure: { name: 'humidity' } }, '2024-04-02T00:00:00Z'));
+    const b = await ctx.post(
+      '/model/insert-model-run',
+      withSensor({ sensor_unique_id: 'station-1', sensor_measure: { name: 'humidity' } }, '2024-04-02T00:00:00Z'),
+    );
     expect(b.statusCode, b.body).toBe(201);
     const runs = (await ctx.post('/model/list-model-runs', { model_name: 'forecast', dt_from: '2024-04-01', dt_to: '2024-04-02' })).json();
     expect(runs.map((r: { sensor_measure: unknown }) => r.sensor_measure)).toEqual([
@@ -336,8 +428,18 @@ describe('runs compared with a sensor', () => {
   it('answers 400 (DTBase: 500) for an unknown sensor or sensor measure, or one the sensor lacks', async () => {
     const time = '2024-04-03T00:00:00Z';
     await expectRejected('/model/insert-model-run', withSensor({ sensor_unique_id: 'ghost' }, time), 400, 'Sensor does not exist');
-    await expectRejected('/model/insert-model-run', withSensor({ sensor_measure: { name: 'temperature', units: 'F' } }, time), 400, 'Sensor measure does not exist');
-    await expectRejected('/model/insert-model-run', withSensor({ sensor_measure: { name: 'humidity', units: '%' } }, time), 400, 'Sensor measure does not exist');
+    await expectRejected(
+      '/model/insert-model-run',
+      withSensor({ sensor_measure: { name: 'temperature', units: 'F' } }, time),
+      400,
+      'Sensor measure does not exist',
+    );
+    await expectRejected(
+      '/model/insert-model-run',
+      withSensor({ sensor_measure: { name: 'humidity', units: '%' } }, time),
+      400,
+      'Sensor measure does not exist',
+    );
     await expectRejected(
       '/model/insert-model-run',
       withSensor({ sensor_unique_id: 'station-1', sensor_measure: { name: 'pressure', units: 'hPa' } }, time),
@@ -349,11 +451,33 @@ describe('runs compared with a sensor', () => {
 
 describe('list-model-runs', () => {
   it('lists runs of a model in id order, DTBase-shaped, bounds inclusive', async () => {
-    const res = await ctx.post('/model/list-model-runs', { model_name: 'forecast', dt_from: '2024-01-02T00:00:00Z', dt_to: '2024-01-03T00:00:00Z' });
+    const res = await ctx.post('/model/list-model-runs', {
+      model_name: 'forecast',
+      dt_from: '2024-01-02T00:00:00Z',
+      dt_to: '2024-01-03T00:00:00Z',
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual([
-      { id: 1, model_id: 1, model_name: 'forecast', scenario_id: 1, scenario_description: 'baseline', time_created: '2024-01-02T00:00:00Z', sensor_unique_id: null, sensor_measure: null },
-      { id: 2, model_id: 1, model_name: 'forecast', scenario_id: 1, scenario_description: 'baseline', time_created: '2024-01-03T00:00:00Z', sensor_unique_id: null, sensor_measure: null },
+      {
+        id: 1,
+        model_id: 1,
+        model_name: 'forecast',
+        scenario_id: 1,
+        scenario_description: 'baseline',
+        time_created: '2024-01-02T00:00:00Z',
+        sensor_unique_id: null,
+        sensor_measure: null,
+      },
+      {
+        id: 2,
+        model_id: 1,
+        model_name: 'forecast',
+        scenario_id: 1,
+        scenario_description: 'baseline',
+        time_created: '2024-01-03T00:00:00Z',
+        sensor_unique_id: null,
+        sensor_measure: null,
+      },
     ]);
   });
 
@@ -388,7 +512,11 @@ describe('the models module, as the resource API will call it', () => {
     const first = await models.listRuns({ modelName: 'forecast', limit: 2 });
     const rest = await models.listRuns({ modelName: 'forecast', afterId: first[1].id });
     expect([...first, ...rest]).toEqual(runs);
-    expect((await models.listRuns({ modelName: 'forecast', from: '2024-04-01T00:00:00Z', to: '2024-04-01T00:00:00Z' })).map((r) => r.sensorUniqueId)).toEqual(['station-1']);
+    expect(
+      (await models.listRuns({ modelName: 'forecast', from: '2024-04-01T00:00:00Z', to: '2024-04-01T00:00:00Z' })).map(
+        (r) => r.sensorUniqueId,
+      ),
+    ).toEqual(['station-1']);
     expect((await models.listModels({ limit: 1 })).map((m) => m.name)).toEqual(['forecast']);
     expect((await models.listModels({ afterId: 1 })).map((m) => m.name)).toEqual(['other']);
     expect((await models.listScenarios({ modelName: 'forecast' })).map((s) => s.description)).toEqual(['baseline', null, 'windy']);
@@ -400,7 +528,10 @@ describe('the models module, as the resource API will call it', () => {
     const got = await models.getRun(2);
     expect(got?.run).toMatchObject({ id: 2, modelName: 'forecast', scenarioDescription: 'baseline', timeCreated: '2024-01-03T00:00:00Z' });
     expect(got?.outputs.find((o) => o.name === 'count')).toMatchObject({
-      units: 'people', datatype: 'integer', timestamps: ['2024-01-01T00:00:00Z', '2024-01-01T01:00:00Z'], values: [3, 5],
+      units: 'people',
+      datatype: 'integer',
+      timestamps: ['2024-01-01T00:00:00Z', '2024-01-01T01:00:00Z'],
+      values: [3, 5],
     });
     expect(await models.getRun(999)).toBeUndefined();
 
@@ -436,8 +567,13 @@ describe('deleting what runs use', () => {
     expect((await ctx.get('/model/list-models')).json()).toEqual([{ name: 'other' }]);
     const counts = await modelTableCounts();
     expect(counts).toMatchObject({
-      model_scenario: 0, model_run: 0, model_product: 0,
-      model_value_float: 0, model_value_integer: 0, model_value_string: 0, model_value_boolean: 0,
+      model_scenario: 0,
+      model_run: 0,
+      model_product: 0,
+      model_value_float: 0,
+      model_value_integer: 0,
+      model_value_string: 0,
+      model_value_boolean: 0,
     });
     expect((await ctx.post('/model/get-model-run', { run_id: 1 })).json()).toEqual({});
   });
@@ -445,6 +581,10 @@ describe('deleting what runs use', () => {
   it('then lets the measures go', async () => {
     const res = await ctx.post('/model/delete-model-measure', { name: 'count' });
     expect(res.statusCode).toBe(200);
-    expect((await ctx.get('/model/list-model-measures')).json().map((m: { name: string }) => m.name)).toEqual(['temp-forecast', 'label', 'raining']);
+    expect((await ctx.get('/model/list-model-measures')).json().map((m: { name: string }) => m.name)).toEqual([
+      'temp-forecast',
+      'label',
+      'raining',
+    ]);
   });
 });

@@ -21,7 +21,8 @@ async function served(): Promise<Document> {
 
 const operations = (doc: Document) =>
   Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, operationId: op.operationId })));
+    Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, operationId: op.operationId })),
+  );
 
 /** Every `#/components/schemas/<name>` the document points at, anywhere. */
 const referencedNames = (doc: Document) =>
@@ -29,12 +30,43 @@ const referencedNames = (doc: Document) =>
 
 // Schemas that generated clients name types after; more may be added, none of these removed.
 const SHARED_SCHEMAS = [
-  'Detail', 'ValidationFailed', 'ValidationIssue', 'ApiError', 'ApiValidationFailed', 'TokenPair',
-  'User', 'SensorType', 'SensorMeasure', 'Sensor', 'SensorDetails', 'LocationSchema', 'Location', 'Model', 'Scenario',
-  'ModelMeasure', 'ModelRun', 'ModelRunDetails', 'ObservationSeries', 'Service', 'ParameterSet', 'ServiceRun',
-  'UserPage', 'SensorTypePage', 'SensorPage', 'LocationPage', 'ModelRunPage', 'ServicePage', 'ServiceRunPage',
-  'DtbaseSensorType', 'DtbaseSensor', 'DtbaseLocation', 'DtbaseLocationSchema', 'DtbaseModelRun', 'DtbaseService',
-  'DtbaseParameterSet', 'DtbaseServiceRun',
+  'Detail',
+  'ValidationFailed',
+  'ValidationIssue',
+  'ApiError',
+  'ApiValidationFailed',
+  'TokenPair',
+  'User',
+  'SensorType',
+  'SensorMeasure',
+  'Sensor',
+  'SensorDetails',
+  'LocationSchema',
+  'Location',
+  'Model',
+  'Scenario',
+  'ModelMeasure',
+  'ModelRun',
+  'ModelRunDetails',
+  'ObservationSeries',
+  'Service',
+  'ParameterSet',
+  'ServiceRun',
+  'UserPage',
+  'SensorTypePage',
+  'SensorPage',
+  'LocationPage',
+  'ModelRunPage',
+  'ServicePage',
+  'ServiceRunPage',
+  'DtbaseSensorType',
+  'DtbaseSensor',
+  'DtbaseLocation',
+  'DtbaseLocationSchema',
+  'DtbaseModelRun',
+  'DtbaseService',
+  'DtbaseParameterSet',
+  'DtbaseServiceRun',
 ];
 
 describe('the OpenAPI document', () => {
@@ -69,12 +101,16 @@ describe('the OpenAPI document', () => {
     const doc = (await served()) as unknown as {
       paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>>;
     };
-    const schemaOf = (path: string, method: string, status: string) => doc.paths[path][method].responses[status].content['application/json'].schema;
+    const schemaOf = (path: string, method: string, status: string) =>
+      doc.paths[path][method].responses[status].content['application/json'].schema;
     expect(schemaOf('/sensor/insert-sensor', 'post', '201')).toEqual({ $ref: '#/components/schemas/Detail' });
     expect(schemaOf('/sensor/insert-sensor', 'post', '422')).toEqual({ $ref: '#/components/schemas/ValidationFailed' });
     expect(schemaOf('/api/v1/sensors', 'get', '200')).toEqual({ $ref: '#/components/schemas/SensorPage' });
     expect(schemaOf('/api/v1/sensors/{uid}', 'get', '404')).toEqual({ $ref: '#/components/schemas/ApiError' });
-    expect(schemaOf('/sensor/list-sensor-types', 'get', '200')).toEqual({ type: 'array', items: { $ref: '#/components/schemas/DtbaseSensorType' } });
+    expect(schemaOf('/sensor/list-sensor-types', 'get', '200')).toEqual({
+      type: 'array',
+      items: { $ref: '#/components/schemas/DtbaseSensorType' },
+    });
   });
 
   it('is committed as packages/server/openapi.json, as the server generates it', async () => {

@@ -22,7 +22,12 @@ describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBas
     });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toEqual({ detail: 'Sensor readings inserted' });
-    const back = await read({ unique_identifier: 'station-1', measure_name: 'temperature', dt_from: '2024-01-01', dt_to: '2024-01-01T00:02:00Z' });
+    const back = await read({
+      unique_identifier: 'station-1',
+      measure_name: 'temperature',
+      dt_from: '2024-01-01',
+      dt_to: '2024-01-01T00:02:00Z',
+    });
     expect(back.statusCode).toBe(200);
     expect(back.headers['content-type']).toMatch(/^application\/json/);
     expect(back.json()).toEqual([
@@ -33,7 +38,12 @@ describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBas
   });
 
   it('treats both bounds as inclusive and returns [] for an empty range', async () => {
-    const exact = await read({ unique_identifier: 'station-1', measure_name: 'temperature', dt_from: '2024-01-01T00:02:00Z', dt_to: '2024-01-01T00:02:00Z' });
+    const exact = await read({
+      unique_identifier: 'station-1',
+      measure_name: 'temperature',
+      dt_from: '2024-01-01T00:02:00Z',
+      dt_to: '2024-01-01T00:02:00Z',
+    });
     expect(exact.json()).toEqual([{ value: 21.5, timestamp: '2024-01-01T00:02:00Z' }]);
     const none = await read({ unique_identifier: 'station-1', measure_name: 'temperature', dt_from: '2030-01-01', dt_to: '2030-02-01' });
     expect(none.statusCode).toBe(200);
@@ -58,12 +68,19 @@ describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBas
   it('skips duplicates silently and still answers 201', async () => {
     const before = await ctx.count('reading_float');
     const res = await insert({
-      unique_identifier: 'station-1', measure_name: 'temperature',
-      readings: [99, 23], timestamps: ['2024-01-01T00:00:00Z', '2024-01-01T00:03:00Z'],
+      unique_identifier: 'station-1',
+      measure_name: 'temperature',
+      readings: [99, 23],
+      timestamps: ['2024-01-01T00:00:00Z', '2024-01-01T00:03:00Z'],
     });
     expect(res.statusCode).toBe(201);
     expect(await ctx.count('reading_float')).toBe(before + 1);
-    const back = await read({ unique_identifier: 'station-1', measure_name: 'temperature', dt_from: '2024-01-01T00:00:00Z', dt_to: '2024-01-01T00:00:00Z' });
+    const back = await read({
+      unique_identifier: 'station-1',
+      measure_name: 'temperature',
+      dt_from: '2024-01-01T00:00:00Z',
+      dt_to: '2024-01-01T00:00:00Z',
+    });
     expect(back.json()).toEqual([{ value: 20, timestamp: '2024-01-01T00:00:00Z' }]);
   });
 
@@ -73,27 +90,47 @@ describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBas
   });
 
   it('accepts a JSON integer for a float measure', async () => {
-    const res = await insert({ unique_identifier: 'station-1', measure_name: 'temperature', readings: [291], timestamps: ['2024-03-01T00:00:00Z'] });
+    const res = await insert({
+      unique_identifier: 'station-1',
+      measure_name: 'temperature',
+      readings: [291],
+      timestamps: ['2024-03-01T00:00:00Z'],
+    });
     expect(res.statusCode).toBe(201);
   });
 
   it('answers 400 for an unknown sensor (DTBase: 500) and writes nothing', async () => {
     const before = await ctx.count('reading_float');
-    const res = await insert({ unique_identifier: 'nope', measure_name: 'temperature', readings: [1], timestamps: ['2024-01-05T00:00:00Z'] });
+    const res = await insert({
+      unique_identifier: 'nope',
+      measure_name: 'temperature',
+      readings: [1],
+      timestamps: ['2024-01-05T00:00:00Z'],
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ detail: 'Sensor does not exist' });
     expect(await ctx.count('reading_float')).toBe(before);
   });
 
   it("answers 400 for a measure that is not of the sensor's type", async () => {
-    const res = await insert({ unique_identifier: 'station-1', measure_name: 'humidity', readings: [1], timestamps: ['2024-01-05T00:00:00Z'] });
+    const res = await insert({
+      unique_identifier: 'station-1',
+      measure_name: 'humidity',
+      readings: [1],
+      timestamps: ['2024-01-05T00:00:00Z'],
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().detail).toMatch(/humidity.*not a measure of sensor "station-1"/);
   });
 
   it('answers 422 for a length mismatch and writes nothing', async () => {
     const before = await ctx.count('reading_float');
-    const res = await insert({ unique_identifier: 'station-1', measure_name: 'temperature', readings: [1, 2], timestamps: ['2024-01-06T00:00:00Z'] });
+    const res = await insert({
+      unique_identifier: 'station-1',
+      measure_name: 'temperature',
+      readings: [1, 2],
+      timestamps: ['2024-01-06T00:00:00Z'],
+    });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toMatch(/same length.*1 and 2/);
     expect(await ctx.count('reading_float')).toBe(before);
@@ -102,8 +139,10 @@ describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBas
   it('answers 422 naming the index of a value of the wrong datatype, not only the first', async () => {
     const before = await ctx.count('reading_integer');
     const res = await insert({
-      unique_identifier: 'station-1', measure_name: 'count',
-      readings: [1, 2, 2.5], timestamps: ['2024-01-07T00:00:00Z', '2024-01-07T00:00:01Z', '2024-01-07T00:00:02Z'],
+      unique_identifier: 'station-1',
+      measure_name: 'count',
+      readings: [1, 2, 2.5],
+      timestamps: ['2024-01-07T00:00:00Z', '2024-01-07T00:00:01Z', '2024-01-07T00:00:02Z'],
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toMatch(/2\.5 at index 2 .*integer/);
@@ -111,7 +150,12 @@ describe('POST /sensor/insert-sensor-readings and /sensor/sensor-readings (DTBas
   });
 
   it('answers 422 for an invalid timestamp, pydantic-style', async () => {
-    const res = await insert({ unique_identifier: 'station-1', measure_name: 'temperature', readings: [1], timestamps: ['2024-02-30T00:00:00'] });
+    const res = await insert({
+      unique_identifier: 'station-1',
+      measure_name: 'temperature',
+      readings: [1],
+      timestamps: ['2024-02-30T00:00:00'],
+    });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail[0].loc).toEqual(['body', 'timestamps', 0]);
   });

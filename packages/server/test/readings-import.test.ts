@@ -32,7 +32,10 @@ describe('mirrorbase import', () => {
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
   it('streams a CSV through the ingest core in batches and reports progress', async () => {
-    const rows = Array.from({ length: 2500 }, (_, i) => `imp-1,temperature,${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString()},${i / 10}`);
+    const rows = Array.from(
+      { length: 2500 },
+      (_, i) => `imp-1,temperature,${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString()},${i / 10}`,
+    );
     const file = await csvFile('ok.csv', ['sensor,measure,timestamp,value', ...rows]);
     const progress = progressSink();
     const result = await importCsv(ctx.db, file, { batchRows: 1000, assumeUtc: false, progress: progress as never });
@@ -49,15 +52,18 @@ describe('mirrorbase import', () => {
       'imp-1,temperature,2025-01-01T00:01:00Z,1',
       'imp-1,temperature,2025-01-01T00:02:00Z,oops',
     ]);
-    await expect(importCsv(ctx.db, file, { batchRows: 1, assumeUtc: false, progress: progressSink() as never }))
-      .rejects.toThrow(/^line 4: value "oops"/);
+    await expect(importCsv(ctx.db, file, { batchRows: 1, assumeUtc: false, progress: progressSink() as never })).rejects.toThrow(
+      /^line 4: value "oops"/,
+    );
     const rows = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading_float WHERE ts >= '2025-01-01'`);
     expect(rows[0].n).toBe(2);
   });
 
   it('reads naive timestamps as UTC only when asked to', async () => {
     const file = await csvFile('naive.csv', ['sensor,measure,timestamp,value', 'imp-1,temperature,2026-01-01 00:00:00,12345']);
-    await expect(importCsv(ctx.db, file, { batchRows: 10, assumeUtc: false, progress: progressSink() as never })).rejects.toThrow(/UTC offset/);
+    await expect(importCsv(ctx.db, file, { batchRows: 10, assumeUtc: false, progress: progressSink() as never })).rejects.toThrow(
+      /UTC offset/,
+    );
     const result = await importCsv(ctx.db, file, { batchRows: 10, assumeUtc: true, progress: progressSink() as never });
     expect(result.inserted).toBe(1);
     const rows = await ctx.db.query<{ t: string }>(`SELECT mb_iso(ts) AS t FROM reading_float WHERE value = 12345`);

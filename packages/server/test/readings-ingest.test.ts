@@ -11,7 +11,8 @@ const ctx = useTestApp({ MIRRORBASE_BODY_LIMIT_MB: '4' });
 
 const send = (body: string | object, contentType: string) =>
   ctx.app.inject({
-    method: 'POST', url: '/api/v1/readings',
+    method: 'POST',
+    url: '/api/v1/readings',
     headers: { authorization: `Bearer ${ctx.token}`, 'content-type': contentType },
     payload: typeof body === 'string' ? body : JSON.stringify(body),
   });
@@ -109,14 +110,22 @@ describe('POST /api/v1/readings', () => {
         },
       });
       return fetch(`${base}/api/v1/readings`, {
-        method: 'POST', body: stream, duplex: 'half',
+        method: 'POST',
+        body: stream,
+        duplex: 'half',
         headers: { authorization: `Bearer ${ctx.token}`, 'content-type': contentType },
       } as RequestInit);
     };
-    const fromCsv = await post('sensor,measure,timestamp,value\napi-2,temperature,2027-01-01T00:00:00Z,3.5\napi-2,temperature,2027-01-01T01:00:00Z,4.25\n', 'text/csv');
+    const fromCsv = await post(
+      'sensor,measure,timestamp,value\napi-2,temperature,2027-01-01T00:00:00Z,3.5\napi-2,temperature,2027-01-01T01:00:00Z,4.25\n',
+      'text/csv',
+    );
     expect(fromCsv.status).toBe(200);
     expect(await fromCsv.json()).toEqual({ inserted: 2, duplicates: 0, series: 1 });
-    const fromNdjson = await post(`${JSON.stringify({ sensor: 'api-2', measure: 'temperature', timestamp: '2027-01-01T02:00:00Z', value: 5 })}\n`, 'application/x-ndjson');
+    const fromNdjson = await post(
+      `${JSON.stringify({ sensor: 'api-2', measure: 'temperature', timestamp: '2027-01-01T02:00:00Z', value: 5 })}\n`,
+      'application/x-ndjson',
+    );
     expect(await fromNdjson.json()).toEqual({ inserted: 1, duplicates: 0, series: 1 });
     const badLine = await post('sensor,measure,timestamp,value\napi-2,temperature,2027-01-01T03:00:00Z,x\n', 'text/csv');
     expect(badLine.status).toBe(422);
@@ -124,26 +133,32 @@ describe('POST /api/v1/readings', () => {
   });
 
   it('reads CSV with quoted fields, CRLF and every datatype', async () => {
-    const res = await csv([
-      'sensor,measure,timestamp,value',
-      'api-1,count,2024-06-01T00:00:00Z,42',
-      'api-1,door open,2024-06-01T00:00:00Z,true',
-      'api-1,status,2024-06-01T00:00:00Z,"say ""hi"", then\nleave"',
-      'api-1,temperature,2024-06-01T00:00:00.123456Z,-1.5e1',
-      '',
-    ].join('\r\n'));
+    const res = await csv(
+      [
+        'sensor,measure,timestamp,value',
+        'api-1,count,2024-06-01T00:00:00Z,42',
+        'api-1,door open,2024-06-01T00:00:00Z,true',
+        'api-1,status,2024-06-01T00:00:00Z,"say ""hi"", then\nleave"',
+        'api-1,temperature,2024-06-01T00:00:00.123456Z,-1.5e1',
+        '',
+      ].join('\r\n'),
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ inserted: 4, duplicates: 0, series: 4 });
     const status = await ctx.db.query<{ value: string }>(`SELECT value FROM reading_string WHERE ts = '2024-06-01T00:00:00Z'`);
     // A line break inside a quoted field is stored as \n, whatever the file used.
     expect(status).toEqual([{ value: 'say "hi", then\nleave' }]);
-    const float = await ctx.db.query<{ t: string; value: number }>(`SELECT mb_iso(ts) AS t, value FROM reading_float WHERE ts >= '2024-06-01' AND ts < '2024-06-02'`);
+    const float = await ctx.db.query<{ t: string; value: number }>(
+      `SELECT mb_iso(ts) AS t, value FROM reading_float WHERE ts >= '2024-06-01' AND ts < '2024-06-02'`,
+    );
     expect(float).toEqual([{ t: '2024-06-01T00:00:00.123456Z', value: -15 }]);
   });
 
   it('rejects a whole CSV for one bad line, naming it, and writes nothing', async () => {
     const before = await ctx.count('reading_float');
-    const res = await csv('sensor,measure,timestamp,value\napi-1,temperature,2024-07-01T00:00:00Z,1\napi-1,temperature,2024-07-01T00:00:01Z,warm\n');
+    const res = await csv(
+      'sensor,measure,timestamp,value\napi-1,temperature,2024-07-01T00:00:00Z,1\napi-1,temperature,2024-07-01T00:00:01Z,warm\n',
+    );
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toMatch(/^line 3: value "warm" is not of the measure's datatype float/);
     expect(res.json().code).toBe('VALIDATION_FAILED');
@@ -164,8 +179,19 @@ describe('POST /api/v1/readings', () => {
   });
 
   it('reads NDJSON of single readings and whole series, flushing in batches inside one transaction', async () => {
-    const lines: object[] = seconds('2024-08-01T00:00:00Z', 25_000, 60).map((t, i) => ({ sensor: 'api-2', measure: 'temperature', timestamp: t, value: i }));
-    lines.push({ sensor: 'api-1', measure: 'count', units: null, timestamps: ['2024-08-01T00:00:00Z', '2024-08-01T00:00:01Z'], values: [1, 2] });
+    const lines: object[] = seconds('2024-08-01T00:00:00Z', 25_000, 60).map((t, i) => ({
+      sensor: 'api-2',
+      measure: 'temperature',
+      timestamp: t,
+      value: i,
+    }));
+    lines.push({
+      sensor: 'api-1',
+      measure: 'count',
+      units: null,
+      timestamps: ['2024-08-01T00:00:00Z', '2024-08-01T00:00:01Z'],
+      values: [1, 2],
+    });
     lines.push({ sensor: 'api-2', measure: 'temperature', timestamp: '2024-08-01T00:00:00Z', value: 7 });
     const res = await ndjson(lines);
     expect(res.statusCode).toBe(200);
@@ -174,7 +200,12 @@ describe('POST /api/v1/readings', () => {
 
   it('rolls back earlier flushes when a later NDJSON line is bad', async () => {
     const before = await ctx.count('reading_float');
-    const lines: object[] = seconds('2024-09-01T00:00:00Z', 12_000).map((t) => ({ sensor: 'api-2', measure: 'temperature', timestamp: t, value: 1 }));
+    const lines: object[] = seconds('2024-09-01T00:00:00Z', 12_000).map((t) => ({
+      sensor: 'api-2',
+      measure: 'temperature',
+      timestamp: t,
+      value: 1,
+    }));
     lines.push({ sensor: 'api-2', measure: 'temperature', timestamp: '2024-09-02T00:00:00Z', value: 'x' });
     const res = await ndjson(lines);
     expect(res.statusCode).toBe(422);
@@ -196,16 +227,22 @@ describe('POST /api/v1/readings', () => {
     expect(res.json().detail).toMatch(/^series\[1\]: value 1\.5 at index 1 for measure "count" is not of the measure's datatype integer/);
     expect(await ctx.count('reading_integer')).toBe(before);
     const naive = await json({ series: [{ sensor: 'api-1', measure: 'count', timestamps: ['2024-10-01 00:00'], values: [1] }] });
-    expect(naive.json().detail).toMatch(/^series\[0\]: timestamp "2024-10-01 00:00" at index 0 is not an ISO-8601 datetime with a UTC offset/);
+    expect(naive.json().detail).toMatch(
+      /^series\[0\]: timestamp "2024-10-01 00:00" at index 0 is not an ISO-8601 datetime with a UTC offset/,
+    );
     const mismatch = await json({ series: [{ sensor: 'api-1', measure: 'count', timestamps: [], values: [1] }] });
     expect(mismatch.json().detail).toBe('series[0]: timestamps and values must have the same length (got 0 and 1)');
   });
 
   it('needs units when a measure name is ambiguous, and uses them', async () => {
-    const ambiguous = await json({ series: [{ sensor: 'twin-units', measure: 'level', timestamps: ['2024-10-01T00:00:00Z'], values: [1] }] });
+    const ambiguous = await json({
+      series: [{ sensor: 'twin-units', measure: 'level', timestamps: ['2024-10-01T00:00:00Z'], values: [1] }],
+    });
     expect(ambiguous.statusCode).toBe(422);
     expect(ambiguous.json().detail).toMatch(/give their units/);
-    const res = await json({ series: [{ sensor: 'twin-units', measure: 'level', units: 'cm', timestamps: ['2024-10-01T00:00:00Z'], values: [12] }] });
+    const res = await json({
+      series: [{ sensor: 'twin-units', measure: 'level', units: 'cm', timestamps: ['2024-10-01T00:00:00Z'], values: [12] }],
+    });
     expect(res.json()).toEqual({ inserted: 1, duplicates: 0, series: 1 });
     expect(await ctx.count('reading_integer WHERE value = 12')).toBe(1);
   });
@@ -238,7 +275,12 @@ describe('the ingest core', () => {
       const series = await resolveSeries(ctx.db, { sensorUid: 'api-2', measureName: 'temperature' });
       const ts = seconds('2025-01-01T00:00:00Z', 300);
       const batch = (from: number, to: number) =>
-        prepareSeriesReadings(series, ts.slice(from, to), ts.slice(from, to).map(() => 2), { requireOffset: true });
+        prepareSeriesReadings(
+          series,
+          ts.slice(from, to),
+          ts.slice(from, to).map(() => 2),
+          { requireOffset: true },
+        );
       // Two writes of one series in one transaction (a streamed request's flushes): one event.
       const result = await ctx.db.transaction(async (tx) => {
         const first = await ingest.write(tx, [batch(0, 100)]);
@@ -247,17 +289,32 @@ describe('the ingest core', () => {
         return first.inserted + second.inserted;
       });
       expect(result).toBe(300);
-      expect(seen).toEqual([expect.objectContaining({
-        type: 'readings.accepted', sensor: 'api-2', measure: 'temperature', count: 300,
-        first: '2025-01-01T00:00:00Z', last: '2025-01-01T00:04:59Z',
-      })]);
+      expect(seen).toEqual([
+        expect.objectContaining({
+          type: 'readings.accepted',
+          sensor: 'api-2',
+          measure: 'temperature',
+          count: 300,
+          first: '2025-01-01T00:00:00Z',
+          last: '2025-01-01T00:04:59Z',
+        }),
+      ]);
       const again = await ingest.ingest([batch(0, 300)]);
       expect(again).toEqual({ inserted: 0, duplicates: 300, accepted: [] });
       const later = seconds('2025-01-02T00:00:00Z', 10);
-      await expect(ctx.db.transaction(async (tx) => {
-        await ingest.write(tx, [prepareSeriesReadings(series, later, later.map(() => 1), { requireOffset: true })]);
-        throw new Error('rolled back');
-      })).rejects.toThrow('rolled back');
+      await expect(
+        ctx.db.transaction(async (tx) => {
+          await ingest.write(tx, [
+            prepareSeriesReadings(
+              series,
+              later,
+              later.map(() => 1),
+              { requireOffset: true },
+            ),
+          ]);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
       // Give a notification that should not exist the time to arrive.
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(seen).toHaveLength(1);
@@ -271,7 +328,14 @@ describe('the ingest core', () => {
     const series = await resolveSeries(ctx.db, { sensorUid: 'api-2', measureName: 'temperature' });
     const write = (start: string) => {
       const ts = seconds(start, 400);
-      return ingest.ingest([prepareSeriesReadings(series, ts, ts.map(() => 3), { requireOffset: true })]);
+      return ingest.ingest([
+        prepareSeriesReadings(
+          series,
+          ts,
+          ts.map(() => 3),
+          { requireOffset: true },
+        ),
+      ]);
     };
     expect((await write('2025-02-01T00:00:00Z')).inserted).toBe(400);
     await ctx.db.exec('DROP TABLE reading_float_p2025_02');
@@ -283,7 +347,13 @@ describe('the ingest core', () => {
     const ingest = ctx.services.readings.ingest;
     const series = await resolveSeries(ctx.db, { sensorUid: 'api-2', measureName: 'temperature' });
     const ts = seconds('2025-03-01T00:00:00Z', 2000);
-    const batch = () => prepareSeriesReadings(series, ts, ts.map(() => 1), { requireOffset: true });
+    const batch = () =>
+      prepareSeriesReadings(
+        series,
+        ts,
+        ts.map(() => 1),
+        { requireOffset: true },
+      );
     // The first writer holds its rows uncommitted while the second probes and copies.
     const first = ctx.db.transaction(async (tx) => {
       const result = await ingest.write(tx, [batch()]);
@@ -321,7 +391,9 @@ describe('ingest edge cases found in review', () => {
     // JS and PostgreSQL used to round .0000025 differently (3 µs and 2 µs): JS saw strictly
     // increasing times and chose COPY, PostgreSQL found a duplicate and the COPY never settled.
     const timestamps = ['2024-08-01T00:00:00.000002Z', '2024-08-01T00:00:00.0000025Z', ...seconds('2024-08-01T00:00:01Z', 298)];
-    const res = await within(json({ series: [{ sensor: 'edge-1', measure: 'temperature', timestamps, values: timestamps.map((_, i) => i) }] }));
+    const res = await within(
+      json({ series: [{ sensor: 'edge-1', measure: 'temperature', timestamps, values: timestamps.map((_, i) => i) }] }),
+    );
     expect(res.statusCode).toBe(200);
     // Rounded as PostgreSQL's parser rounds (ties to even): .0000025 is 2 µs, a duplicate.
     expect(res.json()).toEqual({ inserted: 299, duplicates: 1, series: 1 });
@@ -365,17 +437,23 @@ describe('instants at the edges of what is stored', () => {
     const fromCsv = await csv(`sensor,measure,timestamp,value\nedge-2,temperature,${late},1\n`);
     expect(fromCsv.statusCode).toBe(422);
     expect(fromCsv.json().detail).toContain('timestamps must be before 10000-01-01T00:00:00Z (UTC)');
-    expect((await json({ series: [{ sensor: 'edge-2', measure: 'temperature', timestamps: ['9999-12-31T23:59:59.999999Z'], values: [2] }] })).json())
-      .toEqual({ inserted: 1, duplicates: 0, series: 1 });
+    expect(
+      (
+        await json({ series: [{ sensor: 'edge-2', measure: 'temperature', timestamps: ['9999-12-31T23:59:59.999999Z'], values: [2] }] })
+      ).json(),
+    ).toEqual({ inserted: 1, duplicates: 0, series: 1 });
     for (const extra of ['max_points=1', 'bucket=1mo', '']) {
-      const read = await ctx.get(`/api/v1/readings?sensor=edge-2&measure=temperature&from=2024-01-01T00:00:00Z&to=${encodeURIComponent(late)}&${extra}`);
+      const read = await ctx.get(
+        `/api/v1/readings?sensor=edge-2&measure=temperature&from=2024-01-01T00:00:00Z&to=${encodeURIComponent(late)}&${extra}`,
+      );
       expect([extra, read.statusCode]).toEqual([extra, 422]);
       expect(read.json().detail).toContain('timestamps must be before 10000-01-01T00:00:00Z (UTC)');
     }
     // The last storable microsecond, through COPY (on PostgreSQL) and in rollups and reads.
     const end = [...seconds('9999-12-31T23:55:00Z', 299), '9999-12-31T23:59:59.999998Z'];
-    expect((await json({ series: [{ sensor: 'edge-2', measure: 'temperature', timestamps: end, values: end.map(() => 4) }] })).json())
-      .toEqual({ inserted: 300, duplicates: 0, series: 1 });
+    expect(
+      (await json({ series: [{ sensor: 'edge-2', measure: 'temperature', timestamps: end, values: end.map(() => 4) }] })).json(),
+    ).toEqual({ inserted: 300, duplicates: 0, series: 1 });
     const minutes = await ctx.db.query<{ bucket: string; count: number }>(
       `SELECT mb_iso(bucket) AS bucket, count::int FROM reading_rollup_minute r JOIN sensor s ON s.id = r.sensor_id
         WHERE s.unique_identifier = 'edge-2' ORDER BY bucket DESC LIMIT 1`,
@@ -404,16 +482,23 @@ describe('instants far from today', () => {
       ['0100-01-01T00:30:00+01:00', '0099-12-31T23:30:00Z', ['0100-01-01T00:00:00+01:00', '0100-01-01T01:00:00+01:00']],
       ['0050-06-15T12:00:00Z', '0050-06-15T12:00:00Z', undefined],
     ] as const;
-    const stored = async (iso: string) => (await ctx.db.query<{ v: number }>(
-      `SELECT value AS v FROM reading_float f JOIN sensor s ON s.id = f.sensor_id
-        WHERE s.unique_identifier = 'edge-3' AND mb_iso(ts) = $1`, [iso])).map((r) => r.v);
+    const stored = async (iso: string) =>
+      (
+        await ctx.db.query<{ v: number }>(
+          `SELECT value AS v FROM reading_float f JOIN sensor s ON s.id = f.sensor_id
+        WHERE s.unique_identifier = 'edge-3' AND mb_iso(ts) = $1`,
+          [iso],
+        )
+      ).map((r) => r.v);
     for (const [sent, iso, bounds] of cases) {
       const res = await json({ series: [{ sensor: 'edge-3', measure: 'temperature', timestamps: [sent], values: [1.25] }] });
       expect([sent, res.statusCode, res.json()]).toEqual([sent, 200, { inserted: 1, duplicates: 0, series: 1 }]);
       expect([sent, await stored(iso)]).toEqual([sent, [1.25]]);
       // (Query bounds in local years 1-99 are refused by the shared datetime validation.)
       if (bounds === undefined) continue;
-      const read = await ctx.get(`/api/v1/readings?sensor=edge-3&measure=temperature&from=${encodeURIComponent(bounds[0])}&to=${encodeURIComponent(bounds[1])}`);
+      const read = await ctx.get(
+        `/api/v1/readings?sensor=edge-3&measure=temperature&from=${encodeURIComponent(bounds[0])}&to=${encodeURIComponent(bounds[1])}`,
+      );
       expect([sent, read.statusCode, read.json().timestamps, read.json().values]).toEqual([sent, 200, [iso], [1.25]]);
     }
     // Many readings across the turn of 1969 in a series of their own (the COPY path on
@@ -427,7 +512,10 @@ describe('instants far from today', () => {
       `SELECT mb_iso(bucket) AS bucket, count::int FROM reading_rollup_minute r JOIN sensor s ON s.id = r.sensor_id
         WHERE s.unique_identifier = 'edge-4' ORDER BY bucket`,
     );
-    expect(minutes).toEqual([{ bucket: '1969-12-31T23:59:00Z', count: 300 }, { bucket: '1970-01-01T00:00:00Z', count: 1 }]);
+    expect(minutes).toEqual([
+      { bucket: '1969-12-31T23:59:00Z', count: 300 },
+      { bucket: '1970-01-01T00:00:00Z', count: 1 },
+    ]);
   });
 });
 
@@ -440,7 +528,11 @@ describe('extreme float values', () => {
     // Two readings of 1e308 in one minute overflowed the rollup sum: a bare 422 on the INSERT
     // path, and Infinity stored by the COPY path (read back as the string "Infinity").
     const problem = 'is out of range: float values must be within ±1e300';
-    const pair = await json({ series: [{ sensor: 'huge-1', measure: 'temperature', timestamps: ['2022-01-01T00:00:00Z', '2022-01-01T00:00:01Z'], values: [1e308, 1e308] }] });
+    const pair = await json({
+      series: [
+        { sensor: 'huge-1', measure: 'temperature', timestamps: ['2022-01-01T00:00:00Z', '2022-01-01T00:00:01Z'], values: [1e308, 1e308] },
+      ],
+    });
     expect(pair.statusCode).toBe(422);
     expect(pair.json().detail).toBe(`series[0]: value 1e+308 at index 0 for measure "temperature" ${problem}`);
     const many = seconds('2022-01-02T00:00:00Z', 300);
@@ -452,7 +544,10 @@ describe('extreme float values', () => {
     const fromNdjson = await ndjson([{ sensor: 'huge-1', measure: 'temperature', timestamp: '2022-01-03T00:00:00Z', value: -2e300 }]);
     expect(fromNdjson.json().detail).toBe(`line 1: value -2e+300 ${problem}`);
     const dtbase = await ctx.post('/sensor/insert-sensor-readings', {
-      measure_name: 'temperature', unique_identifier: 'huge-1', readings: [1e308], timestamps: ['2022-01-03T00:00:00'],
+      measure_name: 'temperature',
+      unique_identifier: 'huge-1',
+      readings: [1e308],
+      timestamps: ['2022-01-03T00:00:00'],
     });
     expect(dtbase.statusCode).toBe(422);
     expect(await ctx.count(`reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier = 'huge-1'`)).toBe(0);
@@ -461,9 +556,20 @@ describe('extreme float values', () => {
     const edge = seconds('2022-01-04T00:00:00Z', 300);
     const ok = await json({ series: [{ sensor: 'huge-1', measure: 'temperature', timestamps: edge, values: edge.map(() => 1e300) }] });
     expect(ok.json()).toEqual({ inserted: 300, duplicates: 0, series: 1 });
-    const pairOk = await json({ series: [{ sensor: 'huge-1', measure: 'temperature', timestamps: ['2022-01-05T00:00:00Z', '2022-01-05T00:00:01Z'], values: [-1e300, -1e300] }] });
+    const pairOk = await json({
+      series: [
+        {
+          sensor: 'huge-1',
+          measure: 'temperature',
+          timestamps: ['2022-01-05T00:00:00Z', '2022-01-05T00:00:01Z'],
+          values: [-1e300, -1e300],
+        },
+      ],
+    });
     expect(pairOk.json()).toEqual({ inserted: 2, duplicates: 0, series: 1 });
-    const read = await ctx.get('/api/v1/readings?sensor=huge-1&measure=temperature&from=2022-01-01T00:00:00Z&to=2022-01-06T00:00:00Z&max_points=2');
+    const read = await ctx.get(
+      '/api/v1/readings?sensor=huge-1&measure=temperature&from=2022-01-01T00:00:00Z&to=2022-01-06T00:00:00Z&max_points=2',
+    );
     expect(read.statusCode).toBe(200);
     const values = read.json().values as unknown[];
     expect(values.length).toBeGreaterThan(0);
@@ -494,7 +600,9 @@ describe('concurrent writers', () => {
         [200, { inserted: 405, duplicates: 0, series: 2 }],
       ]);
     }
-    expect(await ctx.count(`reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier IN ('mirror-a', 'mirror-b')`)).toBe(8 * 810);
+    expect(
+      await ctx.count(`reading_float f JOIN sensor s ON s.id = f.sensor_id WHERE s.unique_identifier IN ('mirror-a', 'mirror-b')`),
+    ).toBe(8 * 810);
     const day = await ctx.db.query<{ n: number }>(
       `SELECT sum(count)::int AS n FROM reading_rollup_day r JOIN sensor s ON s.id = r.sensor_id WHERE s.unique_identifier IN ('mirror-a', 'mirror-b')`,
     );

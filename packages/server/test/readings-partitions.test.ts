@@ -21,7 +21,12 @@ const partitionExists = async (name: string) =>
 /** Writes readings of a series inside `tx`, as a request does. */
 async function write(tx: Transaction, sensor: string, timestamps: string[]) {
   const series = await resolveSeries(tx, { sensorUid: sensor, measureName: 'temperature' });
-  const readings = prepareSeriesReadings(series, timestamps, timestamps.map((_, i) => i), { requireOffset: true });
+  const readings = prepareSeriesReadings(
+    series,
+    timestamps,
+    timestamps.map((_, i) => i),
+    { requireOffset: true },
+  );
   return ctx.services.readings.ingest.write(tx, [readings]);
 }
 
@@ -82,7 +87,9 @@ describe('monthly partitions of the readings', () => {
       expect(outcome).toBe('blocked');
     }
     expect(await partitionExists('reading_float_p2031_07')).toBe(true);
-    expect((await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading_float WHERE ts = '2031-07-01T00:00:00Z'`))[0].n).toBe(1);
+    expect((await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reading_float WHERE ts = '2031-07-01T00:00:00Z'`))[0].n).toBe(
+      1,
+    );
   });
 
   it('a transaction that wrote before sees a partition created meanwhile on another connection', async () => {
@@ -152,10 +159,12 @@ describe('monthly partitions of the readings', () => {
   it('the upkeep is a recurring job of the job runner, with its result in the run history', async () => {
     const { jobs } = ctx.services;
     await jobs.registerSchedules();
-    expect((await jobs.schedules()).map((s) => [s.name, s.everyMs])).toEqual(expect.arrayContaining([
-      ['readings.partitions', 3_600_000],
-      ['readings.retention', 60 * 60_000],
-    ]));
+    expect((await jobs.schedules()).map((s) => [s.name, s.everyMs])).toEqual(
+      expect.arrayContaining([
+        ['readings.partitions', 3_600_000],
+        ['readings.retention', 60 * 60_000],
+      ]),
+    );
     await jobs.runDue();
     const [run] = await jobs.history({ name: 'readings.partitions' });
     expect(run).toMatchObject({ status: 'succeeded', schedule: 'readings.partitions', attempts: 1 });
@@ -164,11 +173,14 @@ describe('monthly partitions of the readings', () => {
       const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
       return `${d.getUTCFullYear()}_${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
     };
-    expect((run.result as { readyUntil: string }).readyUntil).toBe(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 3, 1)).toISOString());
+    expect((run.result as { readyUntil: string }).readyUntil).toBe(
+      new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 3, 1)).toISOString(),
+    );
     for (const offset of [0, 1, 2]) expect(await partitionExists(`reading_boolean_p${month(offset)}`)).toBe(true);
     // Retention ran in the same pass (its schedule fell due too), with nothing to do.
     expect((await jobs.history({ name: 'readings.retention' }))[0]).toMatchObject({
-      status: 'succeeded', result: { ran: true, droppedPartitions: [], deletedReadings: 0 },
+      status: 'succeeded',
+      result: { ran: true, droppedPartitions: [], deletedReadings: 0 },
     });
   });
 });

@@ -20,7 +20,10 @@ async function buckets(params: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  const ids = await createSensorWithMeasures(ctx.db, 'cal-1', [{ name: 'energy', datatype: 'float' }, { name: 'label', datatype: 'string' }]);
+  const ids = await createSensorWithMeasures(ctx.db, 'cal-1', [
+    { name: 'energy', datatype: 'float' },
+    { name: 'label', datatype: 'string' },
+  ]);
   const energy = { sensorId: ids.sensorId, measureId: ids.measureIds.energy, datatype: 'float' as const };
   // One reading every 15 minutes, value = the UTC hour of day, around both London changes.
   const value = `extract(hour from t AT TIME ZONE 'UTC')`;
@@ -53,9 +56,7 @@ describe('GET /api/v1/readings?bucket', () => {
 
   it('gives London a 25-hour day on 2024-10-27', async () => {
     const body = await buckets({ from: '2024-10-25T23:00:00Z', to: '2024-10-28T23:59:59Z', bucket: '1d', tz: 'Europe/London' });
-    expect(body.timestamps).toEqual([
-      '2024-10-26T00:00:00+01:00', '2024-10-27T00:00:00+01:00', '2024-10-28T00:00:00+00:00',
-    ]);
+    expect(body.timestamps).toEqual(['2024-10-26T00:00:00+01:00', '2024-10-27T00:00:00+01:00', '2024-10-28T00:00:00+00:00']);
     expect(body.count).toEqual([96, 100, 96]);
   });
 
@@ -83,10 +84,14 @@ describe('GET /api/v1/readings?bucket', () => {
   });
 
   it('answers 422 for an unknown zone, a non-numeric series, or too many buckets', async () => {
-    const zone = await ctx.get(url({ ...SERIES, from: '2024-03-29T00:00:00Z', to: '2024-03-30T00:00:00Z', bucket: '1d', tz: 'Mars/Olympus' }));
+    const zone = await ctx.get(
+      url({ ...SERIES, from: '2024-03-29T00:00:00Z', to: '2024-03-30T00:00:00Z', bucket: '1d', tz: 'Mars/Olympus' }),
+    );
     expect(zone.statusCode).toBe(422);
     expect(zone.json().detail).toMatch(/Mars\/Olympus/);
-    const label = await ctx.get(url({ sensor: 'cal-1', measure: 'label', from: '2024-03-29T00:00:00Z', to: '2024-03-30T00:00:00Z', bucket: '1d' }));
+    const label = await ctx.get(
+      url({ sensor: 'cal-1', measure: 'label', from: '2024-03-29T00:00:00Z', to: '2024-03-30T00:00:00Z', bucket: '1d' }),
+    );
     expect(label.statusCode).toBe(422);
     const many = await ctx.get(url({ ...SERIES, from: '2000-01-01T00:00:00Z', to: '2024-01-01T00:00:00Z', bucket: '1h' }));
     expect(many.statusCode).toBe(422);
@@ -124,4 +129,3 @@ describe('GET /api/v1/readings?bucket', () => {
     expect(counted).toHaveLength(2);
   });
 });
-

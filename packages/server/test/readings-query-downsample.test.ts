@@ -17,7 +17,10 @@ const FROM = '2024-01-01T00:00:30Z';
 const TO = '2024-01-12T13:47:10Z';
 const SERIES = { sensor: 'dn-1', measure: 'level' };
 
-interface Point { t: number; v: number }
+interface Point {
+  t: number;
+  v: number;
+}
 let raw: Point[] = [];
 
 /** The test's own computation: equal buckets of `widthMs` from `originMs`, over the raw points. */
@@ -46,7 +49,10 @@ async function downsampled(maxPoints: number, agg = 'minmax') {
   return res.json();
 }
 
-function checkAgainstRaw(body: { resolution: string; bucket_seconds: number; timestamps: number[]; values: number[]; min: number[]; max: number[] }, maxPoints: number) {
+function checkAgainstRaw(
+  body: { resolution: string; bucket_seconds: number; timestamps: number[]; values: number[]; min: number[]; max: number[] },
+  maxPoints: number,
+) {
   const origin = Math.floor(Date.parse(FROM) / LEVEL_MS[body.resolution]) * LEVEL_MS[body.resolution];
   const widthMs = body.bucket_seconds * 1000;
   expect(widthMs % LEVEL_MS[body.resolution]).toBe(0);
@@ -66,12 +72,24 @@ beforeAll(async () => {
   ]);
   const range = { from: '2024-01-01T00:00:00Z', to: '2024-01-13T00:00:00Z', step: '20 seconds' };
   const phase = `extract(epoch from t - timestamptz '2024-01-01Z')`;
-  await insertReadings(ctx.db, { sensorId: ids.sensorId, measureId: ids.measureIds.level, datatype: 'float' }, range,
-    `round((sin(${phase} / 7000) * 100 + (${phase}::int8 % 97))::numeric, 3)::float8`);
-  await insertReadings(ctx.db, { sensorId: ids.sensorId, measureId: ids.measureIds.steps, datatype: 'integer' }, range,
-    `(${phase} / 20)::int8 % 1000`);
-  await insertReadings(ctx.db, { sensorId: ids.sensorId, measureId: ids.measureIds.mode, datatype: 'string' }, range,
-    `CASE WHEN (${phase} / 3600)::int % 2 = 0 THEN 'day' ELSE 'night' END`);
+  await insertReadings(
+    ctx.db,
+    { sensorId: ids.sensorId, measureId: ids.measureIds.level, datatype: 'float' },
+    range,
+    `round((sin(${phase} / 7000) * 100 + (${phase}::int8 % 97))::numeric, 3)::float8`,
+  );
+  await insertReadings(
+    ctx.db,
+    { sensorId: ids.sensorId, measureId: ids.measureIds.steps, datatype: 'integer' },
+    range,
+    `(${phase} / 20)::int8 % 1000`,
+  );
+  await insertReadings(
+    ctx.db,
+    { sensorId: ids.sensorId, measureId: ids.measureIds.mode, datatype: 'string' },
+    range,
+    `CASE WHEN (${phase} / 3600)::int % 2 = 0 THEN 'day' ELSE 'night' END`,
+  );
   await rebuildRollups(ctx.db);
   const all = (await ctx.get(url({ ...SERIES, from: FROM, to: TO, time_format: 'epoch_ms' }))).json();
   raw = all.timestamps.map((t: number, i: number) => ({ t, v: all.values[i] }));
@@ -152,7 +170,11 @@ describe('GET /api/v1/readings?max_points', () => {
     const body = JSON.parse(await service.read({ ...SERIES, from: FROM, to: TO, max_points: 500, agg: 'lttb', time_format: 'epoch_ms' }));
     expect(Math.max(...pageSizes)).toBe(1_000);
     expect(pageSizes.reduce((a, b) => a + b, 0)).toBe(raw.length);
-    const kept = lttbIndices(raw.map((p) => p.t * 1000), raw.map((p) => p.v), 500);
+    const kept = lttbIndices(
+      raw.map((p) => p.t * 1000),
+      raw.map((p) => p.v),
+      500,
+    );
     expect(body.timestamps).toEqual(kept.map((i) => raw[i].t));
     expect(body.values).toEqual(kept.map((i) => raw[i].v));
   });

@@ -12,10 +12,18 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'mirrorbase-export-'));
-  const a = await createSensorWithMeasures(ctx.db, 'ex,1', [{ name: 'temp', units: 'C', datatype: 'float' }, { name: 'note', datatype: 'string' }]);
+  const a = await createSensorWithMeasures(ctx.db, 'ex,1', [
+    { name: 'temp', units: 'C', datatype: 'float' },
+    { name: 'note', datatype: 'string' },
+  ]);
   const b = await createSensorWithMeasures(ctx.db, 'ex-2', [{ name: 'on', datatype: 'boolean' }]);
   const range = { from: '2024-05-01T00:00:00Z', to: '2024-05-01T00:00:02Z', step: '1 second' };
-  await insertReadings(ctx.db, { sensorId: a.sensorId, measureId: a.measureIds.temp, datatype: 'float' }, range, `extract(second from t) + 0.25`);
+  await insertReadings(
+    ctx.db,
+    { sensorId: a.sensorId, measureId: a.measureIds.temp, datatype: 'float' },
+    range,
+    `extract(second from t) + 0.25`,
+  );
   await insertReadings(ctx.db, { sensorId: a.sensorId, measureId: a.measureIds.note, datatype: 'string' }, range, `'say "hi"'`);
   await insertReadings(ctx.db, { sensorId: b.sensorId, measureId: b.measureIds.on, datatype: 'boolean' }, range, `true`);
 });
@@ -29,7 +37,8 @@ describe('mirrorbase export', () => {
     const out = path.join(dir, 'one.csv');
     await exportCommand(ctx.db, ['--sensor', 'ex,1', '--measure', 'temp', '--from', '2024-05-01T00:00:01Z', '--out', out]);
     expect(await readFile(out, 'utf8')).toBe(
-      'sensor,measure,timestamp,value\n"ex,1",temp,2024-05-01T00:00:01Z,1.25\n"ex,1",temp,2024-05-01T00:00:02Z,2.25\n');
+      'sensor,measure,timestamp,value\n"ex,1",temp,2024-05-01T00:00:01Z,1.25\n"ex,1",temp,2024-05-01T00:00:02Z,2.25\n',
+    );
   });
 
   it('writes every series when no sensor is given, quoting what needs it', async () => {
@@ -44,7 +53,13 @@ describe('mirrorbase export', () => {
   it('reports progress per page', async () => {
     const seen: number[] = [];
     const chunks: string[] = [];
-    const rows = await readingsExportModule(ctx.db).exportCsv({ sensor: 'ex,1' }, async (c) => { chunks.push(c); }, (p) => seen.push(p.rows));
+    const rows = await readingsExportModule(ctx.db).exportCsv(
+      { sensor: 'ex,1' },
+      async (c) => {
+        chunks.push(c);
+      },
+      (p) => seen.push(p.rows),
+    );
     expect(rows).toBe(6);
     expect(seen).toEqual([3, 6]);
     expect(chunks.join('').split('\n')[0]).toBe('sensor,measure,timestamp,value');

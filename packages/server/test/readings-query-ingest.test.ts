@@ -14,7 +14,8 @@ const values = timestamps.map((_, i) => Math.round(Math.sin(i / 100) * 1000) / 1
 beforeAll(async () => {
   await createSensorWithMeasures(ctx.db, 'rt-1', [{ name: 'flow', units: 'l/s', datatype: 'float' }]);
   const res = await ctx.app.inject({
-    method: 'POST', url: '/api/v1/readings',
+    method: 'POST',
+    url: '/api/v1/readings',
     headers: { authorization: `Bearer ${ctx.token}`, 'content-type': 'application/json' },
     payload: JSON.stringify({ series: [{ sensor: 'rt-1', measure: 'flow', timestamps, values }] }),
   });
@@ -23,14 +24,22 @@ beforeAll(async () => {
 
 describe('reading back what POST /api/v1/readings took in', () => {
   it('returns the raw points as sent', async () => {
-    const body = (await ctx.get(url({ sensor: 'rt-1', measure: 'flow', from: timestamps[0], to: timestamps.at(-1)!, time_format: 'epoch_ms' }))).json();
+    const body = (
+      await ctx.get(url({ sensor: 'rt-1', measure: 'flow', from: timestamps[0], to: timestamps.at(-1)!, time_format: 'epoch_ms' }))
+    ).json();
     expect(body.timestamps).toEqual(timestamps.map((t) => Date.parse(t)));
     expect(body.values).toEqual(values);
   });
 
   it('downsamples from the rollups ingest maintained, matching the raw points', async () => {
-    const body = (await ctx.get(url({ sensor: 'rt-1', measure: 'flow', from: timestamps[0], to: timestamps.at(-1)!, max_points: 3, agg: 'minmax' }))).json();
-    expect(body).toMatchObject({ resolution: 'hour', bucket_seconds: 86_400, timestamps: ['2024-06-01T00:00:00Z', '2024-06-02T00:00:00Z', '2024-06-03T00:00:00Z'] });
+    const body = (
+      await ctx.get(url({ sensor: 'rt-1', measure: 'flow', from: timestamps[0], to: timestamps.at(-1)!, max_points: 3, agg: 'minmax' }))
+    ).json();
+    expect(body).toMatchObject({
+      resolution: 'hour',
+      bucket_seconds: 86_400,
+      timestamps: ['2024-06-01T00:00:00Z', '2024-06-02T00:00:00Z', '2024-06-03T00:00:00Z'],
+    });
     for (let d = 0; d < 3; d++) {
       const day = values.slice(d * 1440, (d + 1) * 1440);
       expect(body.min[d]).toBe(Math.min(...day));

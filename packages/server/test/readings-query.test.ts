@@ -11,22 +11,37 @@ const url = readingsUrl;
 const day = { from: '2024-01-01T00:00:00Z', to: '2024-01-01T00:00:50Z' };
 
 beforeAll(async () => {
-  const wx = await createSensorWithMeasures(ctx.db, 'wx-1', [
-    { name: 'temperature', units: 'C', datatype: 'float' },
-    { name: 'count', datatype: 'integer' },
-    { name: 'status', datatype: 'string' },
-    { name: 'door', datatype: 'boolean' },
-    { name: 'pressure', units: 'hPa', datatype: 'float' },
-  ], 'weather');
-  const ids = (name: string, datatype: 'float' | 'integer' | 'string' | 'boolean') =>
-    ({ sensorId: wx.sensorId, measureId: wx.measureIds[name], datatype });
+  const wx = await createSensorWithMeasures(
+    ctx.db,
+    'wx-1',
+    [
+      { name: 'temperature', units: 'C', datatype: 'float' },
+      { name: 'count', datatype: 'integer' },
+      { name: 'status', datatype: 'string' },
+      { name: 'door', datatype: 'boolean' },
+      { name: 'pressure', units: 'hPa', datatype: 'float' },
+    ],
+    'weather',
+  );
+  const ids = (name: string, datatype: 'float' | 'integer' | 'string' | 'boolean') => ({
+    sensorId: wx.sensorId,
+    measureId: wx.measureIds[name],
+    datatype,
+  });
   const everyTen = { from: day.from, to: '2024-01-01T00:01:00Z', step: '10 seconds' };
   await insertReadings(ctx.db, ids('temperature', 'float'), everyTen, `extract(epoch from t - timestamptz '2024-01-01Z') / 10 + 0.5`);
   await insertReadings(ctx.db, ids('count', 'integer'), everyTen, `(extract(epoch from t - timestamptz '2024-01-01Z') / 10)::int8`);
-  await insertReadings(ctx.db, ids('status', 'string'), everyTen,
-    `CASE WHEN extract(second from t) = 20 THEN 'ok, "quoted"' ELSE 'ok' END`);
+  await insertReadings(
+    ctx.db,
+    ids('status', 'string'),
+    everyTen,
+    `CASE WHEN extract(second from t) = 20 THEN 'ok, "quoted"' ELSE 'ok' END`,
+  );
   await insertReadings(ctx.db, ids('door', 'boolean'), everyTen, `extract(second from t) >= 30`);
-  await ctx.db.query(`INSERT INTO reading_float VALUES ($1, $2, '2024-01-01T00:00:05.250001Z', 42)`, [wx.sensorId, wx.measureIds.temperature]);
+  await ctx.db.query(`INSERT INTO reading_float VALUES ($1, $2, '2024-01-01T00:00:05.250001Z', 42)`, [
+    wx.sensorId,
+    wx.measureIds.temperature,
+  ]);
   await createSensorWithMeasures(ctx.db, 'wx-2', [{ name: 'temperature', units: 'C', datatype: 'float' }], 'weather');
   await rebuildRollups(ctx.db);
   await rebuildLatest(ctx.db);
@@ -38,7 +53,11 @@ describe('GET /api/v1/readings (raw)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.json()).toEqual({
-      sensor: 'wx-1', measure: 'temperature', units: 'C', datatype: 'float', resolution: 'raw',
+      sensor: 'wx-1',
+      measure: 'temperature',
+      units: 'C',
+      datatype: 'float',
+      resolution: 'raw',
       timestamps: ['2024-01-01T00:00:00Z', '2024-01-01T00:00:05.250001Z', '2024-01-01T00:00:10Z', '2024-01-01T00:00:20Z'],
       values: [0.5, 42, 1.5, 2.5],
     });
@@ -52,7 +71,15 @@ describe('GET /api/v1/readings (raw)', () => {
   });
 
   it('reads offsets other than Z and renders epoch milliseconds on request', async () => {
-    const res = await ctx.get(url({ sensor: 'wx-1', measure: 'temperature', from: '2024-01-01T01:00:10+01:00', to: '2024-01-01T01:00:20+01:00', time_format: 'epoch_ms' }));
+    const res = await ctx.get(
+      url({
+        sensor: 'wx-1',
+        measure: 'temperature',
+        from: '2024-01-01T01:00:10+01:00',
+        to: '2024-01-01T01:00:20+01:00',
+        time_format: 'epoch_ms',
+      }),
+    );
     expect(res.statusCode).toBe(200);
     const start = Date.UTC(2024, 0, 1);
     expect(res.json().timestamps).toEqual([start + 10_000, start + 20_000]);
@@ -122,18 +149,26 @@ describe('GET /api/v1/readings as CSV', () => {
   });
 
   it('quotes string values that need it (format=csv)', async () => {
-    const res = await ctx.get(url({ sensor: 'wx-1', measure: 'status', from: '2024-01-01T00:00:20Z', to: '2024-01-01T00:00:30Z', format: 'csv' }));
+    const res = await ctx.get(
+      url({ sensor: 'wx-1', measure: 'status', from: '2024-01-01T00:00:20Z', to: '2024-01-01T00:00:30Z', format: 'csv' }),
+    );
     expect(res.body).toBe('timestamp,value\n2024-01-01T00:00:20Z,"ok, ""quoted"""\n2024-01-01T00:00:30Z,ok\n');
   });
 
   it('pages by timestamp without losing or repeating a row', async () => {
     const series = { sensorId: 0, sensorUid: 'wx-1', measureId: 0, measureName: 'temperature', units: 'C', datatype: 'float' as const };
     const [{ sensorId, measureId }] = await ctx.db.query<{ sensorId: number; measureId: number }>(
-      `SELECT s.id AS "sensorId", m.id AS "measureId" FROM sensor s, sensor_measure m WHERE s.unique_identifier = 'wx-1' AND m.name = 'temperature'`);
+      `SELECT s.id AS "sensorId", m.id AS "measureId" FROM sensor s, sensor_measure m WHERE s.unique_identifier = 'wx-1' AND m.name = 'temperature'`,
+    );
     const pages: number[] = [];
     let text = '';
-    for await (const chunk of seriesCsvChunks(readingsExportRepository(ctx.db), { ...series, sensorId, measureId },
-      { from: '-infinity', to: 'infinity' }, { pageRows: 3, onPage: (rows) => pages.push(rows) })) text += chunk;
+    for await (const chunk of seriesCsvChunks(
+      readingsExportRepository(ctx.db),
+      { ...series, sensorId, measureId },
+      { from: '-infinity', to: 'infinity' },
+      { pageRows: 3, onPage: (rows) => pages.push(rows) },
+    ))
+      text += chunk;
     expect(pages).toEqual([3, 3, 2]);
     const lines = text.trim().split('\n');
     expect(lines).toHaveLength(8);

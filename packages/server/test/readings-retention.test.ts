@@ -8,14 +8,17 @@ const ctx = useTestApp();
 const NOW = new Date('2024-06-15T12:00:00Z');
 
 const partitions = async () =>
-  (await ctx.db.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+  (
+    await ctx.db.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
       WHERE p.relname = 'reading_float' ORDER BY 1`,
-  )).map((r) => r.name);
+    )
+  ).map((r) => r.name);
 
 async function insert(sensor: string, measure: string, timestamps: string[]) {
   const res = await ctx.app.inject({
-    method: 'POST', url: '/api/v1/readings',
+    method: 'POST',
+    url: '/api/v1/readings',
     headers: { authorization: `Bearer ${ctx.token}` },
     payload: { series: [{ sensor, measure, timestamps, values: timestamps.map(() => 1) }] },
   });
@@ -29,7 +32,11 @@ describe('reading retention', () => {
       { name: 'pressure', units: 'hPa', datatype: 'float' },
     ]);
     const months = ['2024-01-10', '2024-02-10', '2024-03-10', '2024-04-10', '2024-05-10', '2024-06-10'];
-    await insert('ret-1', 'temperature', months.map((d) => `${d}T00:00:00Z`));
+    await insert(
+      'ret-1',
+      'temperature',
+      months.map((d) => `${d}T00:00:00Z`),
+    );
     await insert('ret-1', 'pressure', ['2024-05-01T00:00:00Z', '2024-06-01T00:00:00Z', '2024-06-14T00:00:00Z']);
   });
 
@@ -39,7 +46,7 @@ describe('reading retention', () => {
     expect(await ctx.count('reading_float')).toBe(9);
   });
 
-  it('deletes a measure\'s readings, rollups and latest value older than its period, and no others', async () => {
+  it("deletes a measure's readings, rollups and latest value older than its period, and no others", async () => {
     const retention = ctx.services.readings.retention;
     await retention.set(10, { name: 'pressure' });
     // 10 days before 2024-06-15T12:00 is the 5th, 12:00; the cutoff is the start of that day.
@@ -57,7 +64,9 @@ describe('reading retention', () => {
     expect(await partitions()).toContain('reading_float_p2024_03');
     // Cutoff 2024-04-16: January to March go whole; April stays (it is only partly older).
     const report = await retention.apply(NOW);
-    expect(report.droppedPartitions).toEqual(expect.arrayContaining(['reading_float_p2024_01', 'reading_float_p2024_02', 'reading_float_p2024_03', 'reading_string_p2024_03']));
+    expect(report.droppedPartitions).toEqual(
+      expect.arrayContaining(['reading_float_p2024_01', 'reading_float_p2024_02', 'reading_float_p2024_03', 'reading_string_p2024_03']),
+    );
     expect(await partitions()).toEqual(['reading_float_p2024_04', 'reading_float_p2024_05', 'reading_float_p2024_06']);
     expect(await ctx.count(`reading_float`)).toBe(4);
     expect(await ctx.count(`reading_rollup_day WHERE bucket < '2024-04-01'`)).toBe(0);

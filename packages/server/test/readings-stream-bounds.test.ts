@@ -21,7 +21,9 @@ const ROW = 'sb-1,temperature,2024-01-01T00:00:00Z,1.5\n';
 
 const send = (body: string, contentType: string) =>
   ctx.app.inject({
-    method: 'POST', url: '/api/v1/readings', payload: body,
+    method: 'POST',
+    url: '/api/v1/readings',
+    payload: body,
     headers: { authorization: `Bearer ${ctx.token}`, 'content-type': contentType },
   });
 const count = async () => (await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM reading_float'))[0].n;
@@ -62,7 +64,9 @@ describe('streamed readings with malformed records', () => {
       },
     });
     const res = await fetch(`${base}/api/v1/readings`, {
-      method: 'POST', body: stream, duplex: 'half',
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
       headers: { authorization: `Bearer ${ctx.token}`, 'content-type': 'text/csv' },
     } as RequestInit);
     const seconds = (performance.now() - started) / 1000;
@@ -90,7 +94,10 @@ describe('streamed readings with malformed records', () => {
   });
 
   it('refuses a quote inside an unquoted field on its own line, instead of reading on to the next quote', async () => {
-    const res = await send(`${HEADER}${ROW}sb-1,temperature,2024-01-01T00:00:01Z,12.5"\n${ROW}sb-1,status,2024-01-01T00:00:02Z,"a"\n`, 'text/csv');
+    const res = await send(
+      `${HEADER}${ROW}sb-1,temperature,2024-01-01T00:00:01Z,12.5"\n${ROW}sb-1,status,2024-01-01T00:00:02Z,"a"\n`,
+      'text/csv',
+    );
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toMatch(/^line 3: invalid CSV: a quote may only appear inside a quoted field/);
   });
@@ -107,15 +114,19 @@ describe('streamed readings with malformed records', () => {
     const progress = new PassThrough();
     progress.resume();
     const started = performance.now();
-    await expect(importCsv(ctx.db, file, { batchRows: 10_000, assumeUtc: false, progress: progress as never }))
-      .rejects.toThrow(`line 2: invalid CSV: a record is longer than ${MAX_CSV_RECORD_CHARS} characters`);
+    await expect(importCsv(ctx.db, file, { batchRows: 10_000, assumeUtc: false, progress: progress as never })).rejects.toThrow(
+      `line 2: invalid CSV: a record is longer than ${MAX_CSV_RECORD_CHARS} characters`,
+    );
     expect(performance.now() - started).toBeLessThan(15_000);
   });
 
   it('reads a CSV and NDJSON starting with a byte order mark', async () => {
     const fromCsv = await send(`\uFEFF${HEADER}sb-1,temperature,2025-01-01T00:00:00Z,1\n`, 'text/csv');
     expect(fromCsv.json()).toEqual({ inserted: 1, duplicates: 0, series: 1 });
-    const fromNdjson = await send(`\uFEFF${JSON.stringify({ sensor: 'sb-1', measure: 'temperature', timestamp: '2025-01-01T00:00:01Z', value: 2 })}\n`, 'application/x-ndjson');
+    const fromNdjson = await send(
+      `\uFEFF${JSON.stringify({ sensor: 'sb-1', measure: 'temperature', timestamp: '2025-01-01T00:00:01Z', value: 2 })}\n`,
+      'application/x-ndjson',
+    );
     expect(fromNdjson.json()).toEqual({ inserted: 1, duplicates: 0, series: 1 });
   });
 });
@@ -129,31 +140,57 @@ describe('error messages of every ingest path quote values briefly', () => {
     expect(value.statusCode).toBe(422);
     expect(value.json().detail).toBe(`line 2: value "${'9'.repeat(100)}… (500,001 characters)" is not of the measure's datatype float`);
     const timestamp = await send(`${HEADER}sb-1,temperature,${long},1\n`, 'text/csv');
-    expect(timestamp.json().detail).toBe(`line 2: timestamp "${clipped}" is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)`);
+    expect(timestamp.json().detail).toBe(
+      `line 2: timestamp "${clipped}" is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)`,
+    );
   });
 
   it('NDJSON: a value nested 100,000 levels deep, a huge array, a huge timestamp', async () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-    const res = await send(`{"sensor": "sb-1", "measure": "temperature", "timestamp": "2024-01-01T00:00:00Z", "value": ${deep}}\n`, 'application/x-ndjson');
+    const res = await send(
+      `{"sensor": "sb-1", "measure": "temperature", "timestamp": "2024-01-01T00:00:00Z", "value": ${deep}}\n`,
+      'application/x-ndjson',
+    );
     expect(res.statusCode).toBe(422);
     expect(res.json().detail).toBe(`line 1: value [[["[…]"]]] is not of the measure's datatype float`);
-    const series = await send(`${JSON.stringify({ sensor: 'sb-1', measure: 'temperature', timestamps: ['2024-01-01T00:00:00Z'], values: [Array.from({ length: 100_000 }, (_, i) => i)] })}\n`, 'application/x-ndjson');
-    expect(series.json().detail).toBe('line 1: value [0,1,2,3,4,5,6,7,8,9,"… 99,990 more"] at index 0 for measure "temperature" is not of the measure\'s datatype float');
-    const timestamp = await send(`${JSON.stringify({ sensor: 'sb-1', measure: 'temperature', timestamp: long, value: 1 })}\n`, 'application/x-ndjson');
-    expect(timestamp.json().detail).toBe(`line 1: timestamp "${clipped}" is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)`);
+    const series = await send(
+      `${JSON.stringify({ sensor: 'sb-1', measure: 'temperature', timestamps: ['2024-01-01T00:00:00Z'], values: [Array.from({ length: 100_000 }, (_, i) => i)] })}\n`,
+      'application/x-ndjson',
+    );
+    expect(series.json().detail).toBe(
+      'line 1: value [0,1,2,3,4,5,6,7,8,9,"… 99,990 more"] at index 0 for measure "temperature" is not of the measure\'s datatype float',
+    );
+    const timestamp = await send(
+      `${JSON.stringify({ sensor: 'sb-1', measure: 'temperature', timestamp: long, value: 1 })}\n`,
+      'application/x-ndjson',
+    );
+    expect(timestamp.json().detail).toBe(
+      `line 1: timestamp "${clipped}" is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)`,
+    );
   });
 
   it('JSON and DTBase: a huge timestamp, a huge value, a huge measure name', async () => {
-    const json = await send(JSON.stringify({ series: [{ sensor: 'sb-1', measure: 'temperature', timestamps: [long], values: [1] }] }), 'application/json');
+    const json = await send(
+      JSON.stringify({ series: [{ sensor: 'sb-1', measure: 'temperature', timestamps: [long], values: [1] }] }),
+      'application/json',
+    );
     expect(json.statusCode).toBe(422);
-    expect(json.json().detail).toBe(`series[0]: timestamp "${clipped}" at index 0 is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)`);
+    expect(json.json().detail).toBe(
+      `series[0]: timestamp "${clipped}" at index 0 is not an ISO-8601 datetime with a UTC offset (e.g. 2024-01-01T00:00:00Z)`,
+    );
     const value = await ctx.post('/sensor/insert-sensor-readings', {
-      measure_name: 'temperature', unique_identifier: 'sb-1', readings: [long], timestamps: ['2024-01-01T00:00:00Z'],
+      measure_name: 'temperature',
+      unique_identifier: 'sb-1',
+      readings: [long],
+      timestamps: ['2024-01-01T00:00:00Z'],
     });
     expect(value.statusCode).toBe(422);
     expect(value.json().detail).toBe(`value "${clipped}" at index 0 for measure "temperature" is not of the measure's datatype float`);
     const measure = await ctx.post('/sensor/insert-sensor-readings', {
-      measure_name: long, unique_identifier: 'sb-1', readings: [1], timestamps: ['2024-01-01T00:00:00Z'],
+      measure_name: long,
+      unique_identifier: 'sb-1',
+      readings: [1],
+      timestamps: ['2024-01-01T00:00:00Z'],
     });
     expect(measure.statusCode).toBe(400);
     expect(measure.json().detail).toBe(`Measure "${clipped}" is not a measure of sensor "sb-1"`);

@@ -37,9 +37,10 @@ async function dtbaseReference(series: Ids, from: string, to: string): Promise<s
 
 /** GET /api/v1/readings (raw JSON) before it was paged: one query for both columns, spliced behind the header. */
 async function columnsReference(series: Ids, from: string, to: string, format: 'iso' | 'epoch_ms'): Promise<string> {
-  const timestamps = format === 'epoch_ms'
-    ? `coalesce(json_agg(round(date_part('epoch', ts) * 1000000) / 1000)::text, '[]')`
-    : `coalesce(replace(json_agg(ts)::text, '+00:00"', 'Z"'), '[]')`;
+  const timestamps =
+    format === 'epoch_ms'
+      ? `coalesce(json_agg(round(date_part('epoch', ts) * 1000000) / 1000)::text, '[]')`
+      : `coalesce(replace(json_agg(ts)::text, '+00:00"', 'Z"'), '[]')`;
   const [row] = await ctx.db.query<{ timestamps: string; values: string }>(
     `SELECT ${timestamps} AS timestamps, coalesce(json_agg(value)::text, '[]') AS "values"
        FROM (SELECT ts, value FROM ${TABLE[series.datatype]}
@@ -51,7 +52,13 @@ async function columnsReference(series: Ids, from: string, to: string, format: '
   return `${head.slice(0, -1)},"timestamps":${row.timestamps},"values":${row.values}}`;
 }
 
-interface Ids { uid: string; measure: string; sensorId: number; measureId: number; datatype: Datatype }
+interface Ids {
+  uid: string;
+  measure: string;
+  sensorId: number;
+  measureId: number;
+  datatype: Datatype;
+}
 
 /** Readings given as (timestamp, value as SQL text) pairs, each in a partition of its own month. */
 async function insertRows(series: Ids, rows: [string, string][]) {
@@ -67,14 +74,34 @@ async function insertRows(series: Ids, rows: [string, string][]) {
 // Instants that stress the timestamp text: whole seconds, every fraction length, before 1970,
 // the first and the last storable microsecond.
 const INSTANTS = [
-  '0001-01-01T00:00:00Z', '0001-01-01T00:00:00.5Z', '1969-12-31T23:59:59.999999Z', '1970-01-01T00:00:00Z',
-  '2024-01-01T00:00:00Z', '2024-01-01T00:00:00.000001Z', '2024-01-01T00:00:00.12Z', '2024-01-01T00:00:01.1234Z',
-  '2024-01-01T00:00:02.99999Z', '2024-02-29T23:59:59Z', '9999-12-31T23:59:59.999999Z',
+  '0001-01-01T00:00:00Z',
+  '0001-01-01T00:00:00.5Z',
+  '1969-12-31T23:59:59.999999Z',
+  '1970-01-01T00:00:00Z',
+  '2024-01-01T00:00:00Z',
+  '2024-01-01T00:00:00.000001Z',
+  '2024-01-01T00:00:00.12Z',
+  '2024-01-01T00:00:01.1234Z',
+  '2024-01-01T00:00:02.99999Z',
+  '2024-02-29T23:59:59Z',
+  '9999-12-31T23:59:59.999999Z',
 ];
 const VALUES: Record<Datatype, string[]> = {
   float: ['20', '0.1', '-0', '1e300', '-1e-300', '5e-324', 'NaN', 'Infinity', '-123456789.123456', '1.7976931348623157e308', '21.5'],
   integer: ['0', '-1', '9007199254740991', '-9223372036854775808', '9223372036854775807', '42', '7', '8', '9', '10', '11'],
-  string: ['ok', '', 'a "quoted", text', 'back\\slash\\', 'line\nbreak\ttab', '\u0001\u001f', 'é ü 🌡️', 'x+00:00', '"}, {"value" : 1', '\\"', '{'],
+  string: [
+    'ok',
+    '',
+    'a "quoted", text',
+    'back\\slash\\',
+    'line\nbreak\ttab',
+    '\u0001\u001f',
+    'é ü 🌡️',
+    'x+00:00',
+    '"}, {"value" : 1',
+    '\\"',
+    '{',
+  ],
   boolean: ['true', 'false', 'true', 'true', 'false', 'false', 'true', 'false', 'true', 'false', 'true'],
 };
 
@@ -82,10 +109,23 @@ const series: Record<Datatype, Ids> = {} as never;
 const FULL = { from: '0001-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999999Z' };
 
 beforeAll(async () => {
-  const made = await createSensorWithMeasures(ctx.db, 'stream-1', (['float', 'integer', 'string', 'boolean'] as const).map((d) => ({ name: `m-${d}`, datatype: d })));
+  const made = await createSensorWithMeasures(
+    ctx.db,
+    'stream-1',
+    (['float', 'integer', 'string', 'boolean'] as const).map((d) => ({ name: `m-${d}`, datatype: d })),
+  );
   for (const datatype of ['float', 'integer', 'string', 'boolean'] as const) {
-    series[datatype] = { uid: 'stream-1', measure: `m-${datatype}`, sensorId: made.sensorId, measureId: made.measureIds[`m-${datatype}`], datatype };
-    await insertRows(series[datatype], INSTANTS.map((ts, i) => [ts, VALUES[datatype][i]]));
+    series[datatype] = {
+      uid: 'stream-1',
+      measure: `m-${datatype}`,
+      sensorId: made.sensorId,
+      measureId: made.measureIds[`m-${datatype}`],
+      datatype,
+    };
+    await insertRows(
+      series[datatype],
+      INSTANTS.map((ts, i) => [ts, VALUES[datatype][i]]),
+    );
   }
 });
 
@@ -95,16 +135,27 @@ describe('DTBase sensor-readings, paged', () => {
     for (const pageRows of [1, 2, 3, 10, 11, 12, 10_000]) {
       const service = createDtbaseReadingsService({ db: ctx.db, ingest, pageRows });
       for (const s of Object.values(series)) {
-        for (const range of [FULL, { from: '2024-01-01T00:00:00.000001Z', to: '2024-01-01T00:00:02.99999Z' }, { from: '2030-01-01', to: '2031-01-01' }]) {
+        for (const range of [
+          FULL,
+          { from: '2024-01-01T00:00:00.000001Z', to: '2024-01-01T00:00:02.99999Z' },
+          { from: '2030-01-01', to: '2031-01-01' },
+        ]) {
           const answer = await service.range({ unique_identifier: s.uid, measure_name: s.measure, dt_from: range.from, dt_to: range.to });
-          expect(await preparedTextToString(answer), `${s.datatype}, pages of ${pageRows}`).toBe(await dtbaseReference(s, range.from, range.to));
+          expect(await preparedTextToString(answer), `${s.datatype}, pages of ${pageRows}`).toBe(
+            await dtbaseReference(s, range.from, range.to),
+          );
         }
       }
     }
   });
 
   it('answers the same over HTTP, a naive dt_to read as UTC', async () => {
-    const res = await ctx.post('/sensor/sensor-readings', { unique_identifier: 'stream-1', measure_name: 'm-string', dt_from: '0001-01-01', dt_to: '9999-12-31T23:59:59.999999' });
+    const res = await ctx.post('/sensor/sensor-readings', {
+      unique_identifier: 'stream-1',
+      measure_name: 'm-string',
+      dt_from: '0001-01-01',
+      dt_to: '9999-12-31T23:59:59.999999',
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe(await dtbaseReference(series.string, FULL.from, FULL.to));
   });
@@ -118,8 +169,9 @@ describe('GET /api/v1/readings raw, paged', () => {
         for (const s of Object.values(series)) {
           for (const time_format of ['iso', 'epoch_ms'] as const) {
             const query = { sensor: s.uid, measure: s.measure, ...FULL, time_format };
-            expect(await preparedTextToString(await service.open(query)), `${s.datatype}, pages of ${pageRows}, ${memoryBytes} B`)
-              .toBe(await columnsReference(s, FULL.from, FULL.to, time_format));
+            expect(await preparedTextToString(await service.open(query)), `${s.datatype}, pages of ${pageRows}, ${memoryBytes} B`).toBe(
+              await columnsReference(s, FULL.from, FULL.to, time_format),
+            );
           }
         }
       }
@@ -150,7 +202,12 @@ describe('answers longer than a page over HTTP', () => {
   });
 
   it('streams DTBase list in chunks, byte for byte the single query', async () => {
-    const res = await ctx.post('/sensor/sensor-readings', { unique_identifier: long.uid, measure_name: long.measure, dt_from: from, dt_to: to });
+    const res = await ctx.post('/sensor/sensor-readings', {
+      unique_identifier: long.uid,
+      measure_name: long.measure,
+      dt_from: from,
+      dt_to: to,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.headers['content-length']).toBeUndefined();
@@ -167,7 +224,12 @@ describe('answers longer than a page over HTTP', () => {
   });
 
   it('still sends an answer of one page whole, with its length', async () => {
-    const res = await ctx.post('/sensor/sensor-readings', { unique_identifier: long.uid, measure_name: long.measure, dt_from: from, dt_to: '2023-01-01T00:00:09Z' });
+    const res = await ctx.post('/sensor/sensor-readings', {
+      unique_identifier: long.uid,
+      measure_name: long.measure,
+      dt_from: from,
+      dt_to: '2023-01-01T00:00:09Z',
+    });
     expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.body)));
     expect(res.json()).toHaveLength(10);
   });
@@ -188,7 +250,12 @@ describe('a streamed read over a real socket', () => {
 
   beforeAll(async () => {
     const made = await createSensorWithMeasures(ctx.db, 'stream-socket', [{ name: 'level', datatype: 'float' }]);
-    await insertReadings(ctx.db, { sensorId: made.sensorId, measureId: made.measureIds.level, datatype: 'float' }, { from, to, step: '1 second' }, '1.5');
+    await insertReadings(
+      ctx.db,
+      { sensorId: made.sensorId, measureId: made.measureIds.level, datatype: 'float' },
+      { from, to, step: '1 second' },
+      '1.5',
+    );
     // The real database, with its page queries counted (and one made to fail on demand).
     const db: Database = {
       ...ctx.db,
@@ -204,7 +271,8 @@ describe('a streamed read over a real socket', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line)) });
     app = Fastify({ loggerInstance: logger }) as unknown as FastifyInstance;
     app.post('/read', async (request, reply) =>
-      sendPrepared(request, reply, 'application/json; charset=utf-8', await service.range(request.body as never)));
+      sendPrepared(request, reply, 'application/json; charset=utf-8', await service.range(request.body as never)),
+    );
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     base = address;
   });
@@ -237,7 +305,10 @@ describe('a streamed read over a real socket', () => {
     logs.length = 0;
     const url = new URL(`${base}/read`);
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json' } }, resolve);
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json' } },
+        resolve,
+      );
       req.on('error', reject);
       req.end(body);
     });

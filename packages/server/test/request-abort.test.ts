@@ -51,7 +51,10 @@ describe('a client that disconnects mid-request', { timeout: 60_000 }, () => {
   it('is logged once per request, as aborted at info, never as an error', async () => {
     const before = server.logLines().length;
     // Bodies cut short: JSON (read by Fastify), NDJSON and CSV (streamed by the ingest), and chunked.
-    await sendAndHangUp('POST /auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n', '{"email":');
+    await sendAndHangUp(
+      'POST /auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n',
+      '{"email":',
+    );
     await sendAndHangUp(
       `POST /api/v1/readings HTTP/1.1\r\nhost: x\r\n${authorised()}content-type: application/json\r\ncontent-length: 100000\r\n\r\n`,
       '{"series":[',
@@ -72,9 +75,16 @@ describe('a client that disconnects mid-request', { timeout: 60_000 }, () => {
     await waitFor(() => aborted().length >= 5, 20_000, `five aborted requests in the log:\n${server.output()}`);
     await new Promise((r) => setTimeout(r, 500)); // anything logged late about them would show now
 
-    expect(lines().filter((line) => (line.level as number) >= 40), server.output()).toEqual([]);
+    expect(
+      lines().filter((line) => (line.level as number) >= 40),
+      server.output(),
+    ).toEqual([]);
     expect(aborted().map((line) => line.level)).toEqual([30, 30, 30, 30, 30]);
-    expect(aborted().map((line) => `${line.method} ${line.url}`).sort()).toEqual([
+    expect(
+      aborted()
+        .map((line) => `${line.method} ${line.url}`)
+        .sort(),
+    ).toEqual([
       'GET /docs/static/swagger-ui-bundle.js',
       'POST /api/v1/readings',
       'POST /api/v1/readings',

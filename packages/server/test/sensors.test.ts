@@ -36,7 +36,10 @@ describe('/sensor/insert-sensor-type', () => {
   it('reuses measures, null units included (DTBase: 500), and takes an omitted description as null', async () => {
     const res = await ctx.post('/sensor/insert-sensor-type', {
       name: 'door',
-      measures: [{ name: 'open', datatype: 'boolean' }, { name: 'status', units: null, datatype: 'string' }],
+      measures: [
+        { name: 'open', datatype: 'boolean' },
+        { name: 'status', units: null, datatype: 'string' },
+      ],
     });
     expect(res.statusCode).toBe(201);
     const measures = await ctx.get('/sensor/list-measures');
@@ -50,7 +53,10 @@ describe('/sensor/insert-sensor-type', () => {
     expect((await ctx.get('/sensor/list-sensor-types')).json()[1]).toEqual({
       name: 'door',
       description: null,
-      measures: [{ name: 'open', units: null, datatype: 'boolean' }, { name: 'status', units: null, datatype: 'string' }],
+      measures: [
+        { name: 'open', units: null, datatype: 'boolean' },
+        { name: 'status', units: null, datatype: 'string' },
+      ],
     });
   });
 
@@ -66,7 +72,10 @@ describe('/sensor/insert-sensor-type', () => {
     const before = await snapshot();
     const res = await ctx.post('/sensor/insert-sensor-type', {
       name: 'thermo',
-      measures: [{ name: 'humidity', units: '%', datatype: 'float' }, { name: 'temperature', units: 'degC', datatype: 'integer' }],
+      measures: [
+        { name: 'humidity', units: '%', datatype: 'float' },
+        { name: 'temperature', units: 'degC', datatype: 'integer' },
+      ],
     });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toEqual({
@@ -77,12 +86,18 @@ describe('/sensor/insert-sensor-type', () => {
 
   it('answers 422 for an invalid datatype, a repeated measure name or an overlong name', async () => {
     const before = await snapshot();
-    const datatype = await ctx.post('/sensor/insert-sensor-type', { name: 'x', measures: [{ name: 'm', units: null, datatype: 'double' }] });
+    const datatype = await ctx.post('/sensor/insert-sensor-type', {
+      name: 'x',
+      measures: [{ name: 'm', units: null, datatype: 'double' }],
+    });
     expect(datatype.statusCode).toBe(422);
     expect(datatype.json().detail[0].loc).toEqual(['body', 'measures', 0, 'datatype']);
     const repeated = await ctx.post('/sensor/insert-sensor-type', {
       name: 'x',
-      measures: [{ name: 'm', units: 'a', datatype: 'float' }, { name: 'm', units: 'b', datatype: 'float' }],
+      measures: [
+        { name: 'm', units: 'a', datatype: 'float' },
+        { name: 'm', units: 'b', datatype: 'float' },
+      ],
     });
     expect(repeated.statusCode).toBe(422);
     expect(repeated.json()).toEqual({ detail: 'Measure name "m" appears more than once in the sensor type' });
@@ -95,12 +110,17 @@ describe('/sensor/insert-sensor-type', () => {
 describe('/sensor/insert-sensor and list-sensors', () => {
   it('creates sensors; omitted name and notes are null', async () => {
     const res = await ctx.post('/sensor/insert-sensor', {
-      type_name: 'weather', unique_identifier: 'W1', name: 'Roof', notes: 'north side',
+      type_name: 'weather',
+      unique_identifier: 'W1',
+      name: 'Roof',
+      notes: 'north side',
     });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toEqual({ detail: 'Sensor inserted' });
     expect((await ctx.post('/sensor/insert-sensor', { type_name: 'door', unique_identifier: 'D1' })).statusCode).toBe(201);
-    expect((await ctx.post('/sensor/insert-sensor', { type_name: 'weather', unique_identifier: 'W2', name: null, notes: null })).statusCode).toBe(201);
+    expect(
+      (await ctx.post('/sensor/insert-sensor', { type_name: 'weather', unique_identifier: 'W2', name: null, notes: null })).statusCode,
+    ).toBe(201);
     const list = await ctx.post('/sensor/list-sensors', {});
     expect(list.statusCode).toBe(200);
     expect(list.json()).toEqual([
@@ -138,23 +158,36 @@ describe('/sensor/insert-sensor and list-sensors', () => {
 describe('/sensor/insert-sensor-location and list-sensor-locations', () => {
   it('sets up a location schema with two locations', async () => {
     const schema = await ctx.post('/location/insert-location-schema', {
-      name: 'xy', description: null,
-      identifiers: [{ name: 'x', units: 'm', datatype: 'float' }, { name: 'y', units: 'm', datatype: 'float' }],
+      name: 'xy',
+      description: null,
+      identifiers: [
+        { name: 'x', units: 'm', datatype: 'float' },
+        { name: 'y', units: 'm', datatype: 'float' },
+      ],
     });
     expect(schema.statusCode).toBe(201);
-    for (const coordinates of [{ x: 1, y: 2 }, { x: 3.5, y: 4 }]) {
+    for (const coordinates of [
+      { x: 1, y: 2 },
+      { x: 3.5, y: 4 },
+    ]) {
       expect((await ctx.post('/location/insert-location-for-schema', { schema_name: 'xy', coordinates })).statusCode).toBe(201);
     }
   });
 
   it('records installations, naive datetimes as UTC, and lists them newest first', async () => {
     const first = await ctx.post('/sensor/insert-sensor-location', {
-      unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 1, y: 2 }, installation_datetime: '2023-01-01T00:00:00',
+      unique_identifier: 'W1',
+      schema_name: 'xy',
+      coordinates: { x: 1, y: 2 },
+      installation_datetime: '2023-01-01T00:00:00',
     });
     expect(first.statusCode).toBe(201);
     expect(first.json()).toEqual({ detail: 'Sensor location inserted' });
     const second = await ctx.post('/sensor/insert-sensor-location', {
-      unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 3.5, y: 4.0 }, installation_datetime: '2023-06-01T12:30:00.25+02:00',
+      unique_identifier: 'W1',
+      schema_name: 'xy',
+      coordinates: { x: 3.5, y: 4.0 },
+      installation_datetime: '2023-06-01T12:30:00.25+02:00',
     });
     expect(second.statusCode).toBe(201);
     const res = await ctx.post('/sensor/list-sensor-locations', { unique_identifier: 'W1' });
@@ -167,7 +200,11 @@ describe('/sensor/insert-sensor-location and list-sensor-locations', () => {
 
   it("defaults the installation datetime to the server's now", async () => {
     const before = Date.now();
-    const res = await ctx.post('/sensor/insert-sensor-location', { unique_identifier: 'W2', schema_name: 'xy', coordinates: { x: 1, y: 2 } });
+    const res = await ctx.post('/sensor/insert-sensor-location', {
+      unique_identifier: 'W2',
+      schema_name: 'xy',
+      coordinates: { x: 1, y: 2 },
+    });
     expect(res.statusCode).toBe(201);
     const [installation] = (await ctx.post('/sensor/list-sensor-locations', { unique_identifier: 'W2' })).json();
     expect(installation.installation_datetime).toMatch(/Z$/);
@@ -177,7 +214,10 @@ describe('/sensor/insert-sensor-location and list-sensor-locations', () => {
   it('answers 409 for a second installation of a sensor at the same datetime, in any notation', async () => {
     const before = await snapshot();
     const res = await ctx.post('/sensor/insert-sensor-location', {
-      unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 3.5, y: 4 }, installation_datetime: '2023-01-01T01:00:00+01:00',
+      unique_identifier: 'W1',
+      schema_name: 'xy',
+      coordinates: { x: 3.5, y: 4 },
+      installation_datetime: '2023-01-01T01:00:00+01:00',
     });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toEqual({ detail: 'Sensor location exists already: this sensor has an installation at that datetime' });
@@ -191,7 +231,11 @@ describe('/sensor/insert-sensor-location and list-sensor-locations', () => {
       [{ unique_identifier: 'W1', schema_name: 'nope', coordinates: { x: 1, y: 2 } }, 400, 'Location schema does not exist'],
       [{ unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 9, y: 9 } }, 400, 'Location does not exist'],
       [{ unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 1 } }, 422, 'Coordinates for location schema "xy" lack "y"'],
-      [{ unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 1, y: 'two' } }, 422, 'Value "two" for identifier "y" is not of its datatype float'],
+      [
+        { unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 1, y: 'two' } },
+        422,
+        'Value "two" for identifier "y" is not of its datatype float',
+      ],
     ] as const;
     for (const [body, status, detail] of cases) {
       const res = await ctx.post('/sensor/insert-sensor-location', body);
@@ -203,7 +247,10 @@ describe('/sensor/insert-sensor-location and list-sensor-locations', () => {
 
   it('answers 422 for an invalid installation datetime', async () => {
     const res = await ctx.post('/sensor/insert-sensor-location', {
-      unique_identifier: 'W1', schema_name: 'xy', coordinates: { x: 1, y: 2 }, installation_datetime: '2023-02-30T00:00:00Z',
+      unique_identifier: 'W1',
+      schema_name: 'xy',
+      coordinates: { x: 1, y: 2 },
+      installation_datetime: '2023-02-30T00:00:00Z',
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().detail[0].loc).toEqual(['body', 'installation_datetime']);

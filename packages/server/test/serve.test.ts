@@ -99,7 +99,9 @@ describe('the server process', { timeout: 180_000 }, () => {
   it('finishes in-flight requests on SIGTERM, exits cleanly, and keeps its data across a restart', async () => {
     const first = await startServer();
     const token = await login(first.base);
-    expect((await post(first.base, token, '/service/insert-service', { name: 'slow', url: slowServiceUrl, http_method: 'POST' })).status).toBe(201);
+    expect(
+      (await post(first.base, token, '/service/insert-service', { name: 'slow', url: slowServiceUrl, http_method: 'POST' })).status,
+    ).toBe(201);
 
     const inFlight = post(first.base, token, '/service/run-service', { service_name: 'slow' });
     await new Promise((r) => setTimeout(r, SLOW_SERVICE_DELAY_MS / 3));

@@ -150,7 +150,12 @@ describe('/service/insert-service and list-services', () => {
   it('answers 422 for missing fields', async () => {
     const res = await ctx.post('/service/insert-service', { name: 'half' });
     expect(res.statusCode).toBe(422);
-    expect(res.json().detail.map((d: { loc: string[] }) => d.loc.join('.')).sort()).toEqual(['body.http_method', 'body.url']);
+    expect(
+      res
+        .json()
+        .detail.map((d: { loc: string[] }) => d.loc.join('.'))
+        .sort(),
+    ).toEqual(['body.http_method', 'body.url']);
   });
 });
 
@@ -168,7 +173,9 @@ describe('/service parameter sets', () => {
     }
     // No body and no content-type, as DTBase's client sends an empty payload.
     const bare = await ctx.app.inject({
-      method: 'POST', url: '/service/list-parameter-sets', headers: { authorization: `Bearer ${ctx.token}` },
+      method: 'POST',
+      url: '/service/list-parameter-sets',
+      headers: { authorization: `Bearer ${ctx.token}` },
     });
     expect(bare.statusCode).toBe(200);
     expect(bare.headers['content-type']).toMatch(/application\/json/);
@@ -230,7 +237,10 @@ describe('/service parameter sets', () => {
   });
 
   it('answers 400 when editing a set that does not exist, or of an unknown service', async () => {
-    for (const key of [{ service_name: 'ingress', name: 'nope' }, { service_name: 'nobody', name: 'london' }]) {
+    for (const key of [
+      { service_name: 'ingress', name: 'nope' },
+      { service_name: 'nobody', name: 'london' },
+    ]) {
       const res = await ctx.post('/service/edit-parameter-set', { ...key, parameters: { x: 1 } });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toEqual({ detail: 'Parameter set does not exist.' });
@@ -239,7 +249,10 @@ describe('/service parameter sets', () => {
 
   it('answers 400 when deleting a set that does not exist, or of an unknown service', async () => {
     const before = await ctx.count('service_parameter_set');
-    for (const key of [{ service_name: 'ingress', name: 'nope' }, { service_name: 'nobody', name: 'london' }]) {
+    for (const key of [
+      { service_name: 'ingress', name: 'nope' },
+      { service_name: 'nobody', name: 'london' },
+    ]) {
       const res = await ctx.post('/service/delete-parameter-set', key);
       expect(res.statusCode).toBe(400);
       expect(res.json()).toEqual({ detail: 'Parameter set does not exist.' });
@@ -270,11 +283,19 @@ describe('/service/run-service', () => {
   });
 
   it('lets explicit parameters win over the set, and still records the set', async () => {
-    const res = await ctx.post('/service/run-service', { service_name: 'ingress', parameter_set_name: 'london', parameters: { city: 'Leeds' } });
+    const res = await ctx.post('/service/run-service', {
+      service_name: 'ingress',
+      parameter_set_name: 'london',
+      parameters: { city: 'Leeds' },
+    });
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(lastCall().body)).toEqual({ city: 'Leeds' });
     const run = (await listRuns()).at(-1);
-    expect(run).toMatchObject({ parameter_set_name: 'london', parameters: { city: 'Leeds' }, response_json: { ok: true, got: { city: 'Leeds' } } });
+    expect(run).toMatchObject({
+      parameter_set_name: 'london',
+      parameters: { city: 'Leeds' },
+      response_json: { ok: true, got: { city: 'Leeds' } },
+    });
   });
 
   it('sends array parameters as they are, and no body without parameters', async () => {
@@ -284,14 +305,20 @@ describe('/service/run-service', () => {
     expect(lastCall().body).toBe('');
     expect(lastCall().contentType).toBeUndefined();
     const runs = (await listRuns()).slice(-2);
-    expect(runs.map((r) => [r.parameter_set_name, r.parameters])).toEqual([[null, [1, 'a']], [null, null]]);
+    expect(runs.map((r) => [r.parameter_set_name, r.parameters])).toEqual([
+      [null, [1, 'a']],
+      [null, null],
+    ]);
   });
 
   it('records a JSON array answer, with the PUT method', async () => {
     const res = await ctx.post('/service/run-service', { service_name: 'arrays', parameters: { x: 1 } });
     expect(res.statusCode).toBe(200);
     expect(lastCall()).toMatchObject({ method: 'PUT', path: '/array' });
-    expect((await listRuns({ service_name: 'arrays' }))[0]).toMatchObject({ response_status_code: 201, response_json: [1, 'two', { three: 3 }] });
+    expect((await listRuns({ service_name: 'arrays' }))[0]).toMatchObject({
+      response_status_code: 201,
+      response_json: [1, 'two', { three: 3 }],
+    });
   });
 
   it('records null response_json for an answer that is not JSON, with the DELETE method', async () => {
@@ -313,7 +340,10 @@ describe('/service/run-service', () => {
     const res = await ctx.post('/service/run-service', { service_name: 'failing', parameters: {} });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ detail: 'Service called successfully.' });
-    expect((await listRuns({ service_name: 'failing' }))[0]).toMatchObject({ response_status_code: 503, response_json: { error: 'overloaded' } });
+    expect((await listRuns({ service_name: 'failing' }))[0]).toMatchObject({
+      response_status_code: 503,
+      response_json: { error: 'overloaded' },
+    });
   });
 
   it('sends the parameters of a GET as a JSON body, as DTBase does with requests.get(url, json=...)', async () => {
@@ -322,7 +352,9 @@ describe('/service/run-service', () => {
     expect(lastCall()).toMatchObject({ method: 'GET', path: '/json', contentType: 'application/json', query: { fixed: '1' } });
     expect(JSON.parse(lastCall().body)).toEqual({ city: 'London', days: 2, verbose: true });
     expect((await listRuns({ service_name: 'getter' }))[0]).toMatchObject({
-      parameter_set_name: 'london', parameters: { city: 'London', days: 2, verbose: true }, response_status_code: 200,
+      parameter_set_name: 'london',
+      parameters: { city: 'London', days: 2, verbose: true },
+      response_status_code: 200,
     });
   });
 
@@ -377,23 +409,34 @@ describe('/service/list-runs', () => {
   it('lists every run in order with no body, {} or null filters', async () => {
     const all = await listRuns();
     expect(all.map((r) => r.service_name)).toEqual([
-      'ingress', 'ingress', 'ingress', 'ingress', 'arrays', 'texts', 'failing', 'getter', 'unreachable', 'slow',
+      'ingress',
+      'ingress',
+      'ingress',
+      'ingress',
+      'arrays',
+      'texts',
+      'failing',
+      'getter',
+      'unreachable',
+      'slow',
     ]);
     expect(await listRuns({})).toEqual(all);
     expect(await listRuns({ service_name: null, parameter_set_name: null })).toEqual(all);
     for (const run of all) {
-      expect(Object.keys(run).sort()).toEqual(
-        ['parameter_set_name', 'parameters', 'response_json', 'response_status_code', 'service_name', 'timestamp'],
-      );
+      expect(Object.keys(run).sort()).toEqual([
+        'parameter_set_name',
+        'parameters',
+        'response_json',
+        'response_status_code',
+        'service_name',
+        'timestamp',
+      ]);
     }
   });
 
   it('filters by service and parameter set', async () => {
     const runs = await listRuns({ service_name: 'ingress', parameter_set_name: 'london' });
-    expect(runs.map((r) => r.parameters)).toEqual([
-      { city: 'London', days: 3, nested: { a: [1, 2] } },
-      { city: 'Leeds' },
-    ]);
+    expect(runs.map((r) => r.parameters)).toEqual([{ city: 'London', days: 3, nested: { a: [1, 2] } }, { city: 'Leeds' }]);
     expect(await listRuns({ service_name: 'nobody' })).toEqual([]);
   });
 
@@ -414,7 +457,9 @@ describe('/service/list-runs', () => {
       ['/service/list-parameter-sets', (await ctx.post('/service/list-parameter-sets')).json()],
     ] as const) {
       const res = await ctx.app.inject({
-        method: 'POST', url, payload: '',
+        method: 'POST',
+        url,
+        payload: '',
         headers: { authorization: `Bearer ${ctx.token}`, 'content-type': 'application/json' },
       });
       expect(res.statusCode).toBe(200);
@@ -425,7 +470,9 @@ describe('/service/list-runs', () => {
 
   it('still answers 422 for malformed JSON on the listings', async () => {
     const res = await ctx.app.inject({
-      method: 'POST', url: '/service/list-runs', payload: '{"service_name": ',
+      method: 'POST',
+      url: '/service/list-runs',
+      payload: '{"service_name": ',
       headers: { authorization: `Bearer ${ctx.token}`, 'content-type': 'application/json' },
     });
     expect(res.statusCode).toBe(422);
@@ -443,7 +490,10 @@ describe('the service registry reads for the resource API', () => {
     expect(page[0]).toMatchObject({ url: `${fakeUrl}/text`, httpMethod: 'DELETE', createdAt: expect.stringMatching(/Z$/) });
 
     const sets = await services.listParameterSets({ serviceName: 'ingress' });
-    expect(sets.map((p) => [p.serviceName, p.name])).toEqual([['ingress', 'london'], ['ingress', 'empty']]);
+    expect(sets.map((p) => [p.serviceName, p.name])).toEqual([
+      ['ingress', 'london'],
+      ['ingress', 'empty'],
+    ]);
     expect(await services.listParameterSets({ afterId: sets[0].id, limit: 1 })).toEqual([sets[1]]);
 
     const runs = await services.listRuns({ serviceName: 'ingress' });
@@ -461,8 +511,11 @@ describe('/service deletions', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ detail: 'Parameter set deleted successfully.' });
     const sets = (await ctx.post('/service/list-parameter-sets')).json();
-    expect(sets.map((s: { service_name: string; name: string }) => `${s.service_name}/${s.name}`)).toEqual(['ingress/empty', 'getter/london']);
-    expect((await listRuns({ service_name: 'ingress', parameter_set_name: 'london' }))).toHaveLength(2);
+    expect(sets.map((s: { service_name: string; name: string }) => `${s.service_name}/${s.name}`)).toEqual([
+      'ingress/empty',
+      'getter/london',
+    ]);
+    expect(await listRuns({ service_name: 'ingress', parameter_set_name: 'london' })).toHaveLength(2);
   });
 
   it('deletes a service with its parameter sets and runs', async () => {
@@ -489,8 +542,16 @@ describe('/service authentication', () => {
   it('requires a token on every /service route, before validating the body', async () => {
     const routes = [
       ['GET', '/service/list-services'],
-      ...['insert-service', 'delete-service', 'insert-parameter-set', 'delete-parameter-set', 'list-parameter-sets',
-        'edit-parameter-set', 'run-service', 'list-runs'].map((path) => ['POST', `/service/${path}`]),
+      ...[
+        'insert-service',
+        'delete-service',
+        'insert-parameter-set',
+        'delete-parameter-set',
+        'list-parameter-sets',
+        'edit-parameter-set',
+        'run-service',
+        'list-runs',
+      ].map((path) => ['POST', `/service/${path}`]),
     ] as const;
     expect(routes).toHaveLength(9);
     const calls = received.length;

@@ -24,7 +24,10 @@ describe('the development JWT secret', () => {
   });
 
   it('is DT_JWT_SECRET_KEY when set, and then nothing is stored', async () => {
-    expect(await resolveJwtSecret({ jwtSecret: 'from-the-environment', dataDir }, db)).toEqual({ secret: 'from-the-environment', source: 'env' });
+    expect(await resolveJwtSecret({ jwtSecret: 'from-the-environment', dataDir }, db)).toEqual({
+      secret: 'from-the-environment',
+      source: 'env',
+    });
     expect(await db.query('SELECT * FROM mirrorbase_secret')).toEqual([]);
   });
 
@@ -43,8 +46,14 @@ describe('the development JWT secret', () => {
   it('adopts the secret an earlier version kept in the data folder, so its tokens stay valid', async () => {
     await db.query('DELETE FROM mirrorbase_secret');
     await writeFile(path.join(dataDir, LEGACY_SECRET_FILE_NAME), 'the-secret-of-an-earlier-version\n');
-    expect(await resolveJwtSecret({ jwtSecret: undefined, dataDir }, db)).toEqual({ secret: 'the-secret-of-an-earlier-version', source: 'legacy-file' });
-    expect(await resolveJwtSecret({ jwtSecret: undefined, dataDir }, db)).toEqual({ secret: 'the-secret-of-an-earlier-version', source: 'database' });
+    expect(await resolveJwtSecret({ jwtSecret: undefined, dataDir }, db)).toEqual({
+      secret: 'the-secret-of-an-earlier-version',
+      source: 'legacy-file',
+    });
+    expect(await resolveJwtSecret({ jwtSecret: undefined, dataDir }, db)).toEqual({
+      secret: 'the-secret-of-an-earlier-version',
+      source: 'database',
+    });
   });
 });
 
@@ -74,7 +83,7 @@ describe('servers without DT_JWT_SECRET_KEY', { timeout: 240_000 }, () => {
     fetch(`${server.base}/user/list-users`, { headers: { authorization: `Bearer ${token}` } });
 
   if (testEngine() === 'postgres') {
-    it('two replicas on one database, started together, accept each other\'s tokens', async () => {
+    it("two replicas on one database, started together, accept each other's tokens", async () => {
       // Replicas run on different machines: each has a data folder of its own.
       const otherDataDir = await mkdtemp(path.join(os.tmpdir(), 'mirrorbase-replica-'));
       try {

@@ -50,7 +50,7 @@ async function terminate(server: ServerProcess) {
 }
 
 describe('shutdown with a request that never finishes', { timeout: 120_000 }, () => {
-  it('defaults to a deadline of 10 s, below Kubernetes\' 30 s grace period', () => {
+  it("defaults to a deadline of 10 s, below Kubernetes' 30 s grace period", () => {
     expect(loadConfig({}).shutdownTimeoutMs).toBe(10_000);
     expect(() => loadConfig({ MIRRORBASE_SHUTDOWN_TIMEOUT_MS: 'soon' })).toThrow(/MIRRORBASE_SHUTDOWN_TIMEOUT_MS must be an integer/);
   });
@@ -90,7 +90,10 @@ describe('shutdown with a request that never finishes', { timeout: 120_000 }, ()
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ email: 'default_user@localhost', password: 'shutdown-test-password' }),
-        }).then((res) => res.status, () => 'connection closed');
+        }).then(
+          (res) => res.status,
+          () => 'connection closed',
+        );
         await new Promise((r) => setTimeout(r, 500)); // the query is now waiting for the lock
         const { code, ms } = await terminate(server);
         expect(code, server.output()).toBe(1);

@@ -10,12 +10,19 @@ const ctx = useTestApp();
  */
 describe('timestamps with microseconds', () => {
   it('round-trip through sensor installations, model runs and model outputs', async () => {
-    await ctx.post('/location/insert-location-schema', { name: 'xy', description: null, identifiers: [{ name: 'x', units: null, datatype: 'float' }] });
+    await ctx.post('/location/insert-location-schema', {
+      name: 'xy',
+      description: null,
+      identifiers: [{ name: 'x', units: null, datatype: 'float' }],
+    });
     await ctx.post('/location/insert-location-for-schema', { schema_name: 'xy', coordinates: { x: 1.5 } });
     await ctx.post('/sensor/insert-sensor-type', { name: 't', measures: [{ name: 'm', units: null, datatype: 'float' }] });
     await ctx.post('/sensor/insert-sensor', { type_name: 't', unique_identifier: 's' });
     const installed = await ctx.post('/sensor/insert-sensor-location', {
-      unique_identifier: 's', schema_name: 'xy', coordinates: { x: 1.5 }, installation_datetime: '2023-03-01T00:00:00.360901',
+      unique_identifier: 's',
+      schema_name: 'xy',
+      coordinates: { x: 1.5 },
+      installation_datetime: '2023-03-01T00:00:00.360901',
     });
     expect(installed.statusCode).toBe(201);
     expect((await ctx.post('/sensor/list-sensor-locations', { unique_identifier: 's' })).json()).toEqual([
@@ -25,12 +32,19 @@ describe('timestamps with microseconds', () => {
     await ctx.post('/model/insert-model', { name: 'forecast' });
     await ctx.post('/model/insert-model-measure', { name: 'f', units: 'K', datatype: 'float' });
     const run = await ctx.post('/model/insert-model-run', {
-      model_name: 'forecast', scenario_description: 'base', create_scenario: true, time_created: '2024-01-01T03:00:00.000123',
-      measures_and_values: [{ measure_name: 'f', values: [1.5, 2.5], timestamps: ['2024-01-01T03:00:00.000001', '2024-01-01T03:00:00.000002+00:00'] }],
+      model_name: 'forecast',
+      scenario_description: 'base',
+      create_scenario: true,
+      time_created: '2024-01-01T03:00:00.000123',
+      measures_and_values: [
+        { measure_name: 'f', values: [1.5, 2.5], timestamps: ['2024-01-01T03:00:00.000001', '2024-01-01T03:00:00.000002+00:00'] },
+      ],
     });
     expect(run.statusCode).toBe(201);
     const runs = await ctx.post('/model/list-model-runs', {
-      model_name: 'forecast', dt_from: '2024-01-01T03:00:00.000123', dt_to: '2024-01-01T03:00:00.000123',
+      model_name: 'forecast',
+      dt_from: '2024-01-01T03:00:00.000123',
+      dt_to: '2024-01-01T03:00:00.000123',
     });
     expect(runs.json().map((r: { time_created: string }) => r.time_created)).toEqual(['2024-01-01T03:00:00.000123Z']);
     expect((await ctx.post('/model/get-model-run', { run_id: 1 })).json()).toEqual({

@@ -43,16 +43,29 @@ describe('/user', () => {
   it('answers 422 for wrongly typed fields', async () => {
     const res = await ctx.post('/user/create-user', { email: ['a@b.c'], password: 1 });
     expect(res.statusCode).toBe(422);
-    expect(res.json().detail.map((d: { loc: string[] }) => d.loc.join('.')).sort()).toEqual(['body.email', 'body.password']);
+    expect(
+      res
+        .json()
+        .detail.map((d: { loc: string[] }) => d.loc.join('.'))
+        .sort(),
+    ).toEqual(['body.email', 'body.password']);
   });
 
   it('changes a password', async () => {
     const res = await ctx.post('/user/change-password', { email: 'ada@example.org', password: 'babbage' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ detail: 'Password changed' });
-    const oldLogin = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'ada@example.org', password: 'lovelace' } });
+    const oldLogin = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: 'ada@example.org', password: 'lovelace' },
+    });
     expect(oldLogin.statusCode).toBe(401);
-    const newLogin = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'ada@example.org', password: 'babbage' } });
+    const newLogin = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: 'ada@example.org', password: 'babbage' },
+    });
     expect(newLogin.statusCode).toBe(200);
   });
 
@@ -80,7 +93,12 @@ describe('/user', () => {
   });
 
   it('requires a token on every /user route', async () => {
-    for (const [method, url] of [['GET', '/user/list-users'], ['POST', '/user/create-user'], ['POST', '/user/delete-user'], ['POST', '/user/change-password']] as const) {
+    for (const [method, url] of [
+      ['GET', '/user/list-users'],
+      ['POST', '/user/create-user'],
+      ['POST', '/user/delete-user'],
+      ['POST', '/user/change-password'],
+    ] as const) {
       const res = await ctx.app.inject({ method, url });
       expect(res.statusCode).toBe(401);
     }

@@ -34,8 +34,9 @@ function progressReporter(stderr: NodeJS.WriteStream) {
   return {
     update(p: ExportProgress) {
       const now = Date.now();
-      const line = `exported ${p.rows.toLocaleString('en')} rows (${Math.round(p.rows / Math.max((now - started) / 1000, 0.001)).toLocaleString('en')}/s), `
-        + `series ${p.seriesIndex + 1}/${p.seriesCount}: ${p.series.sensorUid} ${p.series.measureName}`;
+      const line =
+        `exported ${p.rows.toLocaleString('en')} rows (${Math.round(p.rows / Math.max((now - started) / 1000, 0.001)).toLocaleString('en')}/s), ` +
+        `series ${p.seriesIndex + 1}/${p.seriesCount}: ${p.series.sensorUid} ${p.series.measureName}`;
       if (stderr.isTTY) {
         if (now - lastDraw > 100) stderr.write(`\r${line}\x1b[K`);
         lastDraw = now;
@@ -52,8 +53,12 @@ function progressReporter(stderr: NodeJS.WriteStream) {
 }
 
 export const EXPORT_OPTIONS = {
-  sensor: { type: 'string' }, measure: { type: 'string' }, units: { type: 'string' },
-  from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' },
+  sensor: { type: 'string' },
+  measure: { type: 'string' },
+  units: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 function parseExportArgs(args: string[]) {

@@ -109,7 +109,9 @@ async function importCommand(args: string[]) {
   const batchRows = Number(values.batch ?? 10_000);
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new UsageError('--batch must be a positive integer');
   await checkPath('import', file, 'read');
-  const result = await withDatabase((db) => importCsv(db, file, { batchRows, assumeUtc: values['assume-utc'] ?? false, progress: process.stderr }));
+  const result = await withDatabase((db) =>
+    importCsv(db, file, { batchRows, assumeUtc: values['assume-utc'] ?? false, progress: process.stderr }),
+  );
   console.log(
     `imported ${result.inserted} readings of ${result.series} series (${result.duplicates} duplicates skipped) in ${result.seconds.toFixed(1)} s`,
   );
@@ -138,7 +140,9 @@ async function retentionCommand(args: string[]) {
       }
       const measure = values.measure ? { name: values.measure, ...(values.units !== undefined ? { units: values.units } : {}) } : undefined;
       await withDatabase((db) => createRetentionService({ db }).set(keepDays, measure));
-      console.log(`retention of ${measure ? `measure ${measure.name}` : 'all readings'}: ${keepDays === null ? 'off' : `${keepDays} days`}`);
+      console.log(
+        `retention of ${measure ? `measure ${measure.name}` : 'all readings'}: ${keepDays === null ? 'off' : `${keepDays} days`}`,
+      );
       return;
     }
     default:
@@ -203,8 +207,13 @@ export async function runCli(argv: string[]): Promise<number> {
       console.error(`${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppError || error instanceof DataDirInUseError
-      || error instanceof MigrationError || isEnvironmentError(error)) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof AppError ||
+      error instanceof DataDirInUseError ||
+      error instanceof MigrationError ||
+      isEnvironmentError(error)
+    ) {
       console.error(`error: ${(error as Error).message}`);
       return 1;
     }

@@ -189,8 +189,10 @@ async function removeStaleLock(lockPath: string, stale: LockOwner, mine: string,
   const takeover = `${lockPath}.takeover`;
   if (!exclusiveLink(mine, takeover)) {
     const other = readOwner(takeover);
-    const abandoned = other === 'unreadable' || ageMs(takeover) > TAKEOVER_STALE_MS
-      || (other !== undefined && other.scope === scope && !processLives(other.pid));
+    const abandoned =
+      other === 'unreadable' ||
+      ageMs(takeover) > TAKEOVER_STALE_MS ||
+      (other !== undefined && other.scope === scope && !processLives(other.pid));
     if (abandoned) removeIfExists(takeover);
     else await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
     return;

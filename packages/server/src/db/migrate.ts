@@ -125,11 +125,12 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<Migra
 export async function checkMigrations(db: Database, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   const migrations = await readMigrations(dir);
   const columns = await tableColumns(db);
-  const done = columns.size === 0
-    ? []
-    : await db.query<AppliedMigration>(
-      `SELECT name, ${columns.has('checksum') ? 'checksum' : 'NULL::text AS checksum'} FROM mirrorbase_migration ORDER BY name`,
-    );
+  const done =
+    columns.size === 0
+      ? []
+      : await db.query<AppliedMigration>(
+          `SELECT name, ${columns.has('checksum') ? 'checksum' : 'NULL::text AS checksum'} FROM mirrorbase_migration ORDER BY name`,
+        );
   verifyApplied(done, migrations);
   const doneNames = new Set(done.map((r) => r.name));
   const pending = migrations.filter((m) => !doneNames.has(m.name)).map((m) => m.name);

@@ -14,11 +14,13 @@ function queryable(pg: PGliteQueryable): Queryable {
     },
     async queryRaw(text: string, params: readonly unknown[] = []) {
       const result = await pg.query<unknown[]>(text, params as unknown[], { rowMode: 'array', parsers: KEEP_TEXT });
-      return result.rows.map((row) => row.map((value) => {
-        if (value === null) return null;
-        if (typeof value !== 'string') throw new Error('queryRaw: select text columns (cast array columns to text in SQL)');
-        return Buffer.from(value, 'utf8');
-      }));
+      return result.rows.map((row) =>
+        row.map((value) => {
+          if (value === null) return null;
+          if (typeof value !== 'string') throw new Error('queryRaw: select text columns (cast array columns to text in SQL)');
+          return Buffer.from(value, 'utf8');
+        }),
+      );
     },
     async exec(script: string) {
       await pg.exec(script);
@@ -56,7 +58,10 @@ export function pgliteDatabase(pg: PGlite): Database {
     engine: 'pglite',
     ...queryable(pg),
     transaction: (fn) =>
-      withCommitHooks<never, PGliteTransaction>((body) => pg.transaction(body), (tx, hooks) => fn(transaction(tx, hooks)) as Promise<never>),
+      withCommitHooks<never, PGliteTransaction>(
+        (body) => pg.transaction(body),
+        (tx, hooks) => fn(transaction(tx, hooks)) as Promise<never>,
+      ),
     // One instance, one connection: it never reconnects, so onReconnect is never needed.
     async listen(channel, onPayload) {
       const unlisten = await pg.listen(channel, onPayload);

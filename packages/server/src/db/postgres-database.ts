@@ -84,11 +84,13 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   // postgres.js connects lazily: the side connection costs nothing until its first use, and
   // closes again after a minute idle.
   const side = connect(1, 60);
-  const inTransaction = (pool: postgres.Sql) => <T>(fn: (tx: Transaction) => Promise<T>) =>
-    withCommitHooks<T, postgres.TransactionSql>(
-      (body) => pool.begin(body) as Promise<T>,
-      (tx, hooks) => fn(transaction(tx, hooks)),
-    );
+  const inTransaction =
+    (pool: postgres.Sql) =>
+    <T>(fn: (tx: Transaction) => Promise<T>) =>
+      withCommitHooks<T, postgres.TransactionSql>(
+        (body) => pool.begin(body) as Promise<T>,
+        (tx, hooks) => fn(transaction(tx, hooks)),
+      );
   return {
     engine: 'postgres',
     ...queryable(sql),

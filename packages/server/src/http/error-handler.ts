@@ -31,7 +31,11 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest, limit: n
   if (error.validation) {
     const part = error.validationContext ?? 'body';
     const data = part === 'body' ? request.body : part === 'querystring' ? request.query : request.params;
-    const issues = toValidationIssues(error.validation as never, part === 'querystring' ? 'query' : part === 'params' ? 'path' : part, data);
+    const issues = toValidationIssues(
+      error.validation as never,
+      part === 'querystring' ? 'query' : part === 'params' ? 'path' : part,
+      data,
+    );
     return new AppError('VALIDATION_FAILED', 'Request validation failed', issues);
   }
   switch (error.code) {
@@ -40,9 +44,7 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest, limit: n
         { type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {} },
       ]);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('VALIDATION_FAILED', 'Field required', [
-        { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
-      ]);
+      return new AppError('VALIDATION_FAILED', 'Field required', [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${limit} bytes`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

@@ -19,7 +19,7 @@ export const openapiPlugin = fp(
           title: 'Mirrorbase',
           version: opts.version,
           description:
-            'Backend for digital twins and sensor data. The DTBase-compatible API keeps DTBase\'s paths and shapes; ' +
+            "Backend for digital twins and sensor data. The DTBase-compatible API keeps DTBase's paths and shapes; " +
             'the resource API lives under /api/v1. Log in with POST /auth/login and use the access token as a Bearer token.\n\n' +
             `Limits on every route: a JSON body may nest arrays and objects at most ${MAX_JSON_DEPTH} levels deep (422 ` +
             `json_too_deep beyond); a 422 lists at most ${MAX_LISTED_ISSUES} issues, followed by one too_many_errors ` +
@@ -33,9 +33,8 @@ export const openapiPlugin = fp(
       },
       transform: ({ schema, url, route }) => {
         const access = (route.config as { access?: RouteAccess } | undefined)?.access;
-        const withSecurity = access && access !== 'public' && schema && !('security' in schema)
-          ? { ...schema, security: [{ bearer: [] }] }
-          : schema;
+        const withSecurity =
+          access && access !== 'public' && schema && !('security' in schema) ? { ...schema, security: [{ bearer: [] }] } : schema;
         return { schema: withSecurity, url };
       },
     });
@@ -43,7 +42,8 @@ export const openapiPlugin = fp(
     app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
     // FastAPI serves these two as well; DTBase users may have them bookmarked.
     app.get('/docs/oauth2-redirect', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) =>
-      reply.redirect('/docs/static/oauth2-redirect.html'));
+      reply.redirect('/docs/static/oauth2-redirect.html'),
+    );
     app.get('/redoc', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/docs'));
   },
   { name: 'mirrorbase-openapi' },

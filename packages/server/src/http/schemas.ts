@@ -24,12 +24,15 @@ export function addNamedSchemas(app: FastifyInstance, schemas: readonly NamedSch
   for (const schema of schemas) app.addSchema(schema);
 }
 
-export const ValidationIssueSchema = Type.Object({
-  type: Type.String(),
-  loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
-  msg: Type.String(),
-  input: Type.Unknown(),
-}, { $id: 'ValidationIssue' });
+export const ValidationIssueSchema = Type.Object(
+  {
+    type: Type.String(),
+    loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
+    msg: Type.String(),
+    input: Type.Unknown(),
+  },
+  { $id: 'ValidationIssue' },
+);
 export const ValidationIssue = ref(ValidationIssueSchema);
 
 /** `{"detail": "..."}`: DTBase's answer for messages and errors alike. */
@@ -57,7 +60,13 @@ export const ApiValidationFailedSchema = Type.Object(
 export const ApiValidationFailed = ref(ApiValidationFailedSchema);
 
 /** The named schemas every part of the application may refer to, registered at the root. */
-export const sharedSchemas: NamedSchema[] = [ValidationIssueSchema, DetailSchema, ValidationFailedSchema, ApiErrorSchema, ApiValidationFailedSchema];
+export const sharedSchemas: NamedSchema[] = [
+  ValidationIssueSchema,
+  DetailSchema,
+  ValidationFailedSchema,
+  ApiErrorSchema,
+  ApiValidationFailedSchema,
+];
 
 /**
  * A field that may be null. Rendered as `type: ["x", "null"]` rather than anyOf, which keeps

@@ -7,7 +7,9 @@ import { validatorCompiler } from './validation.ts';
 
 /** What Fastify does with a route schema: compile it once, then call it with the parsed part. */
 function check(schema: TSchema, data: unknown, httpPart = 'body'): ValidationIssue[] | true {
-  const validate = validatorCompiler({ schema, httpPart, method: 'POST', url: '/x' }) as unknown as (d: unknown) => true | { error: AppError };
+  const validate = validatorCompiler({ schema, httpPart, method: 'POST', url: '/x' }) as unknown as (
+    d: unknown,
+  ) => true | { error: AppError };
   const result = validate(data);
   if (result === true) return true;
   expect(result.error.statusCode).toBe(422);
@@ -26,8 +28,18 @@ describe('validation issues', () => {
   it('lists one union_error per element of an array failing a union, never an empty list', () => {
     const issues = issuesOf(Readings, { readings: [{}, 1, {}], timestamps: [] });
     expect(issues).toEqual([
-      { type: 'union_error', loc: ['body', 'readings', 0], msg: expect.stringMatching(/does not match any of the allowed types/), input: {} },
-      { type: 'union_error', loc: ['body', 'readings', 2], msg: expect.stringMatching(/does not match any of the allowed types/), input: {} },
+      {
+        type: 'union_error',
+        loc: ['body', 'readings', 0],
+        msg: expect.stringMatching(/does not match any of the allowed types/),
+        input: {},
+      },
+      {
+        type: 'union_error',
+        loc: ['body', 'readings', 2],
+        msg: expect.stringMatching(/does not match any of the allowed types/),
+        input: {},
+      },
     ]);
   });
 
@@ -36,9 +48,14 @@ describe('validation issues', () => {
     const issues = issuesOf(Readings, { readings: Array.from({ length: 1_000_000 }, () => ({})), timestamps: ['x'] });
     const seconds = (performance.now() - started) / 1000;
     expect(issues).toHaveLength(MAX_LISTED_ISSUES + 1);
-    expect(issues.slice(0, MAX_LISTED_ISSUES).map((i) => i.loc)).toEqual(Array.from({ length: MAX_LISTED_ISSUES }, (_, i) => ['body', 'readings', i]));
+    expect(issues.slice(0, MAX_LISTED_ISSUES).map((i) => i.loc)).toEqual(
+      Array.from({ length: MAX_LISTED_ISSUES }, (_, i) => ['body', 'readings', i]),
+    );
     expect(issues[MAX_LISTED_ISSUES]).toEqual({
-      type: 'too_many_errors', loc: ['body'], msg: '999,971 more issues not listed (1,000,001 in total)', input: null,
+      type: 'too_many_errors',
+      loc: ['body'],
+      msg: '999,971 more issues not listed (1,000,001 in total)',
+      input: null,
     });
     // Cubic narrowing took 13 s for 1,600 elements; a linear walk does a million in well under that.
     expect(seconds).toBeLessThan(10);
@@ -49,14 +66,26 @@ describe('validation issues', () => {
       measures: [{ name: 'ok', datatype: 'float' }, { name: 'm', datatype: 'nope' }, { datatype: 3 }],
     });
     expect(issues).toEqual([
-      { type: 'literal_error', loc: ['body', 'measures', 1, 'datatype'], msg: "Input should be 'string', 'float', 'integer' or 'boolean'", input: 'nope' },
+      {
+        type: 'literal_error',
+        loc: ['body', 'measures', 1, 'datatype'],
+        msg: "Input should be 'string', 'float', 'integer' or 'boolean'",
+        input: 'nope',
+      },
       { type: 'missing', loc: ['body', 'measures', 2, 'name'], msg: 'Field required', input: { datatype: 3 } },
-      { type: 'literal_error', loc: ['body', 'measures', 2, 'datatype'], msg: "Input should be 'string', 'float', 'integer' or 'boolean'", input: 3 },
+      {
+        type: 'literal_error',
+        loc: ['body', 'measures', 2, 'datatype'],
+        msg: "Input should be 'string', 'float', 'integer' or 'boolean'",
+        input: 3,
+      },
     ]);
   });
 
   it('reports an object inside a union field by field, and anything else as matching none of the types', () => {
-    const schema = Type.Object({ location: Type.Union([Type.Object({ x: Type.Number(), y: Type.Number() }), Type.Array(Type.Number()), Type.Null()]) });
+    const schema = Type.Object({
+      location: Type.Union([Type.Object({ x: Type.Number(), y: Type.Number() }), Type.Array(Type.Number()), Type.Null()]),
+    });
     expect(issuesOf(schema, { location: { x: 'a' } })).toEqual([
       { type: 'missing', loc: ['body', 'location', 'y'], msg: 'Field required', input: { x: 'a' } },
       { type: 'float_type', loc: ['body', 'location', 'x'], msg: 'Input should be a valid number', input: 'a' },
@@ -99,7 +128,9 @@ describe('validation issues', () => {
   });
 
   it('answers a missing body with one missing issue', () => {
-    expect(issuesOf(Type.Object({ a: Type.String() }), null)).toEqual([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]);
+    expect(issuesOf(Type.Object({ a: Type.String() }), null)).toEqual([
+      { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
+    ]);
   });
 
   it('keeps every echoed input small, however large the value sent', () => {
@@ -116,7 +147,11 @@ describe('validation issues', () => {
   });
 
   it('coerces query strings as the route validator does, reporting only what does not fit', () => {
-    const query = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1 })), offset: Type.Optional(Type.Integer()), flag: Type.Optional(Type.Boolean()) });
+    const query = Type.Object({
+      limit: Type.Optional(Type.Integer({ minimum: 1 })),
+      offset: Type.Optional(Type.Integer()),
+      flag: Type.Optional(Type.Boolean()),
+    });
     expect(check(query, { limit: '5', offset: '10', flag: 'true' }, 'querystring')).toBe(true);
     expect(issuesOf(query, { limit: 'x', offset: '10', flag: 'maybe' }, 'querystring')).toEqual([
       { type: 'int_type', loc: ['query', 'limit'], msg: 'Input should be a valid integer', input: 'x' },

@@ -69,10 +69,13 @@ function plural(n: number, word: string) {
 
 function decodePointer(instancePath: string): Loc {
   if (instancePath === '') return [];
-  return instancePath.split('/').slice(1).map((p) => {
-    const key = p.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(key) ? Number(key) : key;
-  });
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => {
+      const key = p.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(key) ? Number(key) : key;
+    });
 }
 
 function valueAt(root: unknown, pointer: Loc): unknown {
@@ -107,11 +110,12 @@ export function issueFromError(error: ErrorObject, loc: Loc, data: unknown): Val
       return {
         type: format.includes('datetime') || format === 'date-time' ? 'datetime_parsing' : 'value_error',
         loc: at,
-        msg: format === 'zoned-datetime'
-          ? 'Input should be an ISO-8601 datetime with a UTC offset, e.g. 2024-01-01T00:00:00Z'
-          : format === 'dtbase-datetime'
-            ? 'Input should be a valid ISO-8601 datetime'
-            : `Input should be a valid ${format}`,
+        msg:
+          format === 'zoned-datetime'
+            ? 'Input should be an ISO-8601 datetime with a UTC offset, e.g. 2024-01-01T00:00:00Z'
+            : format === 'dtbase-datetime'
+              ? 'Input should be a valid ISO-8601 datetime'
+              : `Input should be a valid ${format}`,
         input,
       };
     }
@@ -182,7 +186,9 @@ export function collectIssues(schema: Schema, data: unknown, part: string, probe
     if (task.kind === 'container') {
       if (list.total === task.totalBefore) {
         const { error, loc, data: value } = task;
-        list.add(() => (error ? issueFromError(error, loc, value) : { type: 'value_error', loc, msg: 'Input is invalid', input: previewInput(value) }));
+        list.add(() =>
+          error ? issueFromError(error, loc, value) : { type: 'value_error', loc, msg: 'Input is invalid', input: previewInput(value) },
+        );
       }
       continue;
     }
@@ -195,14 +201,27 @@ export function collectIssues(schema: Schema, data: unknown, part: string, probe
     const union = (node.anyOf ?? node.oneOf) as Schema[] | undefined;
     if (Array.isArray(union)) {
       if (union.length > 0 && union.every((branch) => isObject(branch) && 'const' in branch)) {
-        list.add(() => ({ type: 'literal_error', loc, msg: `Input should be ${literalList(union.map((b) => b.const))}`, input: previewInput(value) }));
+        list.add(() => ({
+          type: 'literal_error',
+          loc,
+          msg: `Input should be ${literalList(union.map((b) => b.const))}`,
+          input: previewInput(value),
+        }));
         continue;
       }
       // Like pydantic: an object (or list) that fits a branch's kind is reported against that
       // branch, field by field; anything else simply matches none of the types.
-      const branch = union.find((b) => isObject(b) && (isPlainObject(value) ? describesObject(b) : Array.isArray(value) && describesArray(b)));
+      const branch = union.find(
+        (b) => isObject(b) && (isPlainObject(value) ? describesObject(b) : Array.isArray(value) && describesArray(b)),
+      );
       if (branch) stack.push({ kind: 'node', schema: branch, data: value, loc });
-      else list.add(() => ({ type: 'union_error', loc, msg: 'Input does not match any of the allowed types (see the API docs at /docs)', input: previewInput(value) }));
+      else
+        list.add(() => ({
+          type: 'union_error',
+          loc,
+          msg: 'Input does not match any of the allowed types (see the API docs at /docs)',
+          input: previewInput(value),
+        }));
       continue;
     }
 
@@ -229,7 +248,9 @@ export function collectIssues(schema: Schema, data: unknown, part: string, probe
       continue;
     }
 
-    list.add(() => (error ? issueFromError(error, loc, value) : { type: 'value_error', loc, msg: 'Input is invalid', input: previewInput(value) }));
+    list.add(() =>
+      error ? issueFromError(error, loc, value) : { type: 'value_error', loc, msg: 'Input is invalid', input: previewInput(value) },
+    );
   }
 
   const issues = list.listed;

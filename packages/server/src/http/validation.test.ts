@@ -13,7 +13,13 @@ describe('datetime formats', () => {
   });
 
   it('refuse dates that do not exist', () => {
-    for (const text of ['2023-02-29T00:00:00Z', '0050-02-30T00:00:00Z', '2024-13-01T00:00:00Z', '2024-01-01T24:00:00Z', '0000-01-01T00:00:00Z']) {
+    for (const text of [
+      '2023-02-29T00:00:00Z',
+      '0050-02-30T00:00:00Z',
+      '2024-13-01T00:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '0000-01-01T00:00:00Z',
+    ]) {
       expect(isZonedDatetime(text), text).toBe(false);
     }
   });

@@ -27,7 +27,8 @@ export const isZonedDatetime = (s: string) => ZONED_DATETIME.test(s) && isRealDa
 
 // ajv ships CommonJS with a default export; under NodeNext the class sits on .default.
 const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as typeof AjvModule.default;
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as typeof addFormatsModule.default;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as unknown as typeof addFormatsModule.default;
 
 function makeAjv(coerceTypes: false | 'array') {
   const ajv = new Ajv({
@@ -55,7 +56,10 @@ function makeAjv(coerceTypes: false | 'array') {
 const bodyAjv = makeAjv(false);
 const textAjv = makeAjv('array');
 
-const probeFor = (ajv: InstanceType<typeof Ajv>): Probe => (schema) => ajv.compile(schema);
+const probeFor =
+  (ajv: InstanceType<typeof Ajv>): Probe =>
+  (schema) =>
+    ajv.compile(schema);
 
 /** The 422 of a request part that failed its schema: pydantic-shaped issues, a bounded list. */
 export function validationError(schema: Schema, data: unknown, part: string, probe: Probe): AppError {

@@ -78,7 +78,10 @@ export const PRUNE_JOB = 'jobs.prune';
 const silent: JobLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 class JobInterrupted extends Error {
-  constructor(message: string, readonly retryDelayMs: number | undefined) {
+  constructor(
+    message: string,
+    readonly retryDelayMs: number | undefined,
+  ) {
     super(message);
   }
 }
@@ -176,32 +179,34 @@ export function createJobRunner(options: JobRunnerOptions) {
     const repo = jobsRepository(db);
     const timeoutMs = definition.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let leaseEnds = Date.now() + leaseMs;
-    const timeout = setTimeout(
-      () => controller.abort(new JobInterrupted(`timed out after ${timeoutMs} ms`, undefined)),
-      timeoutMs,
-    );
-    const renew = setInterval(() => {
-      void (async () => {
-        try {
-          if (await repo.heartbeat(job.id, job.lockedBy!, leaseMs)) {
-            leaseEnds = Date.now() + leaseMs;
-            return;
+    const timeout = setTimeout(() => controller.abort(new JobInterrupted(`timed out after ${timeoutMs} ms`, undefined)), timeoutMs);
+    const renew = setInterval(
+      () => {
+        void (async () => {
+          try {
+            if (await repo.heartbeat(job.id, job.lockedBy!, leaseMs)) {
+              leaseEnds = Date.now() + leaseMs;
+              return;
+            }
+            controller.abort(new JobInterrupted('lost its lease to another runner', undefined));
+          } catch (error) {
+            // The database may be back before the lease ends; past it, another runner may have the job.
+            if (Date.now() > leaseEnds) controller.abort(new JobInterrupted('could not renew its lease', undefined));
+            else log.warn({ err: error, job: job.id }, 'job lease renewal failed');
           }
-          controller.abort(new JobInterrupted('lost its lease to another runner', undefined));
-        } catch (error) {
-          // The database may be back before the lease ends; past it, another runner may have the job.
-          if (Date.now() > leaseEnds) controller.abort(new JobInterrupted('could not renew its lease', undefined));
-          else log.warn({ err: error, job: job.id }, 'job lease renewal failed');
-        }
-      })();
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+        })();
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
     });
     const started = Date.now();
     let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
     try {
-      const running = Promise.resolve().then(() => definition.run(job.payload, { id: job.id, attempt: job.attempts, runAt: job.runAt, signal: controller.signal }));
+      const running = Promise.resolve().then(() =>
+        definition.run(job.payload, { id: job.id, attempt: job.attempts, runAt: job.runAt, signal: controller.signal }),
+      );
       running.catch(() => {}); // settles after an abort too; its outcome is no longer wanted
       outcome = { ok: true, result: await Promise.race([running, aborted]) };
     } catch (error) {
@@ -218,12 +223,17 @@ export function createJobRunner(options: JobRunnerOptions) {
         return;
       }
       const { error } = outcome;
-      const delay = error instanceof JobInterrupted && error.retryDelayMs !== undefined
-        ? error.retryDelayMs
-        : backoffDelay(definition.backoffMs ?? DEFAULT_BACKOFF_MS, job.attempts);
+      const delay =
+        error instanceof JobInterrupted && error.retryDelayMs !== undefined
+          ? error.retryDelayMs
+          : backoffDelay(definition.backoffMs ?? DEFAULT_BACKOFF_MS, job.attempts);
       const status = await repo.fail(job.id, job.lockedBy!, errorText(error), delay);
       if (status === undefined) log.warn(data, 'job failed after another runner took it over');
-      else log[status === 'failed' ? 'error' : 'warn']({ ...data, err: error, retryInMs: status === 'queued' ? delay : undefined }, status === 'failed' ? 'job failed' : 'job attempt failed');
+      else
+        log[status === 'failed' ? 'error' : 'warn'](
+          { ...data, err: error, retryInMs: status === 'queued' ? delay : undefined },
+          status === 'failed' ? 'job failed' : 'job attempt failed',
+        );
     } catch (error) {
       // Unrecorded, the job stays running until its lease expires; then it is taken over.
       log.error({ ...data, err: error }, 'could not record the outcome of a job');
@@ -330,7 +340,11 @@ export function createJobRunner(options: JobRunnerOptions) {
      * Enqueues a job, with `tx` as part of that transaction (it is then enqueued if and when
      * it commits); every runner is woken through the events port.
      */
-    async enqueue(name: string, payload: unknown = null, opts: { delayMs?: number; maxAttempts?: number; tx?: Transaction | Queryable } = {}): Promise<number> {
+    async enqueue(
+      name: string,
+      payload: unknown = null,
+      opts: { delayMs?: number; maxAttempts?: number; tx?: Transaction | Queryable } = {},
+    ): Promise<number> {
       if (!definitions.has(name)) throw new Error(`no job is defined as ${name}`);
       const q = opts.tx ?? db;
       const id = await jobsRepository(q).enqueue({

@@ -5,7 +5,11 @@ import type { TestContext } from './test-app.ts';
  * Follows next_cursor from the first page to the last, checking each page's Content-Range
  * against the items seen so far, and returns every item in order.
  */
-export async function readAllPages<T = Record<string, unknown>>(ctx: TestContext, url: string, limit: number): Promise<{ items: T[]; pages: number }> {
+export async function readAllPages<T = Record<string, unknown>>(
+  ctx: TestContext,
+  url: string,
+  limit: number,
+): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
   let cursor: string | null = null;
   let pages = 0;

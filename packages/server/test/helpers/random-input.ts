@@ -19,9 +19,29 @@ export function seededRandom(seed: number): Random {
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
 
 const HOSTILE_STRINGS = [
-  '', 'x', 'default_user@localhost', 'a@b.c', '2024-01-01T00:00:00Z', '2024-01-01', 'not-a-date',
-  '9999-12-31T23:59:59Z', '0001-01-01', "'; DROP TABLE sensor; --", '\u0000', '💥🌡️', 'a'.repeat(5000),
-  'GET', 'float', 'integer', 'string', 'boolean', 'x-y', '../../etc/passwd', '%s%n', 'null', 'http://127.0.0.1:1/',
+  '',
+  'x',
+  'default_user@localhost',
+  'a@b.c',
+  '2024-01-01T00:00:00Z',
+  '2024-01-01',
+  'not-a-date',
+  '9999-12-31T23:59:59Z',
+  '0001-01-01',
+  "'; DROP TABLE sensor; --",
+  '\u0000',
+  '💥🌡️',
+  'a'.repeat(5000),
+  'GET',
+  'float',
+  'integer',
+  'string',
+  'boolean',
+  'x-y',
+  '../../etc/passwd',
+  '%s%n',
+  'null',
+  'http://127.0.0.1:1/',
 ];
 const HOSTILE_NUMBERS = [0, 1, -1, 3.5, 1e308, -1e308, 2 ** 31, 2 ** 53 + 1, Number.MIN_VALUE];
 
@@ -30,15 +50,22 @@ type Schema = Record<string, unknown>;
 export function junkValue(random: Random, depth = 0): unknown {
   const kind = Math.floor(random() * (depth > 2 ? 5 : 7));
   switch (kind) {
-    case 0: return null;
-    case 1: return pick(random, HOSTILE_NUMBERS);
-    case 2: return random() < 0.5;
-    case 3: return pick(random, HOSTILE_STRINGS);
-    case 4: return Math.floor(random() * 100);
-    case 5: return Array.from({ length: Math.floor(random() * 4) }, () => junkValue(random, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return pick(random, HOSTILE_NUMBERS);
+    case 2:
+      return random() < 0.5;
+    case 3:
+      return pick(random, HOSTILE_STRINGS);
+    case 4:
+      return Math.floor(random() * 100);
+    case 5:
+      return Array.from({ length: Math.floor(random() * 4) }, () => junkValue(random, depth + 1));
     default: {
       const obj: Record<string, unknown> = {};
-      for (let i = 0; i < Math.floor(random() * 4); i++) obj[pick(random, HOSTILE_STRINGS).slice(0, 20) || 'k'] = junkValue(random, depth + 1);
+      for (let i = 0; i < Math.floor(random() * 4); i++)
+        obj[pick(random, HOSTILE_STRINGS).slice(0, 20) || 'k'] = junkValue(random, depth + 1);
       return obj;
     }
   }
@@ -53,12 +80,23 @@ export function valueFor(schema: Schema | undefined, random: Random, depth = 0):
   if (Array.isArray(schema.enum)) return pick(random, schema.enum);
   const type = Array.isArray(schema.type) ? pick(random, schema.type as string[]) : (schema.type as string | undefined);
   switch (type) {
-    case 'null': return null;
-    case 'string': return pick(random, HOSTILE_STRINGS);
-    case 'integer': return Math.trunc(pick(random, HOSTILE_NUMBERS.filter((n) => Math.abs(n) < 2 ** 53)));
-    case 'number': return pick(random, HOSTILE_NUMBERS);
-    case 'boolean': return random() < 0.5;
-    case 'array': return Array.from({ length: Math.floor(random() * 4) }, () => valueFor(schema.items as Schema, random, depth + 1));
+    case 'null':
+      return null;
+    case 'string':
+      return pick(random, HOSTILE_STRINGS);
+    case 'integer':
+      return Math.trunc(
+        pick(
+          random,
+          HOSTILE_NUMBERS.filter((n) => Math.abs(n) < 2 ** 53),
+        ),
+      );
+    case 'number':
+      return pick(random, HOSTILE_NUMBERS);
+    case 'boolean':
+      return random() < 0.5;
+    case 'array':
+      return Array.from({ length: Math.floor(random() * 4) }, () => valueFor(schema.items as Schema, random, depth + 1));
     case 'object': {
       const obj: Record<string, unknown> = {};
       const required = new Set((schema.required as string[] | undefined) ?? []);
@@ -67,7 +105,8 @@ export function valueFor(schema: Schema | undefined, random: Random, depth = 0):
       }
       return obj;
     }
-    default: return junkValue(random, depth);
+    default:
+      return junkValue(random, depth);
   }
 }
 

@@ -37,10 +37,11 @@ export async function createSensorWithMeasures(
        ON CONFLICT (name, units) DO UPDATE SET name = excluded.name RETURNING id`,
       [measure.name, measure.units ?? null, measure.datatype],
     );
-    await db.query(
-      'INSERT INTO sensor_type_measure (type_id, measure_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [typeId, id, position],
-    );
+    await db.query('INSERT INTO sensor_type_measure (type_id, measure_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      typeId,
+      id,
+      position,
+    ]);
     measureIds[measure.name] = id;
   }
   const [{ id: sensorId }] = await db.query<{ id: number }>(
@@ -71,7 +72,11 @@ export async function insertReadings(
 
 /** Recomputes every rollup from the numeric readings, as ingest would have maintained them. */
 export async function rebuildRollups(db: Queryable): Promise<void> {
-  for (const [level, width] of [['minute', '1 minute'], ['hour', '1 hour'], ['day', '1 day']] as const) {
+  for (const [level, width] of [
+    ['minute', '1 minute'],
+    ['hour', '1 hour'],
+    ['day', '1 day'],
+  ] as const) {
     await db.query(`DELETE FROM reading_rollup_${level}`);
     await db.query(
       `INSERT INTO reading_rollup_${level} (sensor_id, measure_id, bucket, min, max, sum, count)

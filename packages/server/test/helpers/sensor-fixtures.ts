@@ -37,9 +37,10 @@ export async function createSensorType(db: Queryable, measures: MeasureSpec[], n
 /** A sensor of a new type with the given measures. */
 export async function createSensor(db: Queryable, uid: string, measures: MeasureSpec[]): Promise<SensorFixture> {
   const type = await createSensorType(db, measures);
-  const [sensor] = await db.query<{ id: number }>(
-    'INSERT INTO sensor (type_id, unique_identifier) VALUES ($1, $2) RETURNING id', [type.typeId, uid],
-  );
+  const [sensor] = await db.query<{ id: number }>('INSERT INTO sensor (type_id, unique_identifier) VALUES ($1, $2) RETURNING id', [
+    type.typeId,
+    uid,
+  ]);
   return { sensorId: sensor.id, uid, measureIds: type.measureIds };
 }
 

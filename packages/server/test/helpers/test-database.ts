@@ -9,8 +9,7 @@ import { openPostgres } from '../../src/db/postgres-database.ts';
 
 export type TestEngine = 'pglite' | 'postgres';
 
-export const testEngine = (): TestEngine =>
-  process.env.MIRRORBASE_TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite';
+export const testEngine = (): TestEngine => (process.env.MIRRORBASE_TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite');
 
 function withDatabase(url: string, name: string): string {
   const parsed = new URL(url);

@@ -17,13 +17,21 @@ function refused(cursor: string): boolean {
 }
 
 /** A keyset list over ids 1..n, as a repository answers it: id > afterId, in id order, at most limit. */
-const idsUpTo = (n: number) => async ({ afterId, limit }: { afterId: number; limit: number }) =>
-  Array.from({ length: n }, (_, i) => ({ id: i + 1 })).filter((r) => r.id > afterId).slice(0, limit);
+const idsUpTo =
+  (n: number) =>
+  async ({ afterId, limit }: { afterId: number; limit: number }) =>
+    Array.from({ length: n }, (_, i) => ({ id: i + 1 }))
+      .filter((r) => r.id > afterId)
+      .slice(0, limit);
 
 describe('cursors', () => {
   it('round-trip the position they encode, and no cursor is the start', () => {
     expect(decodeCursor(undefined)).toEqual({ afterId: 0, offset: 0 });
-    for (const state of [{ afterId: 0, offset: 0 }, { afterId: 42, offset: 100 }, { afterId: 2147483647, offset: 999_999_999_999_999 }]) {
+    for (const state of [
+      { afterId: 0, offset: 0 },
+      { afterId: 42, offset: 100 },
+      { afterId: 2147483647, offset: 999_999_999_999_999 },
+    ]) {
       expect(decodeCursor(encodeCursor(state))).toEqual(state);
     }
   });
@@ -31,14 +39,44 @@ describe('cursors', () => {
   it('refuse anything that is not a cursor the server wrote', () => {
     const good = encodeCursor({ afterId: 1, offset: 0 });
     for (const cursor of [
-      '', '!!!', 'not a cursor', b64('abc'), b64('1'), b64('1:'), b64(':1'), b64('-1:0'), b64('1:-1'), b64('1.5:0'), b64('1:0:0'),
-      b64('2147483648:0'), b64('99999999999:0'), b64('1:9999999999999999'), b64(' 1:0'), b64('1:0\n'), b64('١:٠'), b64('0x1:0'),
+      '',
+      '!!!',
+      'not a cursor',
+      b64('abc'),
+      b64('1'),
+      b64('1:'),
+      b64(':1'),
+      b64('-1:0'),
+      b64('1:-1'),
+      b64('1.5:0'),
+      b64('1:0:0'),
+      b64('2147483648:0'),
+      b64('99999999999:0'),
+      b64('1:9999999999999999'),
+      b64(' 1:0'),
+      b64('1:0\n'),
+      b64('١:٠'),
+      b64('0x1:0'),
     ]) {
       expect(refused(cursor), JSON.stringify(cursor)).toBe(true);
     }
     // Tampered spellings of a good cursor, which Node's lenient base64url decoding reads the same.
-    for (const cursor of [`${good}==`, `${good}=`, `${good}!`, `!${good}`, `${good.slice(0, 1)} ${good.slice(1)}`, `${good}\n`, b64('01:0'), b64('1:00')]) {
-      expect(Buffer.from(cursor, 'base64url').toString().replace(/^0+(?=\d)|(?<=:)0+(?=\d)/g, ''), cursor).toBe('1:0');
+    for (const cursor of [
+      `${good}==`,
+      `${good}=`,
+      `${good}!`,
+      `!${good}`,
+      `${good.slice(0, 1)} ${good.slice(1)}`,
+      `${good}\n`,
+      b64('01:0'),
+      b64('1:00'),
+    ]) {
+      expect(
+        Buffer.from(cursor, 'base64url')
+          .toString()
+          .replace(/^0+(?=\d)|(?<=:)0+(?=\d)/g, ''),
+        cursor,
+      ).toBe('1:0');
       expect(refused(cursor), JSON.stringify(cursor)).toBe(true);
     }
   });
@@ -86,15 +124,19 @@ describe('readPage', () => {
 
   it('refuses a tampered cursor before reading anything', async () => {
     let called = false;
-    await expect(readPage({ cursor: b64('x:1') }, async () => {
-      called = true;
-      return [];
-    })).rejects.toThrow('Invalid cursor');
+    await expect(
+      readPage({ cursor: b64('x:1') }, async () => {
+        called = true;
+        return [];
+      }),
+    ).rejects.toThrow('Invalid cursor');
     const next = (await readPage({ limit: 1 }, idsUpTo(3))).nextCursor!;
-    await expect(readPage({ cursor: `${next}!` }, async () => {
-      called = true;
-      return [];
-    })).rejects.toThrow('Invalid cursor');
+    await expect(
+      readPage({ cursor: `${next}!` }, async () => {
+        called = true;
+        return [];
+      }),
+    ).rejects.toThrow('Invalid cursor');
     expect(called).toBe(false);
   });
 });
@@ -103,7 +145,10 @@ describe('sendPage', () => {
   it('says where the page sits in Content-Range, never counting the total', () => {
     const headers: Record<string, string> = {};
     const reply = { header: (name: string, value: string) => (headers[name] = value) } as unknown as FastifyReply;
-    expect(sendPage(reply, { items: [{ id: 11 }, { id: 12 }], nextCursor: 'c', offset: 10 }, (r) => r.id)).toEqual({ items: [11, 12], next_cursor: 'c' });
+    expect(sendPage(reply, { items: [{ id: 11 }, { id: 12 }], nextCursor: 'c', offset: 10 }, (r) => r.id)).toEqual({
+      items: [11, 12],
+      next_cursor: 'c',
+    });
     expect(headers['content-range']).toBe('items 10-11/*');
     sendPage(reply, { items: [], nextCursor: null, offset: 0 }, (r) => r);
     expect(headers['content-range']).toBe('items */*');

@@ -17,7 +17,14 @@ export const MAX_LIMIT = 1000;
 
 /** The paging part of every list's query string; spread into the route's querystring schema. */
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `items per page (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})` })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_LIMIT,
+      default: DEFAULT_LIMIT,
+      description: `items per page (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})`,
+    }),
+  ),
   cursor: Type.Optional(Type.String({ minLength: 1, description: 'next_cursor of the previous page' })),
 };
 export const PageQuerySchema = Type.Object(PageQuery);

@@ -35,7 +35,8 @@ export function createSensorDetailsService(deps: { sensors: SensorsService; read
       const latest = new Map<string, LatestValue>();
       if ('measures' in answer) {
         for (const m of answer.measures) {
-          if (m.timestamp !== null && m.value !== null) latest.set(measureKey(m.measure, m.units), { timestamp: m.timestamp, value: m.value });
+          if (m.timestamp !== null && m.value !== null)
+            latest.set(measureKey(m.measure, m.units), { timestamp: m.timestamp, value: m.value });
         }
       }
       const measures = sensor.type.measures.map((m) => ({ ...m, latest: latest.get(measureKey(m.name, m.units)) ?? null }));

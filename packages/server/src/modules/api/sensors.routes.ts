@@ -6,8 +6,16 @@ import { NameParam, listErrors, readErrors } from './api.schemas.ts';
 import { PageQuerySchema, readPage, sendPage } from './pagination.ts';
 import type { SensorDetailsService } from './sensor-details.service.ts';
 import {
-  SensorDetailsResource, SensorMeasurePage, SensorPage, SensorQuery, SensorTypePage, SensorTypeResource,
-  toCurrentLocation, toSensor, toSensorMeasure, toSensorType,
+  SensorDetailsResource,
+  SensorMeasurePage,
+  SensorPage,
+  SensorQuery,
+  SensorTypePage,
+  SensorTypeResource,
+  toCurrentLocation,
+  toSensor,
+  toSensorMeasure,
+  toSensorType,
 } from './sensors.schemas.ts';
 
 const tags = ['sensors'];
@@ -17,64 +25,95 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
   app,
   { sensors, sensorDetails },
 ) => {
-  app.get('/sensor-types', {
-    config: { access: 'user' },
-    schema: {
-      tags, operationId: 'listSensorTypes', summary: 'List sensor types with their measures',
-      querystring: PageQuerySchema, response: { 200: SensorTypePage, ...listErrors },
+  app.get(
+    '/sensor-types',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'listSensorTypes',
+        summary: 'List sensor types with their measures',
+        querystring: PageQuerySchema,
+        response: { 200: SensorTypePage, ...listErrors },
+      },
     },
-  }, async (request, reply) => sendPage(reply, await readPage(request.query, (page) => sensors.listSensorTypes(page)), toSensorType));
+    async (request, reply) => sendPage(reply, await readPage(request.query, (page) => sensors.listSensorTypes(page)), toSensorType),
+  );
 
-  app.get('/sensor-types/:name', {
-    config: { access: 'user' },
-    schema: {
-      tags, operationId: 'getSensorType', summary: 'One sensor type with its measures, by name',
-      params: Type.Object({ name: NameParam }),
-      response: { 200: SensorTypeResource, ...readErrors },
+  app.get(
+    '/sensor-types/:name',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'getSensorType',
+        summary: 'One sensor type with its measures, by name',
+        params: Type.Object({ name: NameParam }),
+        response: { 200: SensorTypeResource, ...readErrors },
+      },
     },
-  }, async (request) => {
-    const type = await sensors.findSensorType(request.params.name);
-    if (!type) throw notFound(`Sensor type ${JSON.stringify(request.params.name)} does not exist`);
-    return toSensorType(type);
-  });
+    async (request) => {
+      const type = await sensors.findSensorType(request.params.name);
+      if (!type) throw notFound(`Sensor type ${JSON.stringify(request.params.name)} does not exist`);
+      return toSensorType(type);
+    },
+  );
 
-  app.get('/sensor-measures', {
-    config: { access: 'user' },
-    schema: {
-      tags, operationId: 'listSensorMeasures', summary: 'List the measures sensors record',
-      querystring: PageQuerySchema, response: { 200: SensorMeasurePage, ...listErrors },
+  app.get(
+    '/sensor-measures',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'listSensorMeasures',
+        summary: 'List the measures sensors record',
+        querystring: PageQuerySchema,
+        response: { 200: SensorMeasurePage, ...listErrors },
+      },
     },
-  }, async (request, reply) => sendPage(reply, await readPage(request.query, (page) => sensors.listMeasures(page)), toSensorMeasure));
+    async (request, reply) => sendPage(reply, await readPage(request.query, (page) => sensors.listMeasures(page)), toSensorMeasure),
+  );
 
-  app.get('/sensors', {
-    config: { access: 'user' },
-    schema: {
-      tags, operationId: 'listSensors', summary: 'List sensors, optionally of one type',
-      querystring: SensorQuery, response: { 200: SensorPage, ...listErrors },
+  app.get(
+    '/sensors',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'listSensors',
+        summary: 'List sensors, optionally of one type',
+        querystring: SensorQuery,
+        response: { 200: SensorPage, ...listErrors },
+      },
     },
-  }, async (request, reply) => {
-    const { type, ...paging } = request.query;
-    return sendPage(reply, await readPage(paging, (page) => sensors.listSensors({ ...page, typeName: type })), toSensor);
-  });
+    async (request, reply) => {
+      const { type, ...paging } = request.query;
+      return sendPage(reply, await readPage(paging, (page) => sensors.listSensors({ ...page, typeName: type })), toSensor);
+    },
+  );
 
-  app.get('/sensors/:uid', {
-    config: { access: 'user' },
-    schema: {
-      tags,
-      operationId: 'getSensor',
-      summary: 'One sensor with its type, measures and their latest values, and its current location',
-      params: Type.Object({ uid: NameParam }),
-      response: { 200: SensorDetailsResource, ...readErrors },
+  app.get(
+    '/sensors/:uid',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'getSensor',
+        summary: 'One sensor with its type, measures and their latest values, and its current location',
+        params: Type.Object({ uid: NameParam }),
+        response: { 200: SensorDetailsResource, ...readErrors },
+      },
     },
-  }, async (request) => {
-    const details = await sensorDetails.getSensorDetails(request.params.uid);
-    if (!details) throw notFound(`Sensor ${JSON.stringify(request.params.uid)} does not exist`);
-    const { sensor, measures } = details;
-    return {
-      ...toSensor(sensor),
-      type: { id: sensor.type.id, name: sensor.type.name, description: sensor.type.description },
-      measures: measures.map((m) => ({ ...toSensorMeasure(m), latest: m.latest })),
-      location: sensor.location && toCurrentLocation(sensor.location),
-    };
-  });
+    async (request) => {
+      const details = await sensorDetails.getSensorDetails(request.params.uid);
+      if (!details) throw notFound(`Sensor ${JSON.stringify(request.params.uid)} does not exist`);
+      const { sensor, measures } = details;
+      return {
+        ...toSensor(sensor),
+        type: { id: sensor.type.id, name: sensor.type.name, description: sensor.type.description },
+        measures: measures.map((m) => ({ ...toSensorMeasure(m), latest: m.latest })),
+        location: sensor.location && toCurrentLocation(sensor.location),
+      };
+    },
+  );
 };

@@ -15,28 +15,38 @@ const tags = ['auth (DTBase)'];
 
 const toDtbaseTokenPair = (pair: TokenPair) => ({ access_token: pair.accessToken, refresh_token: pair.refreshToken });
 
-export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; tokens: TokenIssuer }> = async (
-  app,
-  { users, tokens },
-) => {
-  app.post('/login', {
-    config: { access: 'public' },
-    schema: {
-      tags, operationId: 'dtbaseLogin', summary: 'Exchange e-mail and password for an access and a refresh token', body: EmailPassword,
-      response: { 200: TokenPairRef, 401: Detail, 422: ValidationFailed },
+export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; tokens: TokenIssuer }> = async (app, { users, tokens }) => {
+  app.post(
+    '/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        operationId: 'dtbaseLogin',
+        summary: 'Exchange e-mail and password for an access and a refresh token',
+        body: EmailPassword,
+        response: { 200: TokenPairRef, 401: Detail, 422: ValidationFailed },
+      },
     },
-  }, async (request) => {
-    const user = await users.authenticate(request.body.email, request.body.password);
-    if (!user) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
-    return toDtbaseTokenPair(await tokens.issuePair(user.email));
-  });
+    async (request) => {
+      const user = await users.authenticate(request.body.email, request.body.password);
+      if (!user) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
+      return toDtbaseTokenPair(await tokens.issuePair(user.email));
+    },
+  );
 
-  app.post('/refresh', {
-    config: { access: 'refresh' },
-    schema: {
-      tags, operationId: 'dtbaseRefresh', summary: 'Exchange a refresh token (as the bearer token) for a new token pair',
-      security: [{ bearer: [] }],
-      response: { 200: TokenPairRef, 401: Detail },
+  app.post(
+    '/refresh',
+    {
+      config: { access: 'refresh' },
+      schema: {
+        tags,
+        operationId: 'dtbaseRefresh',
+        summary: 'Exchange a refresh token (as the bearer token) for a new token pair',
+        security: [{ bearer: [] }],
+        response: { 200: TokenPairRef, 401: Detail },
+      },
     },
-  }, async (request) => toDtbaseTokenPair(await tokens.issuePair(request.user!.email)));
+    async (request) => toDtbaseTokenPair(await tokens.issuePair(request.user!.email)),
+  );
 };

@@ -106,10 +106,10 @@ export function locationsRepository(db: Queryable) {
     },
 
     async linkIdentifier(schemaId: number, identifierId: number): Promise<void> {
-      await db.query(
-        `INSERT INTO location_schema_identifier (schema_id, identifier_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-        [schemaId, identifierId],
-      );
+      await db.query(`INSERT INTO location_schema_identifier (schema_id, identifier_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+        schemaId,
+        identifierId,
+      ]);
     },
 
     async deleteSchema(schemaId: number): Promise<void> {
@@ -141,7 +141,11 @@ export function locationsRepository(db: Queryable) {
     },
 
     /** Locations of a schema whose coordinates include `filter` (all when it is empty), by id. */
-    listLocations(schemaId: number, filter: CoordinateValues = {}, page: { afterId?: number; limit?: number } = {}): Promise<LocationRow[]> {
+    listLocations(
+      schemaId: number,
+      filter: CoordinateValues = {},
+      page: { afterId?: number; limit?: number } = {},
+    ): Promise<LocationRow[]> {
       return db.query<LocationRow>(
         `SELECT ${LOCATION_COLUMNS} FROM location
          WHERE schema_id = $1 AND coordinates @> $2::text::jsonb AND id > $3
@@ -168,7 +172,10 @@ export function locationsRepository(db: Queryable) {
     },
 
     /** Locations by id, of one schema when `schemaId` is given, whose coordinates include `coordinates`. */
-    listLocationsWithSchema(filter: { schemaId?: number; coordinates?: CoordinateValues }, page: Page = {}): Promise<LocationWithSchemaRow[]> {
+    listLocationsWithSchema(
+      filter: { schemaId?: number; coordinates?: CoordinateValues },
+      page: Page = {},
+    ): Promise<LocationWithSchemaRow[]> {
       return db.query<LocationWithSchemaRow>(
         `SELECT ${LOCATION_WITH_SCHEMA_COLUMNS} FROM location l JOIN location_schema s ON s.id = l.schema_id
          WHERE ($1::int4 IS NULL OR l.schema_id = $1) AND l.coordinates @> $2::text::jsonb AND l.id > $3

@@ -25,18 +25,24 @@ export const LocationSchemaBody = Type.Object({
 });
 export type LocationSchemaBody = Static<typeof LocationSchemaBody>;
 
-const LocationIdentifierOutSchema = Type.Object({
-  name: Type.String(),
-  units: Nullable(Type.String()),
-  datatype: Datatype,
-}, { $id: 'DtbaseLocationIdentifier' });
+const LocationIdentifierOutSchema = Type.Object(
+  {
+    name: Type.String(),
+    units: Nullable(Type.String()),
+    datatype: Datatype,
+  },
+  { $id: 'DtbaseLocationIdentifier' },
+);
 export const LocationIdentifierOut = ref(LocationIdentifierOutSchema);
 
-const LocationSchemaOutSchema = Type.Object({
-  name: Type.String(),
-  description: Nullable(Type.String()),
-  identifiers: Type.Array(LocationIdentifierOut),
-}, { $id: 'DtbaseLocationSchema' });
+const LocationSchemaOutSchema = Type.Object(
+  {
+    name: Type.String(),
+    description: Nullable(Type.String()),
+    identifiers: Type.Array(LocationIdentifierOut),
+  },
+  { $id: 'DtbaseLocationSchema' },
+);
 export const LocationSchemaOut = ref(LocationSchemaOutSchema);
 
 export const InsertLocationBody = Type.Object({

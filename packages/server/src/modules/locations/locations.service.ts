@@ -36,8 +36,12 @@ const SCHEMA_MISSING = 'Location schema does not exist';
  */
 const INSTALLATION_LOCATION_FK = 'sensor_location_location_id_location_id_fk';
 
-const changed = (entity: 'location' | 'location_schema', action: EntityChanged['action'], key: string | number): EntityChanged =>
-  ({ type: 'entity.changed', entity, action, key: String(key) });
+const changed = (entity: 'location' | 'location_schema', action: EntityChanged['action'], key: string | number): EntityChanged => ({
+  type: 'entity.changed',
+  entity,
+  action,
+  key: String(key),
+});
 
 /** Coordinates are keyed by identifier name, so a schema cannot hold two identifiers of one name. */
 function assertDistinctNames(identifiers: readonly IdentifierInput[]) {
@@ -137,8 +141,14 @@ export function createLocationsService(deps: { db: Database; events: Events }) {
         let schema = await repo.findSchema(schemaName);
         const changes: EntityChanged[] = [];
         if (schema) {
-          const wanted = identifiers.map((i) => i.id).sort((a, b) => a - b).join();
-          const existing = schema.identifiers.map((i) => i.id).sort((a, b) => a - b).join();
+          const wanted = identifiers
+            .map((i) => i.id)
+            .sort((a, b) => a - b)
+            .join();
+          const existing = schema.identifiers
+            .map((i) => i.id)
+            .sort((a, b) => a - b)
+            .join();
           if (wanted !== existing) {
             throw conflict(`Location schema ${JSON.stringify(schemaName)} exists already with other identifiers`);
           }

@@ -75,7 +75,9 @@ const RUN_FROM = `
 // Each product reads only the table of its measure's datatype: the other branches carry a
 // constant-false condition the planner skips.
 const OUTPUT_VALUES = (Object.entries(VALUE_TABLES) as [ValueDatatype, { table: string }][])
-  .map(([datatype, { table }]) => `SELECT ts, to_json(value) AS value FROM ${table} WHERE product_id = p.id AND mm.datatype = '${datatype}'`)
+  .map(
+    ([datatype, { table }]) => `SELECT ts, to_json(value) AS value FROM ${table} WHERE product_id = p.id AND mm.datatype = '${datatype}'`,
+  )
   .join('\n        UNION ALL ');
 
 /** Model runs and their outputs. */
@@ -137,10 +139,10 @@ export function modelRunsRepository(db: Queryable) {
     },
 
     async insertProduct(runId: number, measureId: number): Promise<number> {
-      const rows = await db.query<{ id: number }>(
-        `INSERT INTO model_product (run_id, measure_id) VALUES ($1, $2) RETURNING id`,
-        [runId, measureId],
-      );
+      const rows = await db.query<{ id: number }>(`INSERT INTO model_product (run_id, measure_id) VALUES ($1, $2) RETURNING id`, [
+        runId,
+        measureId,
+      ]);
       return rows[0].id;
     },
 

@@ -138,7 +138,8 @@ export function createModelRunsService(deps: { db: Database; events: Events; sen
             if (scenarioId === undefined) {
               // Another request may create the same scenario at the same moment: then use that one.
               const created = await modelsTx.insertScenario(model.id, input.scenarioDescription);
-              if (created !== undefined) changes.push({ type: 'entity.changed', entity: 'model_scenario', action: 'created', key: String(created) });
+              if (created !== undefined)
+                changes.push({ type: 'entity.changed', entity: 'model_scenario', action: 'created', key: String(created) });
               scenarioId = created ?? (await modelsTx.findScenario(model.id, input.scenarioDescription))?.id;
               if (scenarioId === undefined) throw missingRecord(SCENARIO_MISSING);
             }
@@ -177,7 +178,12 @@ export function createModelRunsService(deps: { db: Database; events: Events; sen
      * DTBase's listing of a model's runs: by default those created in the last seven days (by
      * the database's clock); a `from` after `to` finds nothing, as in DTBase.
      */
-    async listRecentRuns(filter: { modelName: string; from?: string | null; to?: string | null; scenario?: string | null }): Promise<RunRow[]> {
+    async listRecentRuns(filter: {
+      modelName: string;
+      from?: string | null;
+      to?: string | null;
+      scenario?: string | null;
+    }): Promise<RunRow[]> {
       const rows = await runs.listRuns({
         modelName: filter.modelName,
         scenario: filter.scenario,

@@ -33,10 +33,7 @@ const MEASURE_COLUMNS = `id, name, units, datatype`;
 export function modelsRepository(db: Queryable) {
   return {
     async listModels(page: Page = {}): Promise<ModelRow[]> {
-      return db.query<ModelRow>(`SELECT id, name FROM model WHERE id > $1 ORDER BY id LIMIT $2`, [
-        page.afterId ?? 0,
-        page.limit ?? null,
-      ]);
+      return db.query<ModelRow>(`SELECT id, name FROM model WHERE id > $1 ORDER BY id LIMIT $2`, [page.afterId ?? 0, page.limit ?? null]);
     },
 
     async findModel(name: string): Promise<ModelRow | undefined> {
@@ -46,10 +43,9 @@ export function modelsRepository(db: Queryable) {
 
     /** Inserts unless the name is taken; returns the new row or undefined. */
     async insertModel(name: string): Promise<ModelRow | undefined> {
-      const rows = await db.query<ModelRow>(
-        `INSERT INTO model (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id, name`,
-        [name],
-      );
+      const rows = await db.query<ModelRow>(`INSERT INTO model (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id, name`, [
+        name,
+      ]);
       return rows[0];
     },
 
@@ -105,10 +101,7 @@ export function modelsRepository(db: Queryable) {
      * of DTBase's "first row".
      */
     async findMeasureByName(name: string): Promise<MeasureRow | undefined> {
-      const rows = await db.query<MeasureRow>(
-        `SELECT ${MEASURE_COLUMNS} FROM model_measure WHERE name = $1 ORDER BY id LIMIT 1`,
-        [name],
-      );
+      const rows = await db.query<MeasureRow>(`SELECT ${MEASURE_COLUMNS} FROM model_measure WHERE name = $1 ORDER BY id LIMIT 1`, [name]);
       return rows[0];
     },
 

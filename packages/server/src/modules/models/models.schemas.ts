@@ -60,34 +60,45 @@ export type ListRunsBody = Static<typeof ListRunsBody>;
 
 const SensorMeasureRef = Nullable(Type.Object({ name: Type.String(), units: Nullable(Type.String()) }));
 
-const RunOutSchema = Type.Object({
-  id: Type.Integer(),
-  model_id: Type.Integer(),
-  model_name: Type.String(),
-  scenario_id: Type.Integer(),
-  scenario_description: Nullable(Type.String()),
-  time_created: Type.String(),
-  sensor_unique_id: Nullable(Type.String()),
-  sensor_measure: SensorMeasureRef,
-}, { $id: 'DtbaseModelRun' });
+const RunOutSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    model_id: Type.Integer(),
+    model_name: Type.String(),
+    scenario_id: Type.Integer(),
+    scenario_description: Nullable(Type.String()),
+    time_created: Type.String(),
+    sensor_unique_id: Nullable(Type.String()),
+    sensor_measure: SensorMeasureRef,
+  },
+  { $id: 'DtbaseModelRun' },
+);
 export const RunList = Type.Array(ref(RunOutSchema));
 
 export const RunIdBody = Type.Object({ run_id: RunIdValue });
 export type RunIdBody = Static<typeof RunIdBody>;
 
 /** `{"<measure name>": [{"value": ..., "timestamp": "...Z"}, ...]}`; `{}` for an unknown run. */
-const RunOutputsSchema = Type.Record(
-  Type.String(),
-  Type.Array(Type.Object({ value: Value, timestamp: Type.String() })),
-  { $id: 'DtbaseModelRunOutputs' },
-);
+const RunOutputsSchema = Type.Record(Type.String(), Type.Array(Type.Object({ value: Value, timestamp: Type.String() })), {
+  $id: 'DtbaseModelRunOutputs',
+});
 export const RunOutputs = ref(RunOutputsSchema);
 
-const RunSensorMeasureSchema = Type.Object({
-  sensor_unique_id: Nullable(Type.String()),
-  sensor_measure: SensorMeasureRef,
-}, { $id: 'DtbaseModelRunSensorMeasure' });
+const RunSensorMeasureSchema = Type.Object(
+  {
+    sensor_unique_id: Nullable(Type.String()),
+    sensor_measure: SensorMeasureRef,
+  },
+  { $id: 'DtbaseModelRunSensorMeasure' },
+);
 export const RunSensorMeasure = ref(RunSensorMeasureSchema);
 
 /** The named (response) schemas of DTBase's /model routes. */
-export const dtbaseModelSchemas = [ModelOutSchema, ScenarioOutSchema, MeasureOutSchema, RunOutSchema, RunOutputsSchema, RunSensorMeasureSchema];
+export const dtbaseModelSchemas = [
+  ModelOutSchema,
+  ScenarioOutSchema,
+  MeasureOutSchema,
+  RunOutSchema,
+  RunOutputsSchema,
+  RunSensorMeasureSchema,
+];

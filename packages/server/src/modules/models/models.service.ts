@@ -9,8 +9,12 @@ import { modelsRepository, type MeasureRow, type ModelRow, type Page, type Scena
 import { modelRunsRepository } from './model-runs.repository.ts';
 
 /** Models, scenarios and model measures, plus (from model-runs.service.ts) runs and outputs. */
-const changed = (entity: EntityKind, action: EntityChanged['action'], key: string | number): EntityChanged =>
-  ({ type: 'entity.changed', entity, action, key: String(key) });
+const changed = (entity: EntityKind, action: EntityChanged['action'], key: string | number): EntityChanged => ({
+  type: 'entity.changed',
+  entity,
+  action,
+  key: String(key),
+});
 
 export function createModelsService(deps: { db: Database; events: Events; sensors: SensorLookup }) {
   const { db, events } = deps;

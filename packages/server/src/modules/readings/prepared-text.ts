@@ -4,9 +4,7 @@
  * as they are consumed. Every check has passed before a PreparedText exists, so a route can
  * commit to a 200 before the first chunk; stopping early (return()) stops the reading.
  */
-export type PreparedText =
-  | { whole: Buffer | string; chunks?: undefined }
-  | { whole?: undefined; chunks: AsyncIterable<Buffer | string> };
+export type PreparedText = { whole: Buffer | string; chunks?: undefined } | { whole?: undefined; chunks: AsyncIterable<Buffer | string> };
 
 /** All of it in memory: for callers that nest a bounded answer in their own (run details). */
 export async function preparedTextToString(text: PreparedText): Promise<string> {

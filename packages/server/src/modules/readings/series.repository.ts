@@ -78,7 +78,12 @@ export function seriesRepository(q: Queryable) {
      * after `after` (from `from` when null) and up to `to`, as many as there are: where pages
      * of n readings end. One index scan of count·n entries at most; mb_iso only on the rows found.
      */
-    async everyNthReadingAfter(series: SeriesRef, range: { from: string; to: string; after: string | null }, n: number, count: number): Promise<string[]> {
+    async everyNthReadingAfter(
+      series: SeriesRef,
+      range: { from: string; to: string; after: string | null },
+      n: number,
+      count: number,
+    ): Promise<string[]> {
       const lower = range.after === null ? 'ts >= $3::text::timestamptz' : 'ts > $3::text::timestamptz';
       const rows = await q.query<{ ts: string }>(
         `SELECT mb_iso(ts) AS ts FROM (

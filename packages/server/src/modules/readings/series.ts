@@ -16,9 +16,7 @@ export async function resolveSeries(q: Queryable, lookup: SeriesLookup): Promise
   const matches = await repo.find(lookup);
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
-    throw unprocessable(
-      `Sensor "${sensor}" has several measures named "${measure}"; give their units too`,
-    );
+    throw unprocessable(`Sensor "${sensor}" has several measures named "${measure}"; give their units too`);
   }
   if ((await repo.sensorId(lookup.sensorUid)) === undefined) throw missingRecord('Sensor does not exist');
   throw missingRecord(`Measure "${measure}" is not a measure of sensor "${sensor}"`);

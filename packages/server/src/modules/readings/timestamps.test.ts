@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  displayTimestamp, MAX_INSTANT_MS, MIN_INSTANT_MS, monthIndex, monthStartIso, parseInstant, parseTimestamp, partitionName, pgIsoFromMs, utcMs,
+  displayTimestamp,
+  MAX_INSTANT_MS,
+  MIN_INSTANT_MS,
+  monthIndex,
+  monthStartIso,
+  parseInstant,
+  parseTimestamp,
+  partitionName,
+  pgIsoFromMs,
+  utcMs,
 } from './timestamps.ts';
 
 const iso = (text: string, requireOffset = false) => {
@@ -33,7 +42,7 @@ describe('parseInstant', () => {
     expect(iso('2024-03-01T12:34:56Z', true)).toBe('2024-03-01T12:34:56.000000Z');
   });
 
-  it("rounds fractions to the microsecond as PostgreSQL does (ties to even), carrying into the next second", () => {
+  it('rounds fractions to the microsecond as PostgreSQL does (ties to even), carrying into the next second', () => {
     // Each expectation is what PostgreSQL 15 answers for the same text.
     expect(iso('2000-01-01T00:00:00.1Z')).toBe('2000-01-01T00:00:00.100000Z');
     expect(iso('2000-01-01T00:00:00.123456789Z')).toBe('2000-01-01T00:00:00.123457Z');
@@ -60,19 +69,47 @@ describe('parseInstant', () => {
 
   it('refuses dates and times that do not exist', () => {
     for (const text of [
-      '2023-02-29', '1900-02-29', '0100-02-29', '2024-04-31', '2024-13-01', '2024-00-10', '2024-01-00', '0000-01-01',
-      '2024-01-01T24:00:00Z', '2024-01-01T23:60:00Z', '2024-01-01T23:59:60Z', '2024-01-01T12:00:00+16:00', '2024-01-01T12:00:00+01:60',
+      '2023-02-29',
+      '1900-02-29',
+      '0100-02-29',
+      '2024-04-31',
+      '2024-13-01',
+      '2024-00-10',
+      '2024-01-00',
+      '0000-01-01',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T23:60:00Z',
+      '2024-01-01T23:59:60Z',
+      '2024-01-01T12:00:00+16:00',
+      '2024-01-01T12:00:00+01:60',
     ]) {
       expect(parseInstant(text, false), text).toBe('invalid');
     }
-    for (const text of ['2000-02-29', '2024-02-29', '0004-02-29', '0400-02-29']) expect(typeof parseInstant(text, false), text).toBe('object');
+    for (const text of ['2000-02-29', '2024-02-29', '0004-02-29', '0400-02-29'])
+      expect(typeof parseInstant(text, false), text).toBe('object');
   });
 
   it('refuses text that is not an ISO-8601 timestamp', () => {
     for (const text of [
-      '', ' 2024-01-01', '2024-01-01 ', '2024-1-01', '24-01-01', '2024/01/01', '2024-01-01T', '2024-01-01T10Z', '2024-01-01T10:00:00.Z',
-      '2024-01-01T10:00:00.1234567890Z', '2024-01-01T10:00.5Z', '2024-01-01T10:00:00+1', '2024-01-01T10:00:00+01:0', '2024-01-01T10:00:00UTC',
-      '+002024-01-01', '١٩٧٠-٠١-٠١', 'now', '1704067200', '2024-01-01T10:00:00Z\n',
+      '',
+      ' 2024-01-01',
+      '2024-01-01 ',
+      '2024-1-01',
+      '24-01-01',
+      '2024/01/01',
+      '2024-01-01T',
+      '2024-01-01T10Z',
+      '2024-01-01T10:00:00.Z',
+      '2024-01-01T10:00:00.1234567890Z',
+      '2024-01-01T10:00.5Z',
+      '2024-01-01T10:00:00+1',
+      '2024-01-01T10:00:00+01:0',
+      '2024-01-01T10:00:00UTC',
+      '+002024-01-01',
+      '١٩٧٠-٠١-٠١',
+      'now',
+      '1704067200',
+      '2024-01-01T10:00:00Z\n',
     ]) {
       expect(parseInstant(text, false), JSON.stringify(text)).toBe('invalid');
     }
@@ -92,7 +129,8 @@ describe('parseInstant', () => {
 
   it('is exactly Date.parse for every UTC millisecond it shares with it', () => {
     for (let i = 0; i < 2000; i++) {
-      const ms = Math.floor(((i * 2654435761) % 4294967296) / 4294967296 * (Date.UTC(9999, 11, 31) - Date.UTC(1000, 0, 1))) + Date.UTC(1000, 0, 1);
+      const ms =
+        Math.floor((((i * 2654435761) % 4294967296) / 4294967296) * (Date.UTC(9999, 11, 31) - Date.UTC(1000, 0, 1))) + Date.UTC(1000, 0, 1);
       const text = new Date(ms).toISOString();
       expect(parseTimestamp(text, true), text).toBe(ms);
     }
@@ -127,7 +165,7 @@ describe('timestamp helpers', () => {
     expect(partitionName('string', 50 * 12 + 11)).toBe('reading_string_p0050_12');
   });
 
-  it("renders canonical timestamps as DTBase does: no fraction when it is zero", () => {
+  it('renders canonical timestamps as DTBase does: no fraction when it is zero', () => {
     expect(displayTimestamp('2024-01-01T00:00:00.000000Z')).toBe('2024-01-01T00:00:00Z');
     expect(displayTimestamp('2024-01-01T00:00:00.000100Z')).toBe('2024-01-01T00:00:00.000100Z');
   });

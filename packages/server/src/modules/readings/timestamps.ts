@@ -11,8 +11,7 @@
  * the same as for text stored before; correctness rests on the canonical text. The number is
  * used to order timestamps, pick partitions and rollup buckets; it derives from the same µs.
  */
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -96,9 +95,8 @@ export function parseInstant(text: string, requireOffset: boolean): Instant | In
   const fractionText = String(micros).padStart(6, '0');
   // Already UTC and no carry: the matched fields are the canonical text; otherwise let Date
   // render the shifted instant (it writes years 1-9999 as four digits).
-  const base = utc && !carry
-    ? `${m[1]}-${m[2]}-${m[3]}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}`
-    : new Date(ms).toISOString().slice(0, 19);
+  const base =
+    utc && !carry ? `${m[1]}-${m[2]}-${m[3]}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}` : new Date(ms).toISOString().slice(0, 19);
   // Far from 1970 a double cannot hold every microsecond (near the year 9999 its step is
   // 1/32 ms): .999999 would round up into the next millisecond, and so into the next minute or
   // month. Keep floor(time) the true millisecond, which is all that partitions and rollup

@@ -106,11 +106,7 @@ export function sensorsRepository(db: Queryable) {
     },
 
     async linkMeasure(typeId: number, measureId: number, position: number): Promise<void> {
-      await db.query(`INSERT INTO sensor_type_measure (type_id, measure_id, position) VALUES ($1, $2, $3)`, [
-        typeId,
-        measureId,
-        position,
-      ]);
+      await db.query(`INSERT INTO sensor_type_measure (type_id, measure_id, position) VALUES ($1, $2, $3)`, [typeId, measureId, position]);
     },
 
     async deleteType(typeId: number): Promise<void> {
@@ -123,10 +119,9 @@ export function sensorsRepository(db: Queryable) {
     },
 
     async findSensor(uniqueIdentifier: string): Promise<SensorRow | undefined> {
-      const rows = await db.query<SensorRow>(
-        `SELECT ${SENSOR_COLUMNS} FROM ${SENSOR_FROM} WHERE s.unique_identifier = $1`,
-        [uniqueIdentifier],
-      );
+      const rows = await db.query<SensorRow>(`SELECT ${SENSOR_COLUMNS} FROM ${SENSOR_FROM} WHERE s.unique_identifier = $1`, [
+        uniqueIdentifier,
+      ]);
       return rows[0];
     },
 

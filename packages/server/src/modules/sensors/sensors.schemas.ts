@@ -20,18 +20,24 @@ export const SensorTypeBody = Type.Object({
 });
 export type SensorTypeBody = Static<typeof SensorTypeBody>;
 
-const SensorMeasureOutSchema = Type.Object({
-  name: Type.String(),
-  units: Nullable(Type.String()),
-  datatype: Datatype,
-}, { $id: 'DtbaseSensorMeasure' });
+const SensorMeasureOutSchema = Type.Object(
+  {
+    name: Type.String(),
+    units: Nullable(Type.String()),
+    datatype: Datatype,
+  },
+  { $id: 'DtbaseSensorMeasure' },
+);
 export const SensorMeasureOut = ref(SensorMeasureOutSchema);
 
-const SensorTypeOutSchema = Type.Object({
-  name: Type.String(),
-  description: Nullable(Type.String()),
-  measures: Type.Array(SensorMeasureOut),
-}, { $id: 'DtbaseSensorType' });
+const SensorTypeOutSchema = Type.Object(
+  {
+    name: Type.String(),
+    description: Nullable(Type.String()),
+    measures: Type.Array(SensorMeasureOut),
+  },
+  { $id: 'DtbaseSensorType' },
+);
 export const SensorTypeOut = ref(SensorTypeOutSchema);
 
 export const InsertSensorBody = Type.Object({
@@ -57,11 +63,14 @@ export const TypeName = Type.Object({ type_name: Type.String() });
 /** `{}` lists every sensor; the body itself is required, as in DTBase. */
 export const ListSensorsBody = Type.Object({ type_name: Type.Optional(Nullable(Type.String())) });
 
-const SensorOutSchema = Type.Object({
-  unique_identifier: Type.String(),
-  name: Nullable(Type.String()),
-  notes: Nullable(Type.String()),
-}, { $id: 'DtbaseSensor' });
+const SensorOutSchema = Type.Object(
+  {
+    unique_identifier: Type.String(),
+    name: Nullable(Type.String()),
+    notes: Nullable(Type.String()),
+  },
+  { $id: 'DtbaseSensor' },
+);
 export const SensorOut = ref(SensorOutSchema);
 
 /** DTBase requires both fields; null is accepted as well and clears the field. */

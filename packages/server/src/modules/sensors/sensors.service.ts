@@ -68,8 +68,12 @@ const TYPE_MISSING = 'Sensor type does not exist';
  */
 const RUN_SENSOR_FK = 'model_run_sensor_id_sensor_id_fk';
 
-const changed = (entity: EntityKind, action: EntityChanged['action'], key: string | number): EntityChanged =>
-  ({ type: 'entity.changed', entity, action, key: String(key) });
+const changed = (entity: EntityKind, action: EntityChanged['action'], key: string | number): EntityChanged => ({
+  type: 'entity.changed',
+  entity,
+  action,
+  key: String(key),
+});
 
 /** Readings name their measure by name within the sensor's type, so names must not repeat in a type. */
 function assertDistinctMeasureNames(measures: readonly MeasureInput[]) {
@@ -168,10 +172,9 @@ export function createSensorsService(deps: { db: Database; events: Events; locat
         const repo = sensorsRepository(tx);
         const duplicate = 'Sensor location exists already: this sensor has an installation at that datetime';
         if (await repo.hasInstallationAt(sensor.id, input.installationDatetime ?? null)) throw conflict(duplicate);
-        const id = await translateViolations(
-          () => repo.insertSensorLocation(sensor.id, location.id, input.installationDatetime ?? null),
-          { foreignKey: 'Sensor or location was deleted by another request meanwhile' },
-        );
+        const id = await translateViolations(() => repo.insertSensorLocation(sensor.id, location.id, input.installationDatetime ?? null), {
+          foreignKey: 'Sensor or location was deleted by another request meanwhile',
+        });
         if (id === undefined) throw conflict(duplicate);
         await publish(tx, changed('sensor_location', 'created', id));
       });
@@ -239,8 +242,7 @@ export function createSensorsService(deps: { db: Database; events: Events; locat
         const type = await repo.findType(typeName);
         if (!type) throw missingRecord(TYPE_MISSING);
         const sensors = await repo.countSensorsOfType(type.id);
-        const inUse = (n: string) =>
-          `Sensor type ${JSON.stringify(typeName)} still has ${n} sensor(s); delete them first`;
+        const inUse = (n: string) => `Sensor type ${JSON.stringify(typeName)} still has ${n} sensor(s); delete them first`;
         if (sensors > 0) throw conflict(inUse(String(sensors)));
         await translateViolations(() => repo.deleteType(type.id), { foreignKey: inUse('new') });
         await publish(tx, changed('sensor_type', 'deleted', typeName));

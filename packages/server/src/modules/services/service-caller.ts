@@ -54,26 +54,32 @@ interface RawAnswer {
 function exchange(url: URL, method: HttpMethod, body: string | undefined, signal: AbortSignal): Promise<RawAnswer> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.request(url, {
-      method,
-      signal,
-      headers: {
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+    const request = client.request(
+      url,
+      {
+        method,
+        signal,
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+        },
       },
-    }, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
-      });
-      response.on('end', () => resolve({
-        statusCode: response.statusCode ?? 0,
-        body: size <= MAX_ANSWER_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined,
-      }));
-      response.on('error', reject);
-    });
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+        });
+        response.on('end', () =>
+          resolve({
+            statusCode: response.statusCode ?? 0,
+            body: size <= MAX_ANSWER_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined,
+          }),
+        );
+        response.on('error', reject);
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });

@@ -68,10 +68,10 @@ export function servicesRepository(db: Queryable) {
     },
 
     listServices(page: Page = {}): Promise<ServiceRow[]> {
-      return db.query<ServiceRow>(
-        `SELECT ${SERVICE_COLUMNS} FROM service s WHERE s.id > $1 ORDER BY s.id LIMIT $2`,
-        [page.afterId ?? 0, page.limit ?? null],
-      );
+      return db.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM service s WHERE s.id > $1 ORDER BY s.id LIMIT $2`, [
+        page.afterId ?? 0,
+        page.limit ?? null,
+      ]);
     },
 
     /** Inserts unless the name is taken; returns the new row or undefined. */

@@ -40,114 +40,170 @@ function acceptEmptyJsonBody(app: FastifyInstance) {
 
 /** DTBase's /service routes: the registry of external services and their runs. */
 export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: ServicesService }> = async (app, { services }) => {
-  app.post('/insert-service', {
-    config: { access: 'user' },
-    schema: {
-      tags, operationId: 'dtbaseInsertService', summary: 'Register a service', body: ServiceBody,
-      response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+  app.post(
+    '/insert-service',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'dtbaseInsertService',
+        summary: 'Register a service',
+        body: ServiceBody,
+        response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+      },
     },
-  }, async (request, reply) => {
-    const { name, url, http_method } = request.body;
-    await services.insertService({ name, url, httpMethod: http_method });
-    return reply.status(201).send({ detail: 'Service created successfully.' });
-  });
-
-  app.get('/list-services', {
-    config: { access: 'user' },
-    schema: { tags, operationId: 'dtbaseListServices', summary: 'List the services', response: { 200: ServiceList, ...authErrors } },
-  }, async () => (await services.listServices()).map(toDtbaseService));
-
-  app.post('/delete-service', {
-    config: { access: 'user' },
-    schema: {
-      tags, operationId: 'dtbaseDeleteService', summary: 'Delete a service with its parameter sets and runs', body: ServiceNameBody,
-      response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
+    async (request, reply) => {
+      const { name, url, http_method } = request.body;
+      await services.insertService({ name, url, httpMethod: http_method });
+      return reply.status(201).send({ detail: 'Service created successfully.' });
     },
-  }, async (request) => {
-    await services.deleteService(request.body.name);
-    return { detail: 'Service deleted successfully.' };
-  });
+  );
 
-  app.post('/insert-parameter-set', {
-    config: { access: 'user' },
-    schema: {
-      tags, operationId: 'dtbaseInsertParameterSet', summary: 'Store a named set of parameters for a service', body: ParameterSetBody,
-      response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+  app.get(
+    '/list-services',
+    {
+      config: { access: 'user' },
+      schema: { tags, operationId: 'dtbaseListServices', summary: 'List the services', response: { 200: ServiceList, ...authErrors } },
     },
-  }, async (request, reply) => {
-    const { service_name, name, parameters } = request.body;
-    await services.insertParameterSet({ serviceName: service_name, name, parameters });
-    return reply.status(201).send({ detail: 'Parameter set created successfully.' });
-  });
+    async () => (await services.listServices()).map(toDtbaseService),
+  );
 
-  app.post('/delete-parameter-set', {
-    config: { access: 'user' },
-    schema: {
-      tags, operationId: 'dtbaseDeleteParameterSet', summary: 'Delete a parameter set (its past runs stay in the log)', body: ParameterSetKeyBody,
-      response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
+  app.post(
+    '/delete-service',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'dtbaseDeleteService',
+        summary: 'Delete a service with its parameter sets and runs',
+        body: ServiceNameBody,
+        response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
+      },
     },
-  }, async (request) => {
-    await services.deleteParameterSet(request.body.service_name, request.body.name);
-    return { detail: 'Parameter set deleted successfully.' };
-  });
+    async (request) => {
+      await services.deleteService(request.body.name);
+      return { detail: 'Service deleted successfully.' };
+    },
+  );
 
-  app.post('/edit-parameter-set', {
-    config: { access: 'user' },
-    schema: {
-      tags, operationId: 'dtbaseEditParameterSet', summary: "Replace a parameter set's parameters", body: ParameterSetBody,
-      response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
+  app.post(
+    '/insert-parameter-set',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'dtbaseInsertParameterSet',
+        summary: 'Store a named set of parameters for a service',
+        body: ParameterSetBody,
+        response: { 201: Detail, 400: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
+      },
     },
-  }, async (request) => {
-    const { service_name, name, parameters } = request.body;
-    await services.editParameterSet({ serviceName: service_name, name, parameters });
-    return { detail: 'Parameter set edited successfully.' };
-  });
+    async (request, reply) => {
+      const { service_name, name, parameters } = request.body;
+      await services.insertParameterSet({ serviceName: service_name, name, parameters });
+      return reply.status(201).send({ detail: 'Parameter set created successfully.' });
+    },
+  );
 
-  app.post('/run-service', {
-    config: { access: 'user' },
-    schema: {
-      tags,
-      operationId: 'dtbaseRunService',
-      summary: 'Call a service and log the run',
-      description:
-        'Answers 200 whatever status the service answers with, and 502 when it cannot be reached or ' +
-        'does not answer in time; the run is logged in both cases (with a null status code in the second).',
-      body: RunServiceBody,
-      response: { 200: Detail, 400: Detail, 422: ValidationFailed, 502: Detail, ...authErrors },
+  app.post(
+    '/delete-parameter-set',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'dtbaseDeleteParameterSet',
+        summary: 'Delete a parameter set (its past runs stay in the log)',
+        body: ParameterSetKeyBody,
+        response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
+      },
     },
-  }, async (request) => {
-    const { service_name, parameter_set_name, parameters } = request.body;
-    await services.runService({ serviceName: service_name, parameterSetName: parameter_set_name, parameters });
-    return { detail: 'Service called successfully.' };
-  });
+    async (request) => {
+      await services.deleteParameterSet(request.body.service_name, request.body.name);
+      return { detail: 'Parameter set deleted successfully.' };
+    },
+  );
+
+  app.post(
+    '/edit-parameter-set',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'dtbaseEditParameterSet',
+        summary: "Replace a parameter set's parameters",
+        body: ParameterSetBody,
+        response: { 200: Detail, 400: Detail, 422: ValidationFailed, ...authErrors },
+      },
+    },
+    async (request) => {
+      const { service_name, name, parameters } = request.body;
+      await services.editParameterSet({ serviceName: service_name, name, parameters });
+      return { detail: 'Parameter set edited successfully.' };
+    },
+  );
+
+  app.post(
+    '/run-service',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        operationId: 'dtbaseRunService',
+        summary: 'Call a service and log the run',
+        description:
+          'Answers 200 whatever status the service answers with, and 502 when it cannot be reached or ' +
+          'does not answer in time; the run is logged in both cases (with a null status code in the second).',
+        body: RunServiceBody,
+        response: { 200: Detail, 400: Detail, 422: ValidationFailed, 502: Detail, ...authErrors },
+      },
+    },
+    async (request) => {
+      const { service_name, parameter_set_name, parameters } = request.body;
+      await services.runService({ serviceName: service_name, parameterSetName: parameter_set_name, parameters });
+      return { detail: 'Service called successfully.' };
+    },
+  );
 
   // The two listings whose body is optional.
   await app.register(async (context) => {
     acceptEmptyJsonBody(context);
     const lists = context.withTypeProvider<TypeBoxTypeProvider>();
 
-    lists.post('/list-parameter-sets', {
-      config: { access: 'user' },
-      preValidation: absentBodyIsEmpty,
-      schema: {
-        tags, operationId: 'dtbaseListParameterSets', summary: 'List parameter sets, of one service or all', description: 'The body may be left out.',
-        body: ParameterSetFilterBody,
-        response: { 200: ParameterSetList, 422: ValidationFailed, ...authErrors },
+    lists.post(
+      '/list-parameter-sets',
+      {
+        config: { access: 'user' },
+        preValidation: absentBodyIsEmpty,
+        schema: {
+          tags,
+          operationId: 'dtbaseListParameterSets',
+          summary: 'List parameter sets, of one service or all',
+          description: 'The body may be left out.',
+          body: ParameterSetFilterBody,
+          response: { 200: ParameterSetList, 422: ValidationFailed, ...authErrors },
+        },
       },
-    }, async (request) => (await services.listParameterSets({ serviceName: request.body.service_name })).map(toDtbaseParameterSet));
+      async (request) => (await services.listParameterSets({ serviceName: request.body.service_name })).map(toDtbaseParameterSet),
+    );
 
-    lists.post('/list-runs', {
-      config: { access: 'user' },
-      preValidation: absentBodyIsEmpty,
-      schema: {
-        tags, operationId: 'dtbaseListRuns', summary: 'List the logged runs, optionally of one service and/or parameter set',
-        description: 'The body may be left out. parameter_set_name alone matches sets of that name in any service.',
-        body: RunFilterBody,
-        response: { 200: RunList, 422: ValidationFailed, ...authErrors },
+    lists.post(
+      '/list-runs',
+      {
+        config: { access: 'user' },
+        preValidation: absentBodyIsEmpty,
+        schema: {
+          tags,
+          operationId: 'dtbaseListRuns',
+          summary: 'List the logged runs, optionally of one service and/or parameter set',
+          description: 'The body may be left out. parameter_set_name alone matches sets of that name in any service.',
+          body: RunFilterBody,
+          response: { 200: RunList, 422: ValidationFailed, ...authErrors },
+        },
       },
-    }, async (request) => {
-      const runs = await services.listRuns({ serviceName: request.body.service_name, parameterSetName: request.body.parameter_set_name });
-      return runs.map(toDtbaseServiceRun);
-    });
+      async (request) => {
+        const runs = await services.listRuns({ serviceName: request.body.service_name, parameterSetName: request.body.parameter_set_name });
+        return runs.map(toDtbaseServiceRun);
+      },
+    );
   });
 };

@@ -56,16 +56,19 @@ export const RunFilterBody = Type.Object({
 });
 export type RunFilterBody = Static<typeof RunFilterBody>;
 
-const ServiceRunOutSchema = Type.Object({
-  service_name: Type.String(),
-  parameter_set_name: Nullable(Type.String()),
-  parameters: Type.Unknown({ description: 'object, array or null: what the service was called with' }),
-  response_json: Type.Unknown({ description: 'the JSON the service answered (any JSON value), null if not JSON' }),
-  response_status_code: Nullable(
-    Type.Integer({ description: 'null when the service could not be reached or timed out (DTBase always had one)' }),
-  ),
-  timestamp: Type.String({ format: 'date-time', examples: ['2024-01-01T00:00:00Z'] }),
-}, { $id: 'DtbaseServiceRun' });
+const ServiceRunOutSchema = Type.Object(
+  {
+    service_name: Type.String(),
+    parameter_set_name: Nullable(Type.String()),
+    parameters: Type.Unknown({ description: 'object, array or null: what the service was called with' }),
+    response_json: Type.Unknown({ description: 'the JSON the service answered (any JSON value), null if not JSON' }),
+    response_status_code: Nullable(
+      Type.Integer({ description: 'null when the service could not be reached or timed out (DTBase always had one)' }),
+    ),
+    timestamp: Type.String({ format: 'date-time', examples: ['2024-01-01T00:00:00Z'] }),
+  },
+  { $id: 'DtbaseServiceRun' },
+);
 export const RunList = Type.Array(ref(ServiceRunOutSchema));
 
 /** The named (response) schemas of DTBase's /service routes. */

@@ -55,8 +55,12 @@ function checkServiceUrl(url: string) {
   }
 }
 
-const changed = (entity: EntityKind, action: EntityChanged['action'], key: string | number): EntityChanged =>
-  ({ type: 'entity.changed', entity, action, key: String(key) });
+const changed = (entity: EntityKind, action: EntityChanged['action'], key: string | number): EntityChanged => ({
+  type: 'entity.changed',
+  entity,
+  action,
+  key: String(key),
+});
 
 export interface ServicesServiceDeps {
   db: Database;

@@ -51,7 +51,10 @@ function previewAt(value: unknown, depth: number, budget: { values: number }): u
     }
     // defineProperty: a key "__proto__" (JSON.parse makes it an own key) stays a plain key.
     Object.defineProperty(copy, clipText(key), {
-      value: previewAt((value as Record<string, unknown>)[key], depth + 1, budget), enumerable: true, writable: true, configurable: true,
+      value: previewAt((value as Record<string, unknown>)[key], depth + 1, budget),
+      enumerable: true,
+      writable: true,
+      configurable: true,
     });
     keys++;
   }

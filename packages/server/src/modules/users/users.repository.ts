@@ -17,10 +17,10 @@ export function usersRepository(db: Queryable) {
     },
 
     async list(options: { afterId?: number; limit?: number } = {}): Promise<UserRow[]> {
-      return db.query<UserRow>(
-        `SELECT ${USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2`,
-        [options.afterId ?? 0, options.limit ?? null],
-      );
+      return db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2`, [
+        options.afterId ?? 0,
+        options.limit ?? null,
+      ]);
     },
 
     /** Inserts unless the e-mail is taken; returns the new row or undefined. */
@@ -42,10 +42,10 @@ export function usersRepository(db: Queryable) {
     },
 
     async updatePassword(email: string, passwordHash: string): Promise<boolean> {
-      const rows = await db.query(
-        `UPDATE users SET password_hash = $2, updated_at = now() WHERE email = $1 RETURNING id`,
-        [email, passwordHash],
-      );
+      const rows = await db.query(`UPDATE users SET password_hash = $2, updated_at = now() WHERE email = $1 RETURNING id`, [
+        email,
+        passwordHash,
+      ]);
       return rows.length > 0;
     },
 

@@ -26,13 +26,18 @@ describe('CSV records', () => {
 
   it('continues a quoted field over line breaks, the record ending where its quotes close', () => {
     expect(feed(['s,m,t,"first', '', 'third ""line"", end",x', 'next,1,2,3'])).toEqual([
-      'more', 'more', ['s', 'm', 't', 'first\n\nthird "line", end', 'x'], ['next', '1', '2', '3'],
+      'more',
+      'more',
+      ['s', 'm', 't', 'first\n\nthird "line", end', 'x'],
+      ['next', '1', '2', '3'],
     ]);
     expect(parseCsvRecord('a,"b\nc"')).toEqual(['a', 'b\nc']);
   });
 
   it('answers what is wrong with a malformed record, on its own line', () => {
-    expect(parseCsvRecord('a,12.5"')).toBe('a quote may only appear inside a quoted field (start the field with a quote, and double quotes within it)');
+    expect(parseCsvRecord('a,12.5"')).toBe(
+      'a quote may only appear inside a quoted field (start the field with a quote, and double quotes within it)',
+    );
     expect(parseCsvRecord('a,b"c",d')).toMatch(/^a quote may only appear inside a quoted field/);
     expect(parseCsvRecord('"a"b,c')).toBe('a quoted field must be followed by a comma or the end of the line');
     expect(parseCsvRecord('"a" ,c')).toBe('a quoted field must be followed by a comma or the end of the line');
@@ -42,7 +47,10 @@ describe('CSV records', () => {
 
   it('does not let a stray quote in an unquoted field swallow the lines after it', () => {
     const reader = new CsvRecordReader();
-    expect(feed(['s,m,t,12.5"', 's,m,t,13'], reader)).toEqual([expect.stringMatching(/^error: a quote may only appear/), ['s', 'm', 't', '13']]);
+    expect(feed(['s,m,t,12.5"', 's,m,t,13'], reader)).toEqual([
+      expect.stringMatching(/^error: a quote may only appear/),
+      ['s', 'm', 't', '13'],
+    ]);
     expect(reader.pending).toBe(false);
   });
 
@@ -89,7 +97,14 @@ describe('CSV records', () => {
 
 describe('CSV values', () => {
   it('reads floats in every decimal notation, and nothing else', () => {
-    for (const [text, value] of [['1.5', 1.5], ['-1.5e1', -15], ['+.5', 0.5], ['3.', 3], ['1E-3', 0.001], ['0', 0]] as const) {
+    for (const [text, value] of [
+      ['1.5', 1.5],
+      ['-1.5e1', -15],
+      ['+.5', 0.5],
+      ['3.', 3],
+      ['1E-3', 0.001],
+      ['0', 0],
+    ] as const) {
       expect(csvValue(text, 'float'), text).toBe(value);
     }
     for (const text of ['', ' 1', '1 ', '0x10', 'NaN', 'Infinity', '1e999', '1,5', '.', 'e5', '--1']) {
@@ -114,7 +129,14 @@ describe('CSV values', () => {
   });
 
   it('reads booleans case-insensitively, and strings as they are', () => {
-    expect(['true', 'TRUE', '1', 'false', 'False', '0'].map((t) => csvValue(t, 'boolean'))).toEqual([true, true, true, false, false, false]);
+    expect(['true', 'TRUE', '1', 'false', 'False', '0'].map((t) => csvValue(t, 'boolean'))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
     expect(csvValue('yes', 'boolean')).toBeUndefined();
     expect(csvValue('', 'string')).toBe('');
     expect(csvValue(' x ', 'string')).toBe(' x ');

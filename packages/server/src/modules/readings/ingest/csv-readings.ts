@@ -47,7 +47,8 @@ export class CsvRecordReader {
    */
   push(line: string): string[] | undefined | CsvSyntaxError {
     this.chars += line.length + (this.open ? 1 : 0);
-    if (this.chars > this.maxRecordChars) return this.fail(`a record is longer than ${this.maxRecordChars} characters (is a closing quote missing?)`);
+    if (this.chars > this.maxRecordChars)
+      return this.fail(`a record is longer than ${this.maxRecordChars} characters (is a closing quote missing?)`);
     if (!this.open) {
       if (!line.includes('"')) {
         this.chars = 0;
@@ -104,7 +105,8 @@ export class CsvRecordReader {
       }
       const comma = line.indexOf(',', i);
       const field = comma === -1 ? line.slice(i) : line.slice(i, comma);
-      if (field.includes('"')) return this.fail('a quote may only appear inside a quoted field (start the field with a quote, and double quotes within it)');
+      if (field.includes('"'))
+        return this.fail('a quote may only appear inside a quoted field (start the field with a quote, and double quotes within it)');
       this.fields.push(field);
       if (comma === -1) return this.complete();
       i = comma + 1;

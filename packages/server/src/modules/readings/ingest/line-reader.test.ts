@@ -54,7 +54,10 @@ describe('readLines', () => {
   it('yields the lines of a chunk together', async () => {
     const batches: string[][] = [];
     for await (const batch of readLines(chunksOf('a\nb\nc', 'd\ne\n'))) batches.push(batch);
-    expect(batches).toEqual([['a', 'b'], ['cd', 'e']]);
+    expect(batches).toEqual([
+      ['a', 'b'],
+      ['cd', 'e'],
+    ]);
   });
 
   it('refuses a line longer than the limit with a 422 naming it, wherever the line is cut', async () => {

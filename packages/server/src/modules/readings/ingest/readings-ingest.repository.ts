@@ -47,8 +47,7 @@ const upsertLatestSql = (source: string) => `
 // timestamptz through a JavaScript Date, losing microseconds and reading naive times as local.
 // postgres.js cannot send a JavaScript boolean array as bool[]; booleans travel as text.
 const valuesParamType = (datatype: ValueDatatype) => (datatype === 'boolean' ? 'text[]::bool[]' : VALUE_ARRAY_TYPE[datatype]);
-const valuesParam = (datatype: ValueDatatype, values: unknown[]) =>
-  datatype === 'boolean' ? values.map((v) => (v ? 't' : 'f')) : values;
+const valuesParam = (datatype: ValueDatatype, values: unknown[]) => (datatype === 'boolean' ? values.map((v) => (v ? 't' : 'f')) : values);
 
 /**
  * The conflict-safe write of any number of series of one datatype, in one statement: insert
@@ -58,10 +57,17 @@ const valuesParam = (datatype: ValueDatatype, values: unknown[]) =>
 function insertSetSql(datatype: ValueDatatype): string {
   const numeric = datatype === 'float' || datatype === 'integer';
   const rollups = numeric
-    ? (['minute', 'hour', 'day'] as const).map((level) => `,
-  rollup_${level} AS (${mergeRollupSql(level, `
+    ? (['minute', 'hour', 'day'] as const)
+        .map(
+          (level) => `,
+  rollup_${level} AS (${mergeRollupSql(
+    level,
+    `
     SELECT sensor_id, measure_id, date_trunc('${level}', ts, 'UTC'), min(value), max(value), sum(value), count(*)
-      FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)})`).join('')
+      FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+  )})`,
+        )
+        .join('')
     : '';
   return `
 WITH inserted AS (
@@ -78,9 +84,10 @@ SELECT sensor_id AS "sensorId", measure_id AS "measureId", count(*)::int AS coun
   FROM inserted GROUP BY 1, 2`;
 }
 
-const INSERT_SET_SQL = Object.fromEntries(
-  (['float', 'integer', 'string', 'boolean'] as const).map((d) => [d, insertSetSql(d)]),
-) as Record<ValueDatatype, string>;
+const INSERT_SET_SQL = Object.fromEntries((['float', 'integer', 'string', 'boolean'] as const).map((d) => [d, insertSetSql(d)])) as Record<
+  ValueDatatype,
+  string
+>;
 
 /** What the COPY watchdog needs: a connection other than the COPY's, and the COPY's backend. */
 export interface CopyGuard {
@@ -137,7 +144,10 @@ export function readingsIngestRepository(q: Queryable) {
      * for shared locks, so no writer ever waits while another waits for it (see the ingest core).
      */
     async tryLockStripeExclusive(stripe: number): Promise<boolean> {
-      const rows = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4) AS locked', [SERIES_LOCK_SPACE, stripe]);
+      const rows = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4) AS locked', [
+        SERIES_LOCK_SPACE,
+        stripe,
+      ]);
       return rows[0].locked;
     },
 
@@ -149,7 +159,10 @@ export function readingsIngestRepository(q: Queryable) {
     /** Shared write locks of stripes, waiting, taken in the order given (callers sort them). */
     async lockStripesShared(stripes: number[]): Promise<void> {
       if (stripes.length === 0) return;
-      await q.query('SELECT pg_advisory_xact_lock_shared($1::int4, k) FROM unnest($2::int4[]) WITH ORDINALITY AS u(k, i) ORDER BY i', [SERIES_LOCK_SPACE, stripes]);
+      await q.query('SELECT pg_advisory_xact_lock_shared($1::int4, k) FROM unnest($2::int4[]) WITH ORDINALITY AS u(k, i) ORDER BY i', [
+        SERIES_LOCK_SPACE,
+        stripes,
+      ]);
     },
 
     /**
@@ -186,10 +199,13 @@ export function readingsIngestRepository(q: Queryable) {
     async mergeRollups(level: RollupLevel, c: RollupColumns): Promise<void> {
       if (c.buckets.length === 0) return;
       await q.query(
-        mergeRollupSql(level, `
+        mergeRollupSql(
+          level,
+          `
   SELECT s, m, to_timestamp(b), mn, mx, sm, n
     FROM unnest($1::int4[], $2::int4[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::int8[]) AS u(s, m, b, mn, mx, sm, n)
-   ORDER BY 1, 2, 3`),
+   ORDER BY 1, 2, 3`,
+        ),
         [c.sensorIds, c.measureIds, c.buckets, c.mins, c.maxs, c.sums, c.counts],
       );
     },

@@ -266,7 +266,7 @@ export function createReadingsIngest(deps: {
     }
     await repo.lockStripesShared(shared);
     const copied: SeriesReadings[] = [];
-    for (const s of toCopy) (await tryCopy(tx, s) ? copied : rest).push(s);
+    for (const s of toCopy) ((await tryCopy(tx, s)) ? copied : rest).push(s);
     return [...(await writeCopied(repo, copied)), ...(await writeConflictSafe(repo, rest))];
   }
 
@@ -293,7 +293,10 @@ export function createReadingsIngest(deps: {
       accepted = await tx.savepoint((sp) => writeOnce(sp, batches, false));
     }
     // Delivered at commit, merged per series over the whole transaction (see events.ts).
-    await deps.events.publish(tx, accepted.map((a) => ({ type: 'readings.accepted' as const, ...a })));
+    await deps.events.publish(
+      tx,
+      accepted.map((a) => ({ type: 'readings.accepted' as const, ...a })),
+    );
     const inserted = accepted.reduce((n, a) => n + a.count, 0);
     return { inserted, duplicates: submitted - inserted, accepted };
   }

@@ -58,21 +58,24 @@ export interface PrepareOptions {
  * measure's datatype) and throws a 422 naming the first bad element.
  */
 export function prepareSeriesReadings(
-  series: SeriesRef, timestamps: readonly string[], values: readonly unknown[], options: PrepareOptions,
+  series: SeriesRef,
+  timestamps: readonly string[],
+  values: readonly unknown[],
+  options: PrepareOptions,
 ): SeriesReadings {
   const where = options.where ? `${options.where}: ` : '';
   const valuesName = options.valuesName ?? 'values';
   if (timestamps.length !== values.length) {
-    throw unprocessable(
-      `${where}timestamps and ${valuesName} must have the same length (got ${timestamps.length} and ${values.length})`,
-    );
+    throw unprocessable(`${where}timestamps and ${valuesName} must have the same length (got ${timestamps.length} and ${values.length})`);
   }
   const times = new Array<number>(timestamps.length);
   const canonical = new Array<string>(timestamps.length);
   for (let i = 0; i < timestamps.length; i++) {
     const instant = parseInstant(timestamps[i], options.requireOffset);
     if (typeof instant === 'string') {
-      throw unprocessable(`${where}timestamp ${quoteValue(timestamps[i])} at index ${i} ${timestampProblem(options.requireOffset, instant)}`);
+      throw unprocessable(
+        `${where}timestamp ${quoteValue(timestamps[i])} at index ${i} ${timestampProblem(options.requireOffset, instant)}`,
+      );
     }
     times[i] = instant.time;
     canonical[i] = instant.iso;
@@ -81,9 +84,7 @@ export function prepareSeriesReadings(
   for (let i = 0; i < values.length; i++) {
     const problem = valueProblem(values[i], datatype);
     if (problem) {
-      throw unprocessable(
-        `${where}value ${quoteValue(values[i])} at index ${i} for measure "${series.measureName}" ${problem}`,
-      );
+      throw unprocessable(`${where}value ${quoteValue(values[i])} at index ${i} for measure "${series.measureName}" ${problem}`);
     }
   }
   return { series, timestamps: canonical, times, values: values as Value[] };

@@ -58,7 +58,9 @@ export async function ingestLines(args: StreamIngestArgs): Promise<StreamIngestC
     const key = `${sensor}\u0000${measure}\u0000${units === undefined ? '\u0001' : String(units)}`;
     let series = seriesCache.get(key);
     if (!series) {
-      series = await args.resolve(units === undefined ? { sensorUid: sensor, measureName: measure } : { sensorUid: sensor, measureName: measure, units });
+      series = await args.resolve(
+        units === undefined ? { sensorUid: sensor, measureName: measure } : { sensorUid: sensor, measureName: measure, units },
+      );
       seriesCache.set(key, series);
     }
     seen.add(`${series.sensorId}:${series.measureId}`);

@@ -15,7 +15,7 @@ function reference(level: RollupLevel, times: number[], values: number[]) {
   const width = ROLLUP_WIDTHS_MS[level];
   const buckets = new Map<number, { min: number; max: number; sum: number; count: number }>();
   times.forEach((t, i) => {
-    const bucket = Math.floor(Math.floor(t) / width) * width / 1000;
+    const bucket = (Math.floor(Math.floor(t) / width) * width) / 1000;
     const b = buckets.get(bucket) ?? { min: Infinity, max: -Infinity, sum: 0, count: 0 };
     b.min = Math.min(b.min, values[i]);
     b.max = Math.max(b.max, values[i]);
@@ -32,12 +32,23 @@ describe('appendRollups', () => {
   });
 
   it('keeps min, max, sum and count per minute, a boundary starting the next bucket', () => {
-    const times = ['2024-01-01T00:00:00Z', '2024-01-01T00:00:30Z', '2024-01-01T00:00:59.999999Z', '2024-01-01T00:01:00Z', '2024-01-01T00:03:00Z'].map(at);
+    const times = [
+      '2024-01-01T00:00:00Z',
+      '2024-01-01T00:00:30Z',
+      '2024-01-01T00:00:59.999999Z',
+      '2024-01-01T00:01:00Z',
+      '2024-01-01T00:03:00Z',
+    ].map(at);
     const columns = rollup('minute', times, [3, -1, 7, 2, 5]);
     const start = Date.UTC(2024, 0, 1) / 1000;
     expect(columns).toEqual({
-      sensorIds: [1, 1, 1], measureIds: [2, 2, 2], buckets: [start, start + 60, start + 180],
-      mins: [-1, 2, 5], maxs: [7, 2, 5], sums: [9, 2, 5], counts: [3, 1, 1],
+      sensorIds: [1, 1, 1],
+      measureIds: [2, 2, 2],
+      buckets: [start, start + 60, start + 180],
+      mins: [-1, 2, 5],
+      maxs: [7, 2, 5],
+      sums: [9, 2, 5],
+      counts: [3, 1, 1],
     });
   });
 
@@ -66,7 +77,7 @@ describe('appendRollups', () => {
 
   it('agrees with grouping by bucket at every level, for ascending times with microseconds', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     let t = Date.UTC(1969, 11, 31, 22);
     const times: number[] = [];
     const values: number[] = [];

@@ -20,7 +20,13 @@ export interface RollupColumns {
 }
 
 export const emptyRollupColumns = (): RollupColumns => ({
-  sensorIds: [], measureIds: [], buckets: [], mins: [], maxs: [], sums: [], counts: [],
+  sensorIds: [],
+  measureIds: [],
+  buckets: [],
+  mins: [],
+  maxs: [],
+  sums: [],
+  counts: [],
 });
 
 /**
@@ -28,8 +34,12 @@ export const emptyRollupColumns = (): RollupColumns => ({
  * takes strictly increasing batches), so each bucket is one contiguous run.
  */
 export function appendRollups(
-  into: RollupColumns, level: RollupLevel, sensorId: number, measureId: number,
-  times: readonly number[], values: readonly number[],
+  into: RollupColumns,
+  level: RollupLevel,
+  sensorId: number,
+  measureId: number,
+  times: readonly number[],
+  values: readonly number[],
 ): void {
   const width = ROLLUP_WIDTHS_MS[level];
   let i = 0;

@@ -54,9 +54,7 @@ export function createPartitionsService(deps: { db: Database; options?: Partitio
   const attempts = deps.options?.attempts ?? 3;
 
   /** Creates the months' partitions in short transactions of `run`, trying again on a lock timeout. */
-  async function createShort(
-    run: <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>, months: readonly number[],
-  ): Promise<number> {
+  async function createShort(run: <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>, months: readonly number[]): Promise<number> {
     let created = 0;
     for (const [first, last] of monthRuns(months)) {
       for (let attempt = 1; ; attempt++) {

@@ -9,7 +9,9 @@ import { Spool, type SpoolOptions } from './spool.ts';
  */
 export function spliceJson(header: Record<string, unknown>, arrays: Record<string, string>): string {
   const head = JSON.stringify(header).slice(0, -1);
-  return `${head}${Object.entries(arrays).map(([key, json]) => `,"${key}":${json}`).join('')}}`;
+  return `${head}${Object.entries(arrays)
+    .map(([key, json]) => `,"${key}":${json}`)
+    .join('')}}`;
 }
 
 /** A whole JSON object from spliceJson's parts, as bytes. */
@@ -25,7 +27,11 @@ export function splicedBuffer(header: Record<string, unknown>, arrays: Record<st
  * values. The values wait in a spool (memory, then a temporary file) while the timestamps go
  * out, so memory holds a page or two whatever the range.
  */
-export async function* columnWise(header: Record<string, unknown>, pages: AsyncIterable<ColumnsPage>, spoolOptions: SpoolOptions): AsyncGenerator<Buffer | string> {
+export async function* columnWise(
+  header: Record<string, unknown>,
+  pages: AsyncIterable<ColumnsPage>,
+  spoolOptions: SpoolOptions,
+): AsyncGenerator<Buffer | string> {
   const values = new Spool(spoolOptions);
   try {
     yield `${JSON.stringify(header).slice(0, -1)},"timestamps":[`;

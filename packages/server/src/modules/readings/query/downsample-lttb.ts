@@ -62,7 +62,10 @@ export class LttbSampler {
   private next: { x: number[]; y: number[]; first: number } = { x: [], y: [], first: 1 };
   private bucket = 0;
 
-  constructor(private readonly length: number, private readonly threshold: number) {
+  constructor(
+    private readonly length: number,
+    private readonly threshold: number,
+  ) {
     this.keepAll = threshold >= length || threshold < 3;
     this.every = (length - 2) / (threshold - 2);
   }

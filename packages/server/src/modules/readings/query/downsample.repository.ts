@@ -82,7 +82,13 @@ export function downsampleRepository(q: Queryable) {
     },
 
     /** Aggregates the pieces into calendar buckets of `unit` in the IANA zone `tz`. */
-    async calendarBuckets(series: SeriesRef, pieces: Piece[], unit: CalendarUnit, tz: string, format: TimeFormat): Promise<AggregateColumns> {
+    async calendarBuckets(
+      series: SeriesRef,
+      pieces: Piece[],
+      unit: CalendarUnit,
+      tz: string,
+      format: TimeFormat,
+    ): Promise<AggregateColumns> {
       const params: unknown[] = [series.sensorId, series.measureId];
       const union = piecesSql(series, pieces, params);
       const unitParam = `$${params.push(unit)}::text`;

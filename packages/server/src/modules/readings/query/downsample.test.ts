@@ -67,7 +67,7 @@ describe('lttbIndices', () => {
 describe('LttbSampler', () => {
   it('keeps the points lttbIndices keeps, for any length and threshold', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (const length of [0, 1, 2, 3, 4, 5, 10, 11, 97, 1000, 2345]) {
       const xs = Array.from({ length }, (_, i) => i * 1000 + Math.floor(random() * 999));
       const ys = xs.map(() => random() * 100 - 50);
@@ -75,7 +75,10 @@ describe('LttbSampler', () => {
         const sampler = new LttbSampler(length, threshold);
         for (let i = 0; i < length; i++) sampler.push(xs[i], ys[i]);
         const kept = sampler.result();
-        expect(kept.map((p) => p.index), `${length} to ${threshold}`).toEqual(lttbIndices(xs, ys, threshold));
+        expect(
+          kept.map((p) => p.index),
+          `${length} to ${threshold}`,
+        ).toEqual(lttbIndices(xs, ys, threshold));
         expect(kept.map((p) => p.x)).toEqual(kept.map((p) => xs[p.index]));
       }
     }

@@ -52,11 +52,7 @@ export function coverRange(fromUs: bigint, toUs: bigint, level: Level): Piece[] 
   const start = ceilTo(fromUs, width);
   const end = floorTo(toUs, width);
   if (start >= end) return coverRange(fromUs, toUs, finer);
-  return [
-    ...coverRange(fromUs, start, finer),
-    { level, fromUs: start, toUs: end },
-    ...coverRange(end, toUs, finer),
-  ];
+  return [...coverRange(fromUs, start, finer), { level, fromUs: start, toUs: end }, ...coverRange(end, toUs, finer)];
 }
 
 /** The coarsest level whose rows are no wider than `widthUs` (raw when under a minute). */

@@ -39,7 +39,13 @@ export function createReadingsExportService(deps: ReadingsExportDeps) {
     if (request.measure !== undefined && request.sensor === undefined) throw unprocessable('--measure needs --sensor');
     if (request.sensor === undefined) return deps.allSeries();
     if (request.measure !== undefined) {
-      return [await deps.resolveSeries({ sensorUid: request.sensor, measureName: request.measure, ...(request.units === undefined ? {} : { units: request.units }) })];
+      return [
+        await deps.resolveSeries({
+          sensorUid: request.sensor,
+          measureName: request.measure,
+          ...(request.units === undefined ? {} : { units: request.units }),
+        }),
+      ];
     }
     const all = await deps.seriesOfSensor(request.sensor);
     if (all.length === 0) throw missingRecord(`Sensor "${request.sensor}" does not exist or its type has no measures`);
@@ -47,7 +53,11 @@ export function createReadingsExportService(deps: ReadingsExportDeps) {
   }
 
   return {
-    async exportCsv(request: ExportRequest, write: (chunk: string) => Promise<void>, onProgress?: (p: ExportProgress) => void): Promise<number> {
+    async exportCsv(
+      request: ExportRequest,
+      write: (chunk: string) => Promise<void>,
+      onProgress?: (p: ExportProgress) => void,
+    ): Promise<number> {
       for (const bound of [request.from, request.to]) {
         if (bound !== undefined && !isZonedDatetime(bound)) {
           throw unprocessable(`"${bound}" is not an ISO-8601 datetime with a UTC offset, e.g. 2024-01-01T00:00:00Z`);

@@ -71,10 +71,7 @@ export function readingsQueryRepository(q: Queryable) {
 
     /** The latest reading of every measure of a sensor's type (null when none), by primary key. */
     async latestOfSensor(sensorUid: string): Promise<LatestRow[]> {
-      return q.query<LatestRow>(
-        `${LATEST_SELECT} WHERE s.unique_identifier = $1 ORDER BY tm.position`,
-        [sensorUid],
-      );
+      return q.query<LatestRow>(`${LATEST_SELECT} WHERE s.unique_identifier = $1 ORDER BY tm.position`, [sensorUid]);
     },
 
     /** The same for every sensor of a type, sensor by sensor. */

@@ -15,23 +15,40 @@ export const ReadingsQuery = Type.Object({
   units: Type.Optional(Type.String({ description: 'units of the measure, when its name alone is ambiguous' })),
   from: ZonedDatetime,
   to: ZonedDatetime,
-  max_points: Type.Optional(Type.Integer({
-    minimum: 1, maximum: MAX_POINTS_LIMIT,
-    description: 'at most this many points: raw when the range holds no more, otherwise equal-width buckets',
-  })),
-  agg: Type.Optional(Type.Union(['avg', 'min', 'max', 'minmax', 'lttb'].map((a) => Type.Literal(a)), {
-    description: 'with max_points: per-bucket avg (default), min, max, minmax (values=avg plus min and max), or LTTB over raw points',
-  })),
-  bucket: Type.Optional(Type.Union(['1h', '1d', '1w', '1mo'].map((b) => Type.Literal(b)), {
-    description: 'calendar buckets in the zone tz: per-bucket avg (values), min, max and count',
-  })),
+  max_points: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_POINTS_LIMIT,
+      description: 'at most this many points: raw when the range holds no more, otherwise equal-width buckets',
+    }),
+  ),
+  agg: Type.Optional(
+    Type.Union(
+      ['avg', 'min', 'max', 'minmax', 'lttb'].map((a) => Type.Literal(a)),
+      {
+        description: 'with max_points: per-bucket avg (default), min, max, minmax (values=avg plus min and max), or LTTB over raw points',
+      },
+    ),
+  ),
+  bucket: Type.Optional(
+    Type.Union(
+      ['1h', '1d', '1w', '1mo'].map((b) => Type.Literal(b)),
+      {
+        description: 'calendar buckets in the zone tz: per-bucket avg (values), min, max and count',
+      },
+    ),
+  ),
   tz: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone of the calendar buckets (default UTC)' })),
-  time_format: Type.Optional(Type.Union([Type.Literal('iso'), Type.Literal('epoch_ms')], {
-    description: 'iso (default): ISO-8601 strings; epoch_ms: milliseconds since 1970 as numbers',
-  })),
-  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], {
-    description: 'csv streams raw points as "timestamp,value" (also chosen by Accept: text/csv)',
-  })),
+  time_format: Type.Optional(
+    Type.Union([Type.Literal('iso'), Type.Literal('epoch_ms')], {
+      description: 'iso (default): ISO-8601 strings; epoch_ms: milliseconds since 1970 as numbers',
+    }),
+  ),
+  format: Type.Optional(
+    Type.Union([Type.Literal('json'), Type.Literal('csv')], {
+      description: 'csv streams raw points as "timestamp,value" (also chosen by Accept: text/csv)',
+    }),
+  ),
 });
 export type ReadingsQuery = Static<typeof ReadingsQuery>;
 
@@ -40,24 +57,31 @@ const Timestamps = Type.Array(Type.Union([Type.String(), Type.Number()]), {
 });
 
 /** Documentation of the answer; the server sends the text PostgreSQL built, it never serialises this. */
-export const ReadingsSeries = Type.Object({
-  sensor: Type.String(),
-  measure: Type.String(),
-  units: Nullable(Type.String()),
-  datatype: Datatype,
-  resolution: Type.Union(['raw', 'sample', 'lttb', 'minute', 'hour', 'day'].map((r) => Type.Literal(r)), {
-    description: 'where the points came from: raw readings, a sample or LTTB of them, or buckets aggregated from rollups of that width (and raw readings at the edges)',
-  }),
-  agg: Type.Optional(Type.String()),
-  bucket: Type.Optional(Type.String({ description: 'calendar bucket (1h, 1d, 1w, 1mo)' })),
-  tz: Type.Optional(Type.String()),
-  bucket_seconds: Type.Optional(Type.Number({ description: 'width of the equal buckets of max_points' })),
-  timestamps: Timestamps,
-  values: Type.Array(Value),
-  min: Type.Optional(Type.Array(Type.Number())),
-  max: Type.Optional(Type.Array(Type.Number())),
-  count: Type.Optional(Type.Array(Type.Integer(), { description: 'readings per calendar bucket' })),
-}, { $id: 'ReadingsSeries' });
+export const ReadingsSeries = Type.Object(
+  {
+    sensor: Type.String(),
+    measure: Type.String(),
+    units: Nullable(Type.String()),
+    datatype: Datatype,
+    resolution: Type.Union(
+      ['raw', 'sample', 'lttb', 'minute', 'hour', 'day'].map((r) => Type.Literal(r)),
+      {
+        description:
+          'where the points came from: raw readings, a sample or LTTB of them, or buckets aggregated from rollups of that width (and raw readings at the edges)',
+      },
+    ),
+    agg: Type.Optional(Type.String()),
+    bucket: Type.Optional(Type.String({ description: 'calendar bucket (1h, 1d, 1w, 1mo)' })),
+    tz: Type.Optional(Type.String()),
+    bucket_seconds: Type.Optional(Type.Number({ description: 'width of the equal buckets of max_points' })),
+    timestamps: Timestamps,
+    values: Type.Array(Value),
+    min: Type.Optional(Type.Array(Type.Number())),
+    max: Type.Optional(Type.Array(Type.Number())),
+    count: Type.Optional(Type.Array(Type.Integer(), { description: 'readings per calendar bucket' })),
+  },
+  { $id: 'ReadingsSeries' },
+);
 
 export const LatestQuery = Type.Object({
   sensor: Type.Optional(Type.String({ minLength: 1, description: 'unique identifier of a sensor' })),

@@ -15,8 +15,13 @@ import { preparedTextToString, type PreparedText } from '../prepared-text.ts';
 import type { SpoolOptions } from './spool.ts';
 import { columnWise, spliceJson, splicedBuffer } from './column-wise-json.ts';
 import {
-  CALENDAR_BUCKETS_CAP, LTTB_MAX_RAW_POINTS, RAW_POINTS_CAP,
-  type LatestAnswer, type LatestQuery, type ReadingsQuery, type SensorLatest,
+  CALENDAR_BUCKETS_CAP,
+  LTTB_MAX_RAW_POINTS,
+  RAW_POINTS_CAP,
+  type LatestAnswer,
+  type LatestQuery,
+  type ReadingsQuery,
+  type SensorLatest,
 } from './readings-query.schemas.ts';
 
 const MIN_INSTANT_US = BigInt(MIN_INSTANT_MS) * 1000n;
@@ -92,7 +97,11 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
   /** The series, or 404: on the resource API a sensor or measure that is not there is a missing resource. */
   async function series(query: Pick<ReadingsQuery, 'sensor' | 'measure' | 'units'>): Promise<SeriesRef> {
     try {
-      return await deps.resolveSeries({ sensorUid: query.sensor, measureName: query.measure, ...(query.units === undefined ? {} : { units: query.units }) });
+      return await deps.resolveSeries({
+        sensorUid: query.sensor,
+        measureName: query.measure,
+        ...(query.units === undefined ? {} : { units: query.units }),
+      });
     } catch (error) {
       if (error instanceof AppError && error.code === 'MISSING_RECORD') throw notFound(error.detail);
       throw error;
@@ -146,7 +155,9 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
   async function lttbAnswer(s: SeriesRef, query: ReadingsQuery, maxPoints: number, format: TimeFormat): Promise<PreparedText> {
     const length = await reads.countUpTo(s, query.from, query.to, LTTB_MAX_RAW_POINTS + 1);
     if (length > LTTB_MAX_RAW_POINTS) {
-      throw unprocessable(`agg=lttb works on at most ${LTTB_MAX_RAW_POINTS} raw points; this range holds more: use agg=avg, min, max or minmax, or a shorter range`);
+      throw unprocessable(
+        `agg=lttb works on at most ${LTTB_MAX_RAW_POINTS} raw points; this range holds more: use agg=avg, min, max or minmax, or a shorter range`,
+      );
     }
     const range = { from: query.from, to: query.to };
     const reader: RangeReader<{ micros: number[]; values: number[] }> = {
@@ -165,10 +176,15 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
     if (seen < length) throw unprocessable('range changed while reading; try again');
     const kept = sampler.result();
     const timestamps = kept.map((p) => (format === 'epoch_ms' ? p.x / 1000 : isoFromMicrosNumber(p.x)));
-    return { whole: spliceJson({ ...seriesHeader(s), resolution: 'lttb', agg: 'lttb' }, {
-      timestamps: JSON.stringify(timestamps),
-      values: JSON.stringify(kept.map((p) => p.y)),
-    }) };
+    return {
+      whole: spliceJson(
+        { ...seriesHeader(s), resolution: 'lttb', agg: 'lttb' },
+        {
+          timestamps: JSON.stringify(timestamps),
+          values: JSON.stringify(kept.map((p) => p.y)),
+        },
+      ),
+    };
   }
 
   async function downsampled(s: SeriesRef, query: ReadingsQuery, maxPoints: number, format: TimeFormat): Promise<PreparedText> {
@@ -180,8 +196,12 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
     if (!isNumeric(s)) {
       const grid = bucketGrid(fromUs, toUs, maxPoints, 'raw');
       const sample = await downsample.firstOfBuckets(s, query.from, query.to, grid, format);
-      return { whole: spliceJson({ ...seriesHeader(s), resolution: 'sample', bucket_seconds: Number(grid.widthUs) / 1e6 },
-        { timestamps: sample.timestamps, values: sample.values }) };
+      return {
+        whole: spliceJson(
+          { ...seriesHeader(s), resolution: 'sample', bucket_seconds: Number(grid.widthUs) / 1e6 },
+          { timestamps: sample.timestamps, values: sample.values },
+        ),
+      };
     }
     const agg = query.agg ?? 'avg';
     if (agg === 'lttb') return lttbAnswer(s, query, maxPoints, format);
@@ -201,7 +221,8 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
     if (!isNumeric(s)) throw unprocessable(`bucket= aggregates numbers; "${s.measureName}" holds ${s.datatype} values`);
     const { fromUs, toUs } = await checkedRange(query.from, query.to);
     const unit = CALENDAR_UNITS[bucket];
-    const tooMany = () => unprocessable(`The range spans more than ${CALENDAR_BUCKETS_CAP} buckets of ${bucket}: use a larger bucket or a shorter range`);
+    const tooMany = () =>
+      unprocessable(`The range spans more than ${CALENDAR_BUCKETS_CAP} buckets of ${bucket}: use a larger bucket or a shorter range`);
     // Counting in the database walks every bucket (years 1 to 9999 in hours: seconds of work),
     // so a range far beyond the cap is refused from its length alone; near it the zone decides.
     if (fewestCalendarBuckets(unit, fromUs, toUs) > BigInt(CALENDAR_BUCKETS_CAP)) throw tooMany();
@@ -209,12 +230,20 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
       const alignment = await downsample.calendarAlignment(unit, tz, query.from, query.to, CALENDAR_BUCKETS_CAP + 1);
       if (alignment.buckets > CALENDAR_BUCKETS_CAP) throw tooMany();
       // The coarsest rollup whose rows never straddle a bucket boundary of this zone.
-      const level: Level = unit !== 'hour' && alignment.dayAligned ? 'day'
-        : alignment.hourAligned ? 'hour' : 'minute';
+      const level: Level = unit !== 'hour' && alignment.dayAligned ? 'day' : alignment.hourAligned ? 'hour' : 'minute';
       const columns = await downsample.calendarBuckets(s, coverRange(fromUs, toUs + 1n, level), unit, tz, format);
-      return { whole: spliceJson({ ...seriesHeader(s), resolution: level, bucket, tz }, {
-        timestamps: columns.timestamps, values: columns.avg, min: columns.min, max: columns.max, count: columns.counts,
-      }) };
+      return {
+        whole: spliceJson(
+          { ...seriesHeader(s), resolution: level, bucket, tz },
+          {
+            timestamps: columns.timestamps,
+            values: columns.avg,
+            min: columns.min,
+            max: columns.max,
+            count: columns.counts,
+          },
+        ),
+      };
     } catch (error) {
       if (pgErrorCode(error) === PG_INVALID_PARAMETER_VALUE) throw unprocessable(`Time zone "${tz}" is not known to the database`);
       throw error;
@@ -234,8 +263,13 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
     if (query.bucket !== undefined) return calendar(s, query, query.bucket, format);
     if (query.max_points !== undefined) return downsampled(s, query, query.max_points, format);
     await checkedRange(query.from, query.to);
-    return rawAnswer(s, query, format, rawPointsCap,
-      `The range holds more than ${rawPointsCap} readings: ask for max_points=N, a shorter range, or format=csv (streamed, no cap)`);
+    return rawAnswer(
+      s,
+      query,
+      format,
+      rawPointsCap,
+      `The range holds more than ${rawPointsCap} readings: ask for max_points=N, a shorter range, or format=csv (streamed, no cap)`,
+    );
   }
 
   return {

@@ -38,7 +38,7 @@ export class Spool {
     const file = this.file ?? (await this.openFile());
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     // A FileHandle write may write less than asked: loop until all is written.
-    for (let offset = 0; offset < data.length;) {
+    for (let offset = 0; offset < data.length; ) {
       const { bytesWritten } = await file.write(data, offset, data.length - offset, this.fileBytes);
       offset += bytesWritten;
       this.fileBytes += bytesWritten;
@@ -49,7 +49,7 @@ export class Spool {
   async *contents(): AsyncGenerator<Buffer | string> {
     yield* this.memory;
     if (this.file === undefined) return;
-    for (let position = 0; position < this.fileBytes;) {
+    for (let position = 0; position < this.fileBytes; ) {
       // A new buffer per chunk: the consumer (a socket) may still hold the one before.
       const buffer = Buffer.allocUnsafe(Math.min(FILE_CHUNK_BYTES, this.fileBytes - position));
       const { bytesRead } = await this.file.read(buffer, 0, buffer.length, position);

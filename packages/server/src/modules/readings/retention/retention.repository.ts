@@ -78,10 +78,10 @@ export function retentionRepository(q: Queryable) {
     async deleteDerivedBefore(cutoffIso: string, measureId: number | null): Promise<void> {
       for (const table of [...ROLLUP_TABLES, 'reading_latest']) {
         const column = table === 'reading_latest' ? 'ts' : 'bucket';
-        await q.query(
-          `DELETE FROM ${table} WHERE ${column} < $1::text::timestamptz AND ($2::int4 IS NULL OR measure_id = $2)`,
-          [cutoffIso, measureId],
-        );
+        await q.query(`DELETE FROM ${table} WHERE ${column} < $1::text::timestamptz AND ($2::int4 IS NULL OR measure_id = $2)`, [
+          cutoffIso,
+          measureId,
+        ]);
       }
     },
 
@@ -94,7 +94,13 @@ export function retentionRepository(q: Queryable) {
     },
 
     /** Deletes up to `limit` readings of one series older than `cutoff` (by the primary key); returns how many. */
-    async deleteReadingsBefore(datatype: ValueDatatype, sensorId: number, measureId: number, cutoffIso: string, limit: number): Promise<number> {
+    async deleteReadingsBefore(
+      datatype: ValueDatatype,
+      sensorId: number,
+      measureId: number,
+      cutoffIso: string,
+      limit: number,
+    ): Promise<number> {
       const table = READING_TABLE[datatype];
       const rows = await q.query<{ n: number }>(
         `WITH gone AS (

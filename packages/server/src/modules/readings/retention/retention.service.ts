@@ -14,8 +14,7 @@ export interface RetentionReport {
 }
 
 /** The start of the UTC day `keepDays` before `now`: readings before it are removed. */
-export const retentionCutoff = (now: Date, keepDays: number) =>
-  new Date(Math.floor((now.getTime() - keepDays * DAY_MS) / DAY_MS) * DAY_MS);
+export const retentionCutoff = (now: Date, keepDays: number) => new Date(Math.floor((now.getTime() - keepDays * DAY_MS) / DAY_MS) * DAY_MS);
 
 const monthStart = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
 
