@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { fromDatabaseError } from '../src/http/database-errors.ts';
 import { MAX_JSON_DEPTH } from '../src/http/json-body.ts';
 import { MAX_LISTED_ISSUES } from '../src/http/validation-issues.ts';
 import { useTestApp } from './helpers/test-app.ts';
+import { testEngine } from './helpers/test-database.ts';
 
 /**
  * Checks of request bodies are linear in time and bounded in memory, and what they answer is
@@ -174,5 +176,16 @@ describe(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, () => {
         input: null,
       },
     ]);
+  });
+
+  it("maps PostgreSQL's own jsonb depth limit to a 422, should anything deep ever reach it", async () => {
+    const deep = nestedArrays(200_000);
+    const error = await ctx.db.query('SELECT $1::text::jsonb IS NOT NULL AS ok', [deep]).then(() => undefined, (e: unknown) => e);
+    if (testEngine() === 'postgres') {
+      expect(fromDatabaseError(error)).toMatchObject({ statusCode: 422, detail: 'A value is nested too deeply to store' });
+    } else {
+      // PGlite's parser takes it: there is nothing to map.
+      expect(error).toBeUndefined();
+    }
   });
 });

@@ -27,6 +27,8 @@ const DATABASE_ERRORS: Record<string, () => AppError> = {
   '40P01': () => new AppError('UNAVAILABLE', 'The write collided with a concurrent one and was rolled back; retry it'),
   // class 54: program limits (e.g. an index row too large for a huge text key)
   '54000': () => new AppError('VALIDATION_FAILED', 'A value is too large to store'),
+  // PostgreSQL's jsonb parser gives up near 100,000 levels; bodies stop at MAX_JSON_DEPTH long before.
+  '54001': () => new AppError('VALIDATION_FAILED', 'A value is nested too deeply to store'),
 };
 
 export function fromDatabaseError(error: unknown): AppError | undefined {

@@ -10,16 +10,25 @@ const OFFSET = String.raw`(?:Z|[+-]\d{2}(?::?\d{2})?)`;
 const DTBASE_DATETIME = new RegExp(`^${DATE}(?:[T ]${TIME}${OFFSET}?)?$`);
 const ZONED_DATETIME = new RegExp(`^${DATE}[T ]${TIME}${OFFSET}$`);
 
-/** Checks the calendar too (no 2023-02-30), which the regular expression cannot. */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two ASCII digits at `i` as a number (the pattern has matched them already). */
+const twoDigits = (text: string, i: number) => (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
+
+/**
+ * Checks the calendar too (no 2023-02-30, no 24:00), which the regular expression cannot, for
+ * the UTC years 1 to 9999. It runs once per timestamp of every insert (10,000 per request), so
+ * it reads the digits at their fixed places rather than building a Date: 0.1 µs, not 1 µs.
+ */
 function isRealDate(text: string): boolean {
-  const [y, m, d] = text.slice(0, 10).split('-').map(Number);
-  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0-99 as 1900-1999.
-  const date = new Date(0);
-  date.setUTCFullYear(y, m - 1, d);
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return false;
-  const time = /[T ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(text);
-  if (time && (Number(time[1]) > 23 || Number(time[2]) > 59 || Number(time[3] ?? 0) > 59)) return false;
-  return y >= 1 && y <= 9999;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]) return false;
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return false;
+  // YYYY-MM-DD[T ]HH:MM[:SS...]: the time, when there is one, sits at fixed places too.
+  if (text.length > 10 && (twoDigits(text, 11) > 23 || twoDigits(text, 14) > 59)) return false;
+  return !(text.charCodeAt(16) === 58 && twoDigits(text, 17) > 59);
 }
 
 export const isDtbaseDatetime = (s: string) => DTBASE_DATETIME.test(s) && isRealDate(s);
