@@ -180,7 +180,10 @@ describe(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`, () => {
 
   it("maps PostgreSQL's own jsonb depth limit to a 422, should anything deep ever reach it", async () => {
     const deep = nestedArrays(200_000);
-    const error = await ctx.db.query('SELECT $1::text::jsonb IS NOT NULL AS ok', [deep]).then(() => undefined, (e: unknown) => e);
+    const error = await ctx.db.query('SELECT $1::text::jsonb IS NOT NULL AS ok', [deep]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     if (testEngine() === 'postgres') {
       expect(fromDatabaseError(error)).toMatchObject({ statusCode: 422, detail: 'A value is nested too deeply to store' });
     } else {

@@ -30,7 +30,9 @@ describe('the calendar check of the datetime formats', () => {
   function realByDate(y: number, m: number, d: number, hh: number, mm: number, ss: number): boolean {
     const date = new Date(0);
     date.setUTCFullYear(y, m - 1, d);
-    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 1 && hh <= 23 && mm <= 59 && ss <= 59;
+    return (
+      date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 1 && hh <= 23 && mm <= 59 && ss <= 59
+    );
   }
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
