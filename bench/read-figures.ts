@@ -177,17 +177,15 @@ async function dtbasePages(db: Queryable, series: SeriesRef, from: string, to: s
   for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, first })) void page;
 }
 
-/** The column-wise read's pages and its cap count, as readings-query.service.ts reads them. */
+/** The column-wise read's pages (and its cap count when the range may be over the cap), as readings-query.service.ts reads them. */
 async function columnPages(db: Queryable, series: SeriesRef, from: string, to: string): Promise<void> {
   const repo = readingsQueryRepository(db);
   const reader = {
     boundaries: (after: string | null, n: number, count: number) => repo.everyNthReadingAfter(series, { from, to, after }, n, count),
     page: (after: string | null, upTo: string | null) => repo.columnsPage(series, { from, to, after, upTo }, 'iso'),
   };
-  const [first] = await Promise.all([
-    reader.boundaries(null, READ_PAGE_ROWS, BOUNDARIES_PER_SEARCH),
-    repo.countUpTo(series, from, to, RAW_POINTS_CAP + 1),
-  ]);
+  const first = await reader.boundaries(null, READ_PAGE_ROWS, BOUNDARIES_PER_SEARCH);
+  if (first.length === BOUNDARIES_PER_SEARCH) await repo.countUpTo(series, from, to, RAW_POINTS_CAP + 1);
   for await (const page of rangePages(reader, { pageRows: READ_PAGE_ROWS, first })) void page;
 }
 
