@@ -214,7 +214,8 @@ async function main() {
   try {
     console.log(`mirrorbase bench: PostgreSQL ${(await admin`SHOW server_version`)[0].server_version}, database ${BENCH_DB}`);
     server = await startServer(databaseUrl, port);
-    sql = postgres(databaseUrl, { max: 2, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+    // Four connections: the read figures time a read's page queries as the server runs them, two pages and a search at once.
+    sql = postgres(databaseUrl, { max: 4, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
     const sampler = rssSampler(server.pid!);
     const ctx: BenchContext = {
       baseUrl,

@@ -8,14 +8,14 @@ export const READ_PAGE_ROWS = 10_000;
 export const PAGES_AHEAD = 2;
 
 /** Page boundaries one index scan finds. */
-export const BOUNDARIES_PER_SEARCH = 4;
+export const BOUNDARIES_PER_SEARCH = 8;
 
 /** How a paged read queries its range, whose bounds the reader holds. */
 export interface RangeReader<P> {
   /**
    * The timestamps (exact, mb_iso) of the n-th, 2n-th, … (count·n)-th readings after `after`
-   * (from the start of the range when null), as many as there are: one index scan of count·n
-   * entries at most.
+   * (from the start of the range when null), as many as there are: as costly as counting
+   * count·n readings.
    */
   boundaries(after: string | null, n: number, count: number): Promise<string[]>;
   /** Every reading after `after` (from the start when null) up to `upTo` inclusive (the end when null). */

@@ -76,7 +76,8 @@ export function seriesRepository(q: Queryable) {
     /**
      * The timestamps (exact, mb_iso) of the n-th, 2n-th, … (count·n)-th readings of a series
      * after `after` (from `from` when null) and up to `to`, as many as there are: where pages
-     * of n readings end. One index scan of count·n entries at most; mb_iso only on the rows found.
+     * of n readings end. Each step skips n index entries from the last (OFFSET n - 1), so the
+     * search costs what counting count·n readings costs; mb_iso runs on the rows found only.
      */
     async everyNthReadingAfter(
       series: SeriesRef,
@@ -84,16 +85,20 @@ export function seriesRepository(q: Queryable) {
       n: number,
       count: number,
     ): Promise<string[]> {
+      const table = READING_TABLE[series.datatype];
       const lower = range.after === null ? 'ts >= $3::text::timestamptz' : 'ts > $3::text::timestamptz';
       const rows = await q.query<{ ts: string }>(
-        `SELECT mb_iso(ts) AS ts FROM (
-           SELECT ts, row_number() OVER (ORDER BY ts) AS position FROM (
-             SELECT ts FROM ${READING_TABLE[series.datatype]}
-              WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
-              ORDER BY ts LIMIT $5) scanned) numbered
-          WHERE position % $6 = 0
-          ORDER BY position`,
-        [series.sensorId, series.measureId, range.after ?? range.from, range.to, n * count, n],
+        `WITH RECURSIVE boundary(ts, step) AS (
+           SELECT (SELECT ts FROM ${table}
+                    WHERE sensor_id = $1 AND measure_id = $2 AND ${lower} AND ts <= $4::text::timestamptz
+                    ORDER BY ts OFFSET $5 LIMIT 1), 1
+           UNION ALL
+           SELECT (SELECT ts FROM ${table}
+                    WHERE sensor_id = $1 AND measure_id = $2 AND ts > boundary.ts AND ts <= $4::text::timestamptz
+                    ORDER BY ts OFFSET $5 LIMIT 1), step + 1
+             FROM boundary WHERE boundary.ts IS NOT NULL AND step < $6)
+         SELECT mb_iso(ts) AS ts FROM boundary WHERE ts IS NOT NULL ORDER BY step`,
+        [series.sensorId, series.measureId, range.after ?? range.from, range.to, n - 1, count],
       );
       return rows.map((row) => row.ts);
     },

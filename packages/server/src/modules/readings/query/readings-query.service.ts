@@ -122,10 +122,11 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
 
   /**
    * Raw readings column-wise, at most `cap` of them (422 `why` beyond, counted when the read
-   * begins). A range of one page is read whole; a longer one streams page by page, all
-   * timestamps first, so the values wait in a spool meanwhile. Each page is one query, and
-   * the pages cut the range at fixed instants, so no reading is lost or repeated whatever is
-   * written meanwhile: the answer is what a read at each page's time saw.
+   * begins, unless the search for the first pages' ends already saw the whole range). A range
+   * of one page is read whole; a longer one streams page by page, all timestamps first, so the
+   * values wait in a spool meanwhile. Each page is one query, and the pages cut the range at
+   * fixed instants, so no reading is lost or repeated whatever is written meanwhile: the
+   * answer is what a read at each page's time saw.
    */
   async function rawAnswer(s: SeriesRef, query: ReadingsQuery, format: TimeFormat, cap: number, why: string): Promise<PreparedText> {
     const range = { from: query.from, to: query.to };
@@ -133,18 +134,15 @@ export function createReadingsQueryService(deps: ReadingsQueryDeps) {
       boundaries: (after, n, count) => reads.everyNthReadingAfter(s, { ...range, after }, n, count),
       page: (after, upTo) => reads.columnsPage(s, { ...range, after, upTo }, format),
     };
+    const first = await reader.boundaries(null, pageRows, BOUNDARIES_PER_SEARCH);
+    // Fewer boundaries than asked for: the range holds fewer than (found + 1) pages of readings.
+    const atMost = first.length < BOUNDARIES_PER_SEARCH ? (first.length + 1) * pageRows - 1 : Infinity;
+    if (atMost > cap && (await reads.countUpTo(s, query.from, query.to, cap + 1)) > cap) throw unprocessable(why);
     const header = { ...seriesHeader(s), resolution: 'raw' };
-    const firstRows = Math.min(pageRows, cap + 1);
-    // The count for the cap runs beside the search for the first pages' ends (on PostgreSQL on
-    // another connection); a range of one page never waits for it.
-    const counted = firstRows > cap ? Promise.resolve(cap + 1) : reads.countUpTo(s, query.from, query.to, cap + 1);
-    counted.catch(() => {});
-    const first = await reader.boundaries(null, firstRows, firstRows > cap ? 1 : BOUNDARIES_PER_SEARCH);
     if (first.length === 0) {
       const page = await reader.page(null, null);
       return { whole: splicedBuffer(header, { timestamps: page.timestamps, values: page.values }) };
     }
-    if ((await counted) > cap) throw unprocessable(why);
     return { chunks: columnWise(header, rangePages(reader, { pageRows, first }), spoolOptions) };
   }
 
