@@ -1,5 +1,5 @@
 import { pgErrorCode, type Database, type Transaction } from '../../../db/database.ts';
-import type { Events } from '../../../events/events.ts';
+import type { Events, ReadingsAccepted } from '../../../events/events.ts';
 import type { ValueDatatype } from '../../../db/schema/common.ts';
 import { createPartitionsService, type PartitionsService } from '../partitions/partitions.service.ts';
 import { PartitionCache } from './partition-cache.ts';
@@ -8,17 +8,8 @@ import { readingsIngestRepository, seriesLockStripe, type ReadingsIngestReposito
 import { appendRollups, emptyRollupColumns, ROLLUP_LEVELS } from './rollups.ts';
 import { displayTimestamp, monthIndex, partitionName, pgIsoFromMs } from '../timestamps.ts';
 
-/** What one accepted series contributed; the payload of the readings notification. */
-export interface AcceptedSeries {
-  sensor: string;
-  measure: string;
-  sensorId: number;
-  measureId: number;
-  /** Readings really inserted (duplicates excluded). */
-  count: number;
-  first: string;
-  last: string;
-}
+/** What one accepted series contributed: the readings event without its type (events.ts). */
+export type AcceptedSeries = Omit<ReadingsAccepted, 'type'>;
 
 export interface IngestResult {
   inserted: number;
