@@ -5,6 +5,8 @@ import {
   MIN_INSTANT_MS,
   monthIndex,
   monthStartIso,
+  parseAnyInstant,
+  parseCommonUtc,
   parseInstant,
   parseTimestamp,
   partitionName,
@@ -168,5 +170,75 @@ describe('timestamp helpers', () => {
   it('renders canonical timestamps as DTBase does: no fraction when it is zero', () => {
     expect(displayTimestamp('2024-01-01T00:00:00.000000Z')).toBe('2024-01-01T00:00:00Z');
     expect(displayTimestamp('2024-01-01T00:00:00.000100Z')).toBe('2024-01-01T00:00:00.000100Z');
+  });
+});
+
+describe('the fast path for the common form', () => {
+  /** A deterministic generator, so a failure names its input and repeats. */
+  function* texts(): Generator<string> {
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    const pick = <T>(items: T[]) => items[rand(items.length)];
+    for (let i = 0; i < 20_000; i++) {
+      const year = pick([rand(10_000), 1, 99, 100, 1900, 2000, 2023, 2024, 9999, 0]);
+      const month = pick([rand(14), 2, 12]);
+      const day = pick([rand(33), 28, 29, 30, 31]);
+      const time = `${pad(pick([rand(25), 0, 23]), 2)}:${pad(rand(61), 2)}:${pad(pick([rand(61), 59]), 2)}`;
+      const fraction = pick([
+        '',
+        '.',
+        `.${pad(rand(10), 1)}`,
+        `.${pad(rand(1000), 3)}`,
+        `.${pad(rand(1e6), 6)}`,
+        `.${pad(rand(1e7), 7)}`,
+        '.999999',
+        '.9999995',
+      ]);
+      const zone = pick(['Z', 'z', '', '+01:00', '-0030', 'ZZ', ' ', 'X']);
+      const sep = pick(['T', 'T', 'T', ' ', 't']);
+      let text = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}${sep}${time}${fraction}${zone}`;
+      if (rand(20) === 0) {
+        // A stray character anywhere.
+        const at = rand(text.length);
+        text = text.slice(0, at) + pick(['x', '-', ':', '9', '.', '']) + text.slice(at + 1);
+      }
+      yield text;
+    }
+  }
+
+  it('answers exactly what the general parser answers for every text it takes', () => {
+    let taken = 0;
+    for (const text of texts()) {
+      for (const requireOffset of [false, true]) {
+        const fast = parseCommonUtc(text, requireOffset);
+        if (fast === undefined) continue;
+        taken++;
+        expect(fast, `${text} (requireOffset ${requireOffset})`).toEqual(parseAnyInstant(text, requireOffset));
+      }
+    }
+    // The generator must really exercise the fast path, not only its refusals.
+    expect(taken).toBeGreaterThan(3000);
+  });
+
+  it('leaves offsets, a space, a seventh digit and refusals to the general parser', () => {
+    for (const text of [
+      '2024-03-01T12:34:56+01:00',
+      '2024-03-01 12:34:56Z',
+      '2024-03-01T12:34:56.1234567Z',
+      '2023-02-29T00:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '2024-03-01T12:34Z',
+    ]) {
+      expect(parseCommonUtc(text, false), text).toBeUndefined();
+    }
+    expect(parseCommonUtc('2024-03-01T12:34:56', true)).toBeUndefined();
+    expect(parseCommonUtc('2024-02-29T23:59:59.5z', false)).toEqual({
+      time: Date.UTC(2024, 1, 29, 23, 59, 59) + 500,
+      iso: '2024-02-29T23:59:59.500000Z',
+    });
   });
 });

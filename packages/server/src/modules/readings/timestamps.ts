@@ -1,6 +1,7 @@
 /**
- * Timestamp parsing for the ingest path. Every reading's timestamp passes through here, so it
- * is one regular expression and Date.UTC, not a Date object per reading (except with offsets).
+ * Timestamp parsing for the ingest path. Every reading's timestamp passes through here, so the
+ * common form is read character by character and the rest by one regular expression and
+ * Date.UTC, not a Date object per reading (except with offsets).
  *
  * The instant is rounded to the microsecond here, the way PostgreSQL's own parser does it
  * (rint of the fraction as a double times 1e6: .0000025 -> 2 µs, .0000035 -> 4 µs), and what is
@@ -57,6 +58,84 @@ const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
  * `requireOffset` says an offset must be given.
  */
 export function parseInstant(text: string, requireOffset: boolean): Instant | InstantProblem {
+  return parseCommonUtc(text, requireOffset) ?? parseAnyInstant(text, requireOffset);
+}
+
+/** Character codes the fast path compares with. */
+const C0 = 48;
+const C9 = 57;
+const DASH = 45;
+const COLON = 58;
+const DOT = 46;
+const T = 84;
+const Z = 90;
+
+/** The code of a decimal digit as its value, or -1 (-1 poisons any sum it enters). */
+function digitAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c >= C0 && c <= C9 ? c - C0 : -1;
+}
+
+const twoDigits = (text: string, i: number) => {
+  const tens = digitAt(text, i);
+  const ones = digitAt(text, i + 1);
+  return tens < 0 || ones < 0 ? -1 : tens * 10 + ones;
+};
+
+const FRACTION_ZEROS = ['', '0', '00', '000', '0000', '00000'];
+
+/**
+ * The form nearly every client sends, read without a regular expression or a Date:
+ * `YYYY-MM-DDTHH:MM:SS`, an optional fraction of up to six digits, then `Z` (or nothing, when
+ * no offset is required). It allocates only the canonical text, which matters when a request
+ * brings 10,000 of them. Anything else (offsets, a space, more digits, anything it would refuse)
+ * returns undefined and goes the general way, which gives the same answer for every text this
+ * path takes (a unit test compares both on many texts).
+ */
+export function parseCommonUtc(text: string, requireOffset: boolean): Instant | undefined {
+  const length = text.length;
+  if (length < 19 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || text.charCodeAt(10) !== T) return undefined;
+  if (text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) return undefined;
+  const century = twoDigits(text, 0);
+  const yearInCentury = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if ((century | yearInCentury | month | day | hour | minute | second) < 0) return undefined;
+  const year = century * 100 + yearInCentury;
+  // Anything it would refuse: the general path decides, and says why.
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1] || hour > 23 || minute > 59 || second > 59) {
+    return undefined;
+  }
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return undefined;
+  let end = 19;
+  let micros = 0;
+  let fractionText = '000000';
+  if (end < length && text.charCodeAt(end) === DOT) {
+    const first = end + 1;
+    end = first;
+    while (end < length && end - first < 7 && digitAt(text, end) >= 0) micros = micros * 10 + digitAt(text, end++);
+    const digits = end - first;
+    if (digits === 0 || digits > 6) return undefined; // rounding beyond the microsecond: the general path
+    for (let d = digits; d < 6; d++) micros *= 10;
+    fractionText = text.slice(first, end) + FRACTION_ZEROS[6 - digits];
+  }
+  if (end === length) {
+    if (requireOffset) return undefined;
+  } else if (end !== length - 1 || (text.charCodeAt(end) !== Z && text.charCodeAt(end) !== Z + 32)) {
+    return undefined;
+  }
+  const ms = utcMs(year, month - 1, day, hour, minute, second);
+  if (ms < MIN_INSTANT_MS || ms >= MAX_INSTANT_MS) return undefined;
+  const whole = ms + Math.floor(micros / 1000);
+  const time = whole + (micros % 1000) / 1000;
+  return { time: time < whole + 1 ? time : whole, iso: `${text.slice(0, 19)}.${fractionText}Z` };
+}
+
+/** Every form the regular expression allows, offsets and rounding included. */
+export function parseAnyInstant(text: string, requireOffset: boolean): Instant | InstantProblem {
   const m = TIMESTAMP.exec(text);
   if (m === null) return 'invalid';
   const year = +m[1];
