@@ -8,7 +8,7 @@ import { createEvents } from './events/events.ts';
 import { resolveJwtSecret } from './secrets.ts';
 import { createServices } from './services.ts';
 import { exitOnSignals } from './shutdown.ts';
-import { releaseStartupGarbage } from './startup-memory.ts';
+import { limitHeapGrowth, releaseStartupGarbage } from './startup-memory.ts';
 
 export function createLogger(config: Config) {
   const pretty = process.stdout.isTTY && config.nodeEnv !== 'production';
@@ -25,6 +25,7 @@ export function createLogger(config: Config) {
  * bounded by MIRRORBASE_SHUTDOWN_TIMEOUT_MS (shutdown.ts).
  */
 export async function serve(config: Config = loadConfig()) {
+  limitHeapGrowth();
   const logger = createLogger(config);
   const db = await openDatabase(config);
   logger.info({ engine: db.engine, dataDir: db.engine === 'pglite' ? config.dataDir : undefined }, 'database open');
