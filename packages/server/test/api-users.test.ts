@@ -14,7 +14,7 @@ describe('GET /api/v1/users', () => {
     const body = res.json();
     expect(body.next_cursor).toBeNull();
     expect(body.items.map((u: { email: string }) => u.email)).toEqual([TEST_EMAIL, ...EMAILS]);
-    expect(Object.keys(body.items[0]).sort()).toEqual(['created_at', 'email', 'id']);
+    expect(Object.keys(body.items[0]).sort()).toEqual(['created_at', 'email', 'id', 'role']);
     expect(body.items[0].created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 

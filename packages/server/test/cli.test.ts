@@ -53,13 +53,18 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
   });
 
   it('adds, lists, re-passwords and deletes users', async () => {
-    expect((await cli('user', 'add', 'ada@example.org', '--password', 'lovelace')).stdout).toContain('created ada@example.org');
+    expect((await cli('user', 'add', 'ada@example.org', '--password', 'lovelace')).stdout).toContain('created ada@example.org (viewer)');
+    const badRole = await cli('user', 'add', 'eve@example.org', '--password', 'x', '--role', 'root');
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toContain('--role must be admin, editor or viewer');
     const duplicate = await cli('user', 'add', 'ada@example.org', '--password', 'x');
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain('User already exists');
-    expect((await cli('user', 'list')).stdout).toMatch(/^1\tada@example\.org\t\d{4}-/m);
+    expect((await cli('user', 'add', 'grace@example.org', '--password', 'hopper', '--role', 'editor')).stdout).toContain('(editor)');
+    expect((await cli('user', 'list')).stdout).toMatch(/^1\tada@example\.org\tviewer\t\d{4}-.*\n2\tgrace@example\.org\teditor\t/m);
     expect((await cli('user', 'passwd', 'ada@example.org', '--password', 'babbage')).code).toBe(0);
     expect((await cli('user', 'delete', 'ada@example.org')).stdout).toContain('deleted');
+    expect((await cli('user', 'delete', 'grace@example.org')).stdout).toContain('deleted');
     expect((await cli('user', 'list')).stdout.trim()).toBe('');
   });
 

@@ -47,7 +47,7 @@ describe(`events across replicas (${replicaKind})`, () => {
   it('a user deleted through one replica can no longer call the other, whose lookup had cached it', async () => {
     const replica = await startReplica(ctx.db);
     try {
-      await ctx.services.users.create('leaving@example.org', 'a long enough password');
+      await ctx.services.users.create('leaving@example.org', 'a long enough password', 'viewer');
       const login = await replica.app.inject({
         method: 'POST',
         url: '/auth/login',

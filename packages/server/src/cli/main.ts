@@ -8,6 +8,7 @@ import type { Database } from '../db/database.ts';
 import { checkMigrations, migrate, MigrationError } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import { serve } from '../main.ts';
+import { isRole } from '../modules/auth/permissions.ts';
 import { usersModule } from '../modules/users/index.ts';
 import { createRetentionService } from '../modules/readings/retention/retention.service.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
@@ -20,7 +21,9 @@ const USAGE = `mirrorbase <command>
 Commands:
   serve                         run the API server (the default)
   migrate                       apply pending database migrations and exit
-  user add EMAIL [--password P] create a user (asks for the password when not given)
+  user add EMAIL [--password P] [--role admin|editor|viewer]
+                                create a user (a viewer unless --role says more; asks
+                                for the password when not given)
   user list                     list users
   user delete EMAIL             delete a user
   user passwd EMAIL [--password P]
@@ -53,7 +56,7 @@ async function withDatabase<T>(fn: (db: Database) => Promise<T>, options = { mig
 }
 
 async function userCommand(args: string[]) {
-  const { positionals, values } = parseCommandArgs('user', args, { password: { type: 'string' } }, 2);
+  const { positionals, values } = parseCommandArgs('user', args, { password: { type: 'string' }, role: { type: 'string' } }, 2);
   const [action, email] = positionals;
   const needEmail = () => {
     if (!email) throw new UsageError(`mirrorbase user ${action} needs an EMAIL`);
@@ -62,14 +65,16 @@ async function userCommand(args: string[]) {
   switch (action) {
     case 'add': {
       const address = needEmail();
+      const role = values.role ?? 'viewer';
+      if (!isRole(role)) throw new UsageError(`--role must be admin, editor or viewer, not ${JSON.stringify(role)}`);
       const password = values.password ?? (await readPassword(`Password for ${address}: `));
-      await withDatabase((db) => usersModule(db).create(address, password));
-      console.log(`created ${address}`);
+      await withDatabase((db) => usersModule(db).create(address, password, role));
+      console.log(`created ${address} (${role})`);
       return;
     }
     case 'list':
       for (const user of await withDatabase((db) => usersModule(db).list({}))) {
-        console.log(`${user.id}\t${user.email}\t${user.createdAt.toISOString()}`);
+        console.log(`${user.id}\t${user.email}\t${user.role}\t${user.createdAt.toISOString()}`);
       }
       return;
     case 'delete': {

@@ -2,63 +2,92 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { TokenIssuer } from '../modules/auth/tokens.ts';
+import { PERMISSIONS, userPrincipal, type Principal, type PrincipalUser, type RouteAccess } from '../modules/auth/permissions.ts';
 
-/**
- * Who may call a route. Every route must declare it (checked when the route is added), so
- * that no route is public by accident. Later: roles and API-key scopes.
- */
-export type RouteAccess = 'public' | 'user' | 'refresh';
+export type { RouteAccess } from '../modules/auth/permissions.ts';
 
-export interface AuthenticatedUser {
-  id: number;
-  email: string;
-}
+/** A signed-in user as routes see it (the principal's user). */
+export type AuthenticatedUser = PrincipalUser;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
+    /** Who may call the route (see RouteAccess). */
     access?: RouteAccess;
   }
   interface FastifyRequest {
+    /** The caller once authenticated (null on public routes). */
+    principal: Principal | null;
+    /** The principal's user, for routes that only need who it is. */
     user: AuthenticatedUser | null;
   }
 }
 
+/**
+ * Turns a request's credentials into a principal. Returns undefined when the credentials are
+ * not of its kind (the next resolver is asked); throws a 401 when they are of its kind but bad.
+ */
+export type PrincipalResolver = (request: FastifyRequest, access: Exclude<RouteAccess, 'public'>) => Promise<Principal | undefined>;
+
 export interface AuthPluginOptions {
   tokens: TokenIssuer;
   findUserByEmail: (email: string) => Promise<AuthenticatedUser | undefined>;
+  /** Tried before the bearer-token resolver, in order (API keys). */
+  resolvers?: PrincipalResolver[];
 }
 
-function bearerToken(request: FastifyRequest): string | undefined {
+export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
   const [scheme, token] = header.split(' ');
   return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
 }
 
+const VALID_ACCESS = new Set<string>(['public', 'authenticated', 'refresh', ...PERMISSIONS]);
+
 /**
- * Authentication in `onRequest`, i.e. before the body is even parsed: as in DTBase, a caller
- * without a token gets 401 whatever it sent.
+ * Authentication and authorisation in `onRequest`, i.e. before the body is even parsed: as in
+ * DTBase, a caller without a token gets 401 whatever it sent, and a caller whose role or key
+ * does not allow the route gets 403 before anything is read or changed.
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, opts: AuthPluginOptions) => {
+    app.decorateRequest('principal', null);
     app.decorateRequest('user', null);
 
     app.addHook('onRoute', (route) => {
       const access = (route.config as { access?: RouteAccess } | undefined)?.access;
       if (!access) throw new Error(`route ${route.method} ${route.url} does not declare who may call it (config.access)`);
+      if (!VALID_ACCESS.has(access)) throw new Error(`route ${route.method} ${route.url} declares an unknown access "${access}"`);
     });
 
-    app.addHook('onRequest', async (request) => {
-      const access = request.routeOptions.config?.access;
-      if (!access || access === 'public') return;
+    /** A bearer JWT of the expected type whose user still exists. */
+    const tokenResolver: PrincipalResolver = async (request, access) => {
       const token = bearerToken(request);
-      if (!token) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
+      if (!token) return undefined;
       const claims = await opts.tokens.verify(token);
       const user = await opts.findUserByEmail(claims.sub);
       if (!user) throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
       const expected = access === 'refresh' ? 'refresh' : 'access';
       if (claims.tokenType !== expected) throw new AppError('WRONG_TOKEN_TYPE', 'Token of wrong type');
-      request.user = user;
+      return userPrincipal(user);
+    };
+    const resolvers = [...(opts.resolvers ?? []), tokenResolver];
+
+    app.addHook('onRequest', async (request) => {
+      const access = request.routeOptions.config?.access;
+      if (!access || access === 'public') return;
+      let principal: Principal | undefined;
+      for (const resolve of resolvers) {
+        principal = await resolve(request, access);
+        if (principal) break;
+      }
+      if (!principal) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
+      if (access !== 'refresh' && access !== 'authenticated' && !principal.permissions.has(access)) {
+        const who = principal.apiKey ? `This API key (scope ${principal.apiKey.scope})` : `Your role (${principal.user.role})`;
+        throw new AppError('FORBIDDEN', `${who} does not allow this: it needs the permission ${access}`);
+      }
+      request.principal = principal;
+      request.user = principal.user;
     });
   },
   { name: 'mirrorbase-auth' },

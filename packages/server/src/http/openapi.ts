@@ -33,9 +33,10 @@ export const openapiPlugin = fp(
       },
       transform: ({ schema, url, route }) => {
         const access = (route.config as { access?: RouteAccess } | undefined)?.access;
-        const withSecurity =
-          access && access !== 'public' && schema && !('security' in schema) ? { ...schema, security: [{ bearer: [] }] } : schema;
-        return { schema: withSecurity, url };
+        if (!schema) return { schema, url };
+        const security = access && access !== 'public' && !('security' in schema) ? { security: [{ bearer: [] }] } : {};
+        // Who may call it, as the route declares it: a permission, 'public', 'authenticated' or 'refresh'.
+        return { schema: { ...schema, ...security, 'x-mirrorbase-access': access }, url };
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });

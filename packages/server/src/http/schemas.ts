@@ -102,4 +102,4 @@ export const DtDatetime = Type.String({ format: 'dtbase-datetime', examples: ['2
 export const ZonedDatetime = Type.String({ format: 'zoned-datetime', examples: ['2024-01-01T00:00:00Z'] });
 
 /** Standard responses for any route that needs an access token. */
-export const authErrors = { 401: Detail } as const;
+export const authErrors = { 401: Detail, 403: Detail } as const;

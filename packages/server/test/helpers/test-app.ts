@@ -59,7 +59,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const db = await createTestDatabase();
   let offset = 0;
   const { app, services, events } = await composeApp(db, env, () => new Date(Date.now() + offset * 1000));
-  await services.users.create(TEST_EMAIL, TEST_PASSWORD);
+  await services.users.create(TEST_EMAIL, TEST_PASSWORD, 'admin');
   const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: TEST_EMAIL, password: TEST_PASSWORD } });
   const tokens = login.json();
   const ctx: TestContext = {

@@ -1,11 +1,18 @@
-import { pgTable, serial, text } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { check, pgTable, serial, text } from 'drizzle-orm/pg-core';
 import { createdAt, updatedAt } from './common.ts';
 
-export const users = pgTable('users', {
-  id: serial('id').primaryKey(),
-  email: text('email').notNull().unique(),
-  /** argon2id PHC string ($argon2id$v=19$...). */
-  passwordHash: text('password_hash').notNull(),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const users = pgTable(
+  'users',
+  {
+    id: serial('id').primaryKey(),
+    email: text('email').notNull().unique(),
+    /** argon2id PHC string ($argon2id$v=19$...). */
+    passwordHash: text('password_hash').notNull(),
+    /** admin, editor or viewer (src/modules/auth/permissions.ts). Users from before roles existed are admins: they could do everything. */
+    role: text('role').notNull().default('admin'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check('users_role_check', sql`${t.role} IN ('admin', 'editor', 'viewer')`)],
+);

@@ -5,10 +5,13 @@ import { ApiError, ApiValidationFailed } from '../../http/schemas.ts';
 export { ApiError, ApiValidationFailed };
 
 /** The failures every GET of the resource API can answer with, besides 200. */
-export const readErrors = { 401: ApiError, 404: ApiError, 422: ApiValidationFailed } as const;
+export const readErrors = { 401: ApiError, 403: ApiError, 404: ApiError, 422: ApiValidationFailed } as const;
 
 /** Lists answer 404 only when the list hangs below a missing resource; 422 for a bad query. */
-export const listErrors = { 401: ApiError, 422: ApiValidationFailed } as const;
+export const listErrors = { 401: ApiError, 403: ApiError, 422: ApiValidationFailed } as const;
+
+/** What a write of the resource API may answer besides its success. */
+export const writeErrors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 422: ApiValidationFailed } as const;
 
 /** A natural key in the path (a name, a unique identifier, an e-mail address). */
 export const NameParam = Type.String({ minLength: 1 });

@@ -68,7 +68,7 @@ export const locationApiRoutes: FastifyPluginAsyncTypebox<{ locations: Locations
   app.get(
     '/location-schemas',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listLocationSchemas',
@@ -83,7 +83,7 @@ export const locationApiRoutes: FastifyPluginAsyncTypebox<{ locations: Locations
   app.get(
     '/location-schemas/:name',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'getLocationSchema',
@@ -102,7 +102,7 @@ export const locationApiRoutes: FastifyPluginAsyncTypebox<{ locations: Locations
   app.get(
     '/locations',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listLocations',
@@ -124,7 +124,7 @@ export const locationApiRoutes: FastifyPluginAsyncTypebox<{ locations: Locations
   app.get(
     '/locations/:id',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'getLocation',

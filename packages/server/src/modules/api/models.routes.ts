@@ -33,7 +33,7 @@ export const modelApiRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService; 
   app.get(
     '/models',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listModels',
@@ -48,7 +48,7 @@ export const modelApiRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService; 
   app.get(
     '/models/:name',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'getModel',
@@ -67,7 +67,7 @@ export const modelApiRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService; 
   app.get(
     '/scenarios',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listScenarios',
@@ -85,7 +85,7 @@ export const modelApiRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService; 
   app.get(
     '/model-measures',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listModelMeasures',
@@ -100,7 +100,7 @@ export const modelApiRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService; 
   app.get(
     '/runs',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listModelRuns',
@@ -119,7 +119,7 @@ export const modelApiRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService; 
   app.get(
     '/runs/:id',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'getModelRun',

@@ -28,7 +28,7 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
   app.get(
     '/sensor-types',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listSensorTypes',
@@ -43,7 +43,7 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
   app.get(
     '/sensor-types/:name',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'getSensorType',
@@ -62,7 +62,7 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
   app.get(
     '/sensor-measures',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listSensorMeasures',
@@ -77,7 +77,7 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
   app.get(
     '/sensors',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listSensors',
@@ -95,7 +95,7 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
   app.get(
     '/sensors/:uid',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'getSensor',

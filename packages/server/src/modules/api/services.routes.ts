@@ -86,7 +86,7 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
   app.get(
     '/services',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listServices',
@@ -101,7 +101,7 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
   app.get(
     '/services/:name',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'getService',
@@ -116,7 +116,7 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
   app.get(
     '/services/:name/parameter-sets',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listParameterSets',
@@ -136,7 +136,7 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
   app.get(
     '/services/:name/parameter-sets/:set',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'getParameterSet',
@@ -157,7 +157,7 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
   app.get(
     '/services/:name/runs',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'listServiceRuns',

@@ -1,10 +1,9 @@
 import type { Events } from '../../events/events.ts';
 import type { UsersService } from '../users/users.service.ts';
 
-export interface AuthenticatedUser {
-  id: number;
-  email: string;
-}
+import type { PrincipalUser } from './permissions.ts';
+
+export type AuthenticatedUser = PrincipalUser;
 
 export interface UserLookupOptions {
   users: Pick<UsersService, 'findByEmail'>;
@@ -46,7 +45,7 @@ export function createUserLookup(options: UserLookupOptions) {
   async function load(email: string): Promise<AuthenticatedUser | undefined> {
     const started = generation;
     const row = await options.users.findByEmail(email);
-    const user = row && { id: row.id, email: row.email };
+    const user = row && { id: row.id, email: row.email, role: row.role };
     if (user && started === generation) {
       if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
       cache.set(email, { user, expires: now() + ttlMs });

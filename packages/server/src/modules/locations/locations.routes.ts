@@ -22,7 +22,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post(
     '/insert-location-schema',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseInsertLocationSchema',
@@ -40,7 +40,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post(
     '/insert-location',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseInsertLocation',
@@ -58,7 +58,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post(
     '/insert-location-for-schema',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseInsertLocationForSchema',
@@ -76,7 +76,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post(
     '/list-locations',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'dtbaseListLocations',
@@ -94,7 +94,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.get(
     '/list-location-schemas',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'dtbaseListLocationSchemas',
@@ -108,7 +108,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.get(
     '/list-location-identifiers',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'dtbaseListLocationIdentifiers',
@@ -122,7 +122,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post(
     '/get-schema-details',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'dtbaseGetSchemaDetails',
@@ -137,7 +137,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post(
     '/delete-location-schema',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseDeleteLocationSchema',
@@ -155,7 +155,7 @@ export const dtbaseLocationsRoutes: FastifyPluginAsyncTypebox<{ locations: Locat
   app.post(
     '/delete-location',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseDeleteLocation',

@@ -20,14 +20,15 @@ import {
 } from './models.schemas.ts';
 
 const tags = ['model (DTBase)'];
-const access = { access: 'user' } as const;
+const readAccess = { access: 'data:read' } as const;
+const writeAccess = { access: 'data:write' } as const;
 
 /** DTBase's /model routes: models, their scenarios, output measures, and runs with their outputs. */
 export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsService }> = async (app, { models }) => {
   app.post(
     '/insert-model',
     {
-      config: access,
+      config: writeAccess,
       schema: {
         tags,
         operationId: 'dtbaseInsertModel',
@@ -45,7 +46,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.get(
     '/list-models',
     {
-      config: access,
+      config: readAccess,
       schema: { tags, operationId: 'dtbaseListModels', summary: 'List models', response: { 200: ModelList, ...authErrors } },
     },
     async () => (await models.listModels()).map((m) => ({ name: m.name })),
@@ -54,7 +55,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post(
     '/delete-model',
     {
-      config: access,
+      config: writeAccess,
       schema: {
         tags,
         operationId: 'dtbaseDeleteModel',
@@ -72,7 +73,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post(
     '/insert-model-scenario',
     {
-      config: access,
+      config: writeAccess,
       schema: {
         tags,
         operationId: 'dtbaseInsertModelScenario',
@@ -90,7 +91,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.get(
     '/list-model-scenarios',
     {
-      config: access,
+      config: readAccess,
       schema: {
         tags,
         operationId: 'dtbaseListModelScenarios',
@@ -104,7 +105,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post(
     '/delete-model-scenario',
     {
-      config: access,
+      config: writeAccess,
       schema: {
         tags,
         operationId: 'dtbaseDeleteModelScenario',
@@ -122,7 +123,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post(
     '/insert-model-measure',
     {
-      config: access,
+      config: writeAccess,
       schema: {
         tags,
         operationId: 'dtbaseInsertModelMeasure',
@@ -140,7 +141,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.get(
     '/list-model-measures',
     {
-      config: access,
+      config: readAccess,
       schema: {
         tags,
         operationId: 'dtbaseListModelMeasures',
@@ -154,7 +155,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post(
     '/delete-model-measure',
     {
-      config: access,
+      config: writeAccess,
       schema: {
         tags,
         operationId: 'dtbaseDeleteModelMeasure',
@@ -172,7 +173,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post(
     '/insert-model-run',
     {
-      config: access,
+      config: writeAccess,
       schema: {
         tags,
         operationId: 'dtbaseInsertModelRun',
@@ -199,7 +200,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post(
     '/list-model-runs',
     {
-      config: access,
+      config: readAccess,
       schema: {
         tags,
         operationId: 'dtbaseListModelRuns',
@@ -222,7 +223,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post(
     '/get-model-run',
     {
-      config: access,
+      config: readAccess,
       schema: {
         tags,
         operationId: 'dtbaseGetModelRun',
@@ -237,7 +238,7 @@ export const dtbaseModelsRoutes: FastifyPluginAsyncTypebox<{ models: ModelsServi
   app.post(
     '/get-model-run-sensor-measure',
     {
-      config: access,
+      config: readAccess,
       schema: {
         tags,
         operationId: 'dtbaseGetModelRunSensorMeasure',

@@ -11,7 +11,7 @@ export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ readings: DtbaseR
   app.post(
     '/insert-sensor-readings',
     {
-      config: { access: 'user' },
+      config: { access: 'readings:write' },
       schema: {
         tags,
         operationId: 'dtbaseInsertSensorReadings',
@@ -32,7 +32,7 @@ export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ readings: DtbaseR
   app.post(
     '/sensor-readings',
     {
-      config: { access: 'user' },
+      config: { access: 'readings:read' },
       schema: {
         tags,
         operationId: 'dtbaseSensorReadings',

@@ -35,7 +35,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post(
     '/insert-sensor-type',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseInsertSensorType',
@@ -53,7 +53,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post(
     '/insert-sensor',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseInsertSensor',
@@ -72,7 +72,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post(
     '/insert-sensor-location',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseInsertSensorLocation',
@@ -96,7 +96,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post(
     '/list-sensor-locations',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'dtbaseListSensorLocations',
@@ -115,7 +115,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post(
     '/list-sensors',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'dtbaseListSensors',
@@ -135,7 +135,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.get(
     '/list-sensor-types',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'dtbaseListSensorTypes',
@@ -149,7 +149,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.get(
     '/list-measures',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: {
         tags,
         operationId: 'dtbaseListMeasures',
@@ -163,7 +163,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post(
     '/delete-sensor',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseDeleteSensor',
@@ -181,7 +181,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post(
     '/delete-sensor-type',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseDeleteSensorType',
@@ -199,7 +199,7 @@ export const dtbaseSensorsRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsSe
   app.post(
     '/edit-sensor',
     {
-      config: { access: 'user' },
+      config: { access: 'data:write' },
       schema: {
         tags,
         operationId: 'dtbaseEditSensor',

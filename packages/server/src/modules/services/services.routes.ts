@@ -43,7 +43,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post(
     '/insert-service',
     {
-      config: { access: 'user' },
+      config: { access: 'services:write' },
       schema: {
         tags,
         operationId: 'dtbaseInsertService',
@@ -62,7 +62,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.get(
     '/list-services',
     {
-      config: { access: 'user' },
+      config: { access: 'data:read' },
       schema: { tags, operationId: 'dtbaseListServices', summary: 'List the services', response: { 200: ServiceList, ...authErrors } },
     },
     async () => (await services.listServices()).map(toDtbaseService),
@@ -71,7 +71,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post(
     '/delete-service',
     {
-      config: { access: 'user' },
+      config: { access: 'services:write' },
       schema: {
         tags,
         operationId: 'dtbaseDeleteService',
@@ -89,7 +89,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post(
     '/insert-parameter-set',
     {
-      config: { access: 'user' },
+      config: { access: 'services:write' },
       schema: {
         tags,
         operationId: 'dtbaseInsertParameterSet',
@@ -108,7 +108,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post(
     '/delete-parameter-set',
     {
-      config: { access: 'user' },
+      config: { access: 'services:write' },
       schema: {
         tags,
         operationId: 'dtbaseDeleteParameterSet',
@@ -126,7 +126,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post(
     '/edit-parameter-set',
     {
-      config: { access: 'user' },
+      config: { access: 'services:write' },
       schema: {
         tags,
         operationId: 'dtbaseEditParameterSet',
@@ -145,7 +145,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
   app.post(
     '/run-service',
     {
-      config: { access: 'user' },
+      config: { access: 'services:write' },
       schema: {
         tags,
         operationId: 'dtbaseRunService',
@@ -172,7 +172,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
     lists.post(
       '/list-parameter-sets',
       {
-        config: { access: 'user' },
+        config: { access: 'data:read' },
         preValidation: absentBodyIsEmpty,
         schema: {
           tags,
@@ -189,7 +189,7 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
     lists.post(
       '/list-runs',
       {
-        config: { access: 'user' },
+        config: { access: 'data:read' },
         preValidation: absentBodyIsEmpty,
         schema: {
           tags,

@@ -1,13 +1,15 @@
 import type { Queryable } from '../../db/database.ts';
+import type { Role } from '../auth/permissions.ts';
 
 export interface UserRow {
   id: number;
   email: string;
   passwordHash: string;
+  role: Role;
   createdAt: Date;
 }
 
-const USER_COLUMNS = `id, email, password_hash AS "passwordHash", created_at AS "createdAt"`;
+const USER_COLUMNS = `id, email, password_hash AS "passwordHash", role, created_at AS "createdAt"`;
 
 export function usersRepository(db: Queryable) {
   return {
@@ -24,11 +26,11 @@ export function usersRepository(db: Queryable) {
     },
 
     /** Inserts unless the e-mail is taken; returns the new row or undefined. */
-    async insert(email: string, passwordHash: string): Promise<UserRow | undefined> {
+    async insert(email: string, passwordHash: string, role: Role): Promise<UserRow | undefined> {
       const rows = await db.query<UserRow>(
-        `INSERT INTO users (email, password_hash) VALUES ($1, $2)
+        `INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3)
          ON CONFLICT (email) DO NOTHING RETURNING ${USER_COLUMNS}`,
-        [email, passwordHash],
+        [email, passwordHash, role],
       );
       return rows[0];
     },
@@ -39,6 +41,16 @@ export function usersRepository(db: Queryable) {
          ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, updated_at = now()`,
         [email, passwordHash],
       );
+    },
+
+    async countAdmins(): Promise<number> {
+      const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin'`);
+      return n;
+    },
+
+    async setRole(email: string, role: Role): Promise<boolean> {
+      const rows = await db.query('UPDATE users SET role = $2, updated_at = now() WHERE email = $1 RETURNING id', [email, role]);
+      return rows.length > 0;
     },
 
     async updatePassword(email: string, passwordHash: string): Promise<boolean> {

@@ -1,16 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError } from '../../errors.ts';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
-import { EmailList, EmailOnly, EmailPassword } from './users.schemas.ts';
+import { EmailList, EmailOnly, EmailPassword, NewDtbaseUser } from './users.schemas.ts';
 import type { UsersService } from './users.service.ts';
 
 const tags = ['user (DTBase)'];
 
-/** DTBase's /user routes. Any signed-in user may manage users, as in DTBase (roles come later). */
+/**
+ * DTBase's /user routes. Only admins manage users; DTBase let every user do it, and since
+ * every DTBase user could do everything, create-user makes an admin unless the body names a
+ * narrower `role`. Anyone signed in may change their own password; only admins another's.
+ */
 export const dtbaseUserRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
   app.get(
     '/list-users',
     {
-      config: { access: 'user' },
+      config: { access: 'users:admin' },
       schema: {
         tags,
         operationId: 'dtbaseListUsers',
@@ -24,17 +29,17 @@ export const dtbaseUserRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }
   app.post(
     '/create-user',
     {
-      config: { access: 'user' },
+      config: { access: 'users:admin' },
       schema: {
         tags,
         operationId: 'dtbaseCreateUser',
-        summary: 'Create a user',
-        body: EmailPassword,
+        summary: 'Create a user (an admin unless the body names a role)',
+        body: NewDtbaseUser,
         response: { 201: Detail, 409: Detail, 422: ValidationFailed, ...authErrors },
       },
     },
     async (request, reply) => {
-      await users.create(request.body.email, request.body.password);
+      await users.create(request.body.email, request.body.password, request.body.role ?? 'admin');
       return reply.status(201).send({ detail: 'User created' });
     },
   );
@@ -42,7 +47,7 @@ export const dtbaseUserRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }
   app.post(
     '/delete-user',
     {
-      config: { access: 'user' },
+      config: { access: 'users:admin' },
       schema: {
         tags,
         operationId: 'dtbaseDeleteUser',
@@ -60,7 +65,7 @@ export const dtbaseUserRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }
   app.post(
     '/change-password',
     {
-      config: { access: 'user' },
+      config: { access: 'account' },
       schema: {
         tags,
         operationId: 'dtbaseChangePassword',
@@ -70,6 +75,10 @@ export const dtbaseUserRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }
       },
     },
     async (request) => {
+      const principal = request.principal!;
+      if (request.body.email !== principal.user.email && !principal.permissions.has('users:admin')) {
+        throw new AppError('FORBIDDEN', "Only an admin may change another user's password");
+      }
       await users.changePassword(request.body.email, request.body.password);
       return { detail: 'Password changed' };
     },

@@ -1,5 +1,6 @@
 import { conflict, missingRecord, unprocessable } from '../../errors.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from '../auth/passwords.ts';
+import type { Role } from '../auth/permissions.ts';
 import type { Database } from '../../db/database.ts';
 import type { Events } from '../../events/events.ts';
 import { usersRepository, type UserRow } from './users.repository.ts';
@@ -29,6 +30,14 @@ export function createUsersService(deps: { db: Database; events: Events }) {
   const changed = (email: string, action: 'created' | 'updated' | 'deleted') =>
     events.publish(db, [{ type: 'entity.changed', entity: 'user', action, key: email }]);
 
+  /** Nobody could manage users any more: refuse to delete or demote the last admin. */
+  async function keepAnAdmin(email: string, action: 'delete' | 'demote') {
+    const user = await repo.findByEmail(email);
+    if (user?.role === 'admin' && (await repo.countAdmins()) <= 1) {
+      throw conflict(`Cannot ${action} ${email}: it is the last admin`);
+    }
+  }
+
   return {
     async listEmails(): Promise<string[]> {
       return (await repo.list()).map((u) => u.email);
@@ -38,19 +47,27 @@ export function createUsersService(deps: { db: Database; events: Events }) {
 
     findByEmail: (email: string) => repo.findByEmail(email),
 
-    async create(email: string, password: string): Promise<UserRow> {
+    /** A new user with its role (callers choose the default: DTBase's route makes admins). */
+    async create(email: string, password: string, role: Role): Promise<UserRow> {
       checkEmail(email);
       checkPassword(password);
       if (await repo.findByEmail(email)) throw conflict('User already exists');
-      const user = await repo.insert(email, await hashPassword(password));
+      const user = await repo.insert(email, await hashPassword(password), role);
       if (!user) throw conflict('User already exists');
       await changed(email, 'created');
       return user;
     },
 
     async delete(email: string): Promise<void> {
+      await keepAnAdmin(email, 'delete');
       if (!(await repo.delete(email))) throw missingRecord("User doesn't exist");
       await changed(email, 'deleted');
+    },
+
+    async setRole(email: string, role: Role): Promise<void> {
+      if (role !== 'admin') await keepAnAdmin(email, 'demote');
+      if (!(await repo.setRole(email, role))) throw missingRecord("User doesn't exist");
+      await changed(email, 'updated');
     },
 
     async changePassword(email: string, password: string): Promise<void> {

@@ -36,7 +36,7 @@ export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ service: Readi
   app.post(
     '',
     {
-      config: { access: 'user' },
+      config: { access: 'readings:write' },
       schema: {
         tags,
         operationId: 'ingestReadings',

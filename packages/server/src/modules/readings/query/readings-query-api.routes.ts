@@ -14,7 +14,7 @@ export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ readings: Readi
   app.get(
     '/',
     {
-      config: { access: 'user' },
+      config: { access: 'readings:read' },
       schema: {
         tags,
         operationId: 'readReadings',
@@ -41,7 +41,7 @@ export const readingsQueryApiRoutes: FastifyPluginAsyncTypebox<{ readings: Readi
   app.get(
     '/latest',
     {
-      config: { access: 'user' },
+      config: { access: 'readings:read' },
       schema: {
         tags,
         operationId: 'readLatestReadings',
