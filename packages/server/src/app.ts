@@ -68,7 +68,7 @@ export async function buildApp(deps: AppDeps) {
   // Everything below declares its access and passes through authentication.
   await app.register(async (api) => {
     await api.register(authPlugin, { tokens: services.tokens, findUserByEmail: services.userLookup.findByEmail });
-    await api.register(dtbaseAuthRoutes, { prefix: '/auth', users: services.users, tokens: services.tokens });
+    await api.register(dtbaseAuthRoutes, { prefix: '/auth', users: services.users, tokens: services.tokens, sessions: services.sessions });
     await api.register(dtbaseUserRoutes, { prefix: '/user', users: services.users });
     await api.register(dtbaseLocationsRoutes, { prefix: '/location', locations: services.locations });
     // /sensor is served by two modules: sensor metadata, and readings (the time-series engine).

@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   TOKEN_EXPIRED: 401,
   INVALID_TOKEN: 401,
   WRONG_TOKEN_TYPE: 401,
+  /** Issued before its user's tokens_valid_after (logout, new password), or a reused refresh token. */
+  TOKEN_REVOKED: 401,
   BAD_CREDENTIALS: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

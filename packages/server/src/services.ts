@@ -8,6 +8,8 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Events } from './events/events.ts';
 import { createJobRunner, type JobLog } from './jobs/job-runner.ts';
+import { sessionsJobs } from './modules/auth/sessions.jobs.ts';
+import { createSessionsService } from './modules/auth/sessions.service.ts';
 import { createTokenIssuer } from './modules/auth/tokens.ts';
 import { createUserLookup } from './modules/auth/user-lookup.ts';
 import { createLocationsService } from './modules/locations/locations.service.ts';
@@ -47,13 +49,14 @@ export function createServices(deps: ServicesDeps) {
   const { db, config, events } = deps;
   const clock = deps.clock ?? (() => new Date());
 
-  const users = createUsersService({ db, events });
+  const users = createUsersService({ db, events, clock });
   const tokens = createTokenIssuer({
     secret: deps.jwtSecret,
     accessTokenSeconds: config.accessTokenSeconds,
     refreshGraceSeconds: config.refreshGraceSeconds,
     now: () => Math.floor(clock().getTime() / 1000),
   });
+  const sessions = createSessionsService({ db, users, tokens, clock, ...(deps.log ? { log: deps.log } : {}) });
   // Each module asks only those before it: models -> sensors -> locations. The reverse checks
   // (a location or sensor still referenced) are the database's foreign keys.
   const locations = createLocationsService({ db, events });
@@ -73,11 +76,12 @@ export function createServices(deps: ServicesDeps) {
 
   // Recurring and queued work, run on one replica at a time; main.ts starts and stops it.
   const readingsWork = readingsJobs({ retention, partitions, clock, retentionEveryMs: config.retentionIntervalMinutes * 60_000 });
+  const sessionsWork = sessionsJobs({ sessions, clock });
   const jobs = createJobRunner({
     db,
     events,
-    definitions: readingsWork.definitions,
-    recurring: readingsWork.recurring,
+    definitions: [...readingsWork.definitions, ...sessionsWork.definitions],
+    recurring: [...readingsWork.recurring, ...sessionsWork.recurring],
     pollMs: config.jobsPollMs,
     leaseMs: config.jobsLeaseSeconds * 1000,
     historyDays: config.jobsHistoryDays,
@@ -93,6 +97,8 @@ export function createServices(deps: ServicesDeps) {
     /** Who a token's subject is, cached and kept in step with user changes by the events port. */
     userLookup: createUserLookup({ users, events }),
     tokens,
+    /** Login, refresh (rotation, reuse detection), logout: the one place token pairs are issued. */
+    sessions,
     sensors,
     sensorDetails: createSensorDetailsService({ sensors, readings: readingsQuery }),
     locations,

@@ -63,6 +63,10 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
     expect((await cli('user', 'add', 'grace@example.org', '--password', 'hopper', '--role', 'editor')).stdout).toContain('(editor)');
     expect((await cli('user', 'list')).stdout).toMatch(/^1\tada@example\.org\tviewer\t\d{4}-.*\n2\tgrace@example\.org\teditor\t/m);
     expect((await cli('user', 'passwd', 'ada@example.org', '--password', 'babbage')).code).toBe(0);
+    expect((await cli('user', 'logout', 'ada@example.org')).stdout).toContain('sessions of ada@example.org ended');
+    const unknown = await cli('user', 'logout', 'nobody@example.org');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("User doesn't exist");
     expect((await cli('user', 'delete', 'ada@example.org')).stdout).toContain('deleted');
     expect((await cli('user', 'delete', 'grace@example.org')).stdout).toContain('deleted');
     expect((await cli('user', 'list')).stdout.trim()).toBe('');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useTestApp } from './helpers/test-app.ts';
+import { TEST_EMAIL, TEST_PASSWORD, useTestApp } from './helpers/test-app.ts';
 import { MAX_JSON_DEPTH } from '../src/http/json-body.ts';
 import { deepJson, junkValue, mutate, seededRandom, valueFor, withDeepField } from './helpers/random-input.ts';
 
@@ -61,13 +61,23 @@ describe('fuzzing every endpoint', () => {
     const random = seededRandom(20261122);
     const failures: string[] = [];
     let requests = 0;
+    let token = ctx.token;
+    // Logout (or a password change that hit the test user) ends the session: log in again, so
+    // that the operations after it are still fuzzed past authentication.
+    const keepSignedIn = async () => {
+      if ((await ctx.get('/api/v1/me', token)).statusCode !== 401) return;
+      const login = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: TEST_EMAIL, password: TEST_PASSWORD } });
+      expect(login.statusCode, login.body).toBe(200);
+      token = login.json().access_token;
+    };
     const send = async (op: Operation, url: string, payload: string | undefined, contentType = 'application/json') => {
       requests++;
+      await keepSignedIn();
       const res = await ctx.app.inject({
         method: op.method as 'GET',
         url,
         headers: {
-          authorization: `Bearer ${ctx.token}`,
+          authorization: `Bearer ${token}`,
           ...(payload === undefined ? {} : { 'content-type': contentType }),
         },
         ...(payload === undefined ? {} : { payload }),

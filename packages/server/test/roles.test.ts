@@ -135,6 +135,9 @@ describe('roles: each module allows what the role may and refuses the rest with 
 
   it('a user changes its own password but only an admin changes another', async () => {
     expect(await status(ctx.post('/user/change-password', { email: 'viewer@example.org', password: PASSWORD }, tokens.viewer))).toBe(200);
+    // A new password ends the user's sessions, the one that changed it included.
+    expect(await status(ctx.get('/sensor/list-sensor-types', tokens.viewer))).toBe(401);
+    tokens.viewer = await loginAs('viewer@example.org');
     const other = await ctx.post('/user/change-password', { email: 'editor@example.org', password: 'x-x-x-x' }, tokens.viewer);
     expect(other.statusCode).toBe(403);
     expect(await status(ctx.post('/user/change-password', { email: 'editor@example.org', password: PASSWORD }, tokens.admin))).toBe(200);

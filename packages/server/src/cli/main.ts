@@ -6,7 +6,7 @@ import { openDatabase } from '../db/connection.ts';
 import { DataDirInUseError } from '../db/data-dir-lock.ts';
 import type { Database } from '../db/database.ts';
 import { checkMigrations, migrate, MigrationError } from '../db/migrate.ts';
-import { AppError } from '../errors.ts';
+import { AppError, missingRecord } from '../errors.ts';
 import { serve } from '../main.ts';
 import { isRole } from '../modules/auth/permissions.ts';
 import { usersModule } from '../modules/users/index.ts';
@@ -27,7 +27,8 @@ Commands:
   user list                     list users
   user delete EMAIL             delete a user
   user passwd EMAIL [--password P]
-                                set a user's password
+                                set a user's password (ends the user's sessions)
+  user logout EMAIL             end every session of a user: its tokens stop working
   import FILE.csv [--batch N] [--assume-utc]
                                 load readings (sensor,measure,timestamp,value), N rows per
                                 transaction (default 10000); a bad line stops with its number
@@ -87,7 +88,13 @@ async function userCommand(args: string[]) {
       const address = needEmail();
       const password = values.password ?? (await readPassword(`New password for ${address}: `));
       await withDatabase((db) => usersModule(db).changePassword(address, password));
-      console.log(`password changed for ${address}`);
+      console.log(`password changed for ${address}; its sessions are ended`);
+      return;
+    }
+    case 'logout': {
+      const address = needEmail();
+      if (!(await withDatabase((db) => usersModule(db).revokeTokens(address)))) throw missingRecord("User doesn't exist");
+      console.log(`sessions of ${address} ended`);
       return;
     }
     default:

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { TokenIssuer } from '../modules/auth/tokens.ts';
+import type { SessionUser } from '../modules/auth/user-lookup.ts';
 import { PERMISSIONS, userPrincipal, type Principal, type PrincipalUser, type RouteAccess } from '../modules/auth/permissions.ts';
 
 export type { RouteAccess } from '../modules/auth/permissions.ts';
@@ -30,7 +31,8 @@ export type PrincipalResolver = (request: FastifyRequest, access: Exclude<RouteA
 
 export interface AuthPluginOptions {
   tokens: TokenIssuer;
-  findUserByEmail: (email: string) => Promise<AuthenticatedUser | undefined>;
+  /** Cached (no database round trip per request) and kept in step across replicas by the events port. */
+  findUserByEmail: (email: string) => Promise<SessionUser | undefined>;
   /** Tried before the bearer-token resolver, in order (API keys). */
   resolvers?: PrincipalResolver[];
 }
@@ -60,7 +62,10 @@ export const authPlugin = fp(
       if (!VALID_ACCESS.has(access)) throw new Error(`route ${route.method} ${route.url} declares an unknown access "${access}"`);
     });
 
-    /** A bearer JWT of the expected type whose user still exists. */
+    /**
+     * A bearer JWT of the expected type whose user still exists and which was issued after
+     * the user's tokens_valid_after (logout, a new password and refresh-token reuse move it).
+     */
     const tokenResolver: PrincipalResolver = async (request, access) => {
       const token = bearerToken(request);
       if (!token) return undefined;
@@ -69,7 +74,8 @@ export const authPlugin = fp(
       if (!user) throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
       const expected = access === 'refresh' ? 'refresh' : 'access';
       if (claims.tokenType !== expected) throw new AppError('WRONG_TOKEN_TYPE', 'Token of wrong type');
-      return userPrincipal(user);
+      if (claims.issuedAtMs < user.tokensValidAfterMs) throw new AppError('TOKEN_REVOKED', 'Token has been revoked');
+      return userPrincipal({ id: user.id, email: user.email, role: user.role });
     };
     const resolvers = [...(opts.resolvers ?? []), tokenResolver];
 

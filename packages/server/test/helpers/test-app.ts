@@ -48,11 +48,12 @@ async function composeApp(db: Database, env: Record<string, string>, clock?: () 
 
 /**
  * A second replica of the app on the same database: its own pool (on PostgreSQL), its own
- * events listener and caches, as a second server process would have. Close it with `app.close()`.
+ * events listener and caches, as a second server process would have, and its own clock if
+ * given (a frozen one puts several requests in one millisecond). Close it with `app.close()`.
  */
-export async function startReplica(db: Database, env: Record<string, string> = {}) {
+export async function startReplica(db: Database, env: Record<string, string> = {}, clock?: () => Date) {
   const replicaDb = await openReplicaDatabase(db);
-  return composeApp(replicaDb, env, undefined, () => replicaDb.close());
+  return composeApp(replicaDb, env, clock, () => replicaDb.close());
 }
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestContext> {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, pgTable, serial, text } from 'drizzle-orm/pg-core';
+import { check, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
 import { createdAt, updatedAt } from './common.ts';
 
 export const users = pgTable(
@@ -11,6 +11,11 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     /** admin, editor or viewer (src/modules/auth/permissions.ts). Users from before roles existed are admins: they could do everything. */
     role: text('role').notNull().default('admin'),
+    /**
+     * Tokens issued before this instant (their `iat_ms` claim) are refused: logout, a new
+     * password and reuse of a rotated refresh token move it forward. Milliseconds, as the claim.
+     */
+    tokensValidAfter: timestamp('tokens_valid_after', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -6,6 +6,7 @@ import { modelApiSchemas } from './models.schemas.ts';
 import { sensorApiRoutes } from './sensors.routes.ts';
 import { sensorApiSchemas } from './sensors.schemas.ts';
 import { serviceApiRoutes, serviceApiSchemas } from './services.routes.ts';
+import { sessionApiRoutes } from './sessions.routes.ts';
 import { userApiRoutes, userApiSchemas } from './users.routes.ts';
 
 /** The named schemas of the resource API's routes (registered at the root, see app.ts). */
@@ -17,6 +18,7 @@ export const resourceApiSchemas = [...userApiSchemas, ...sensorApiSchemas, ...lo
  */
 export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   await app.register(userApiRoutes, { users: services.users });
+  await app.register(sessionApiRoutes, { sessions: services.sessions });
   await app.register(sensorApiRoutes, { sensors: services.sensors, sensorDetails: services.sensorDetails });
   await app.register(locationApiRoutes, { locations: services.locations });
   await app.register(serviceApiRoutes, { services: services.registry });

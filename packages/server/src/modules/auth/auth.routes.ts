@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../errors.ts';
+import { bearerToken } from '../../http/auth.ts';
 import { Detail, ValidationFailed, ref } from '../../http/schemas.ts';
 import { EmailPassword } from '../users/users.schemas.ts';
 import type { UsersService } from '../users/users.service.ts';
+import type { SessionsService } from './sessions.service.ts';
 import type { TokenIssuer, TokenPair } from './tokens.ts';
 
 const TokenPairSchema = Type.Object({ access_token: Type.String(), refresh_token: Type.String() }, { $id: 'TokenPair' });
@@ -15,7 +17,16 @@ const tags = ['auth (DTBase)'];
 
 const toDtbaseTokenPair = (pair: TokenPair) => ({ access_token: pair.accessToken, refresh_token: pair.refreshToken });
 
-export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; tokens: TokenIssuer }> = async (app, { users, tokens }) => {
+/**
+ * DTBase's /auth routes, with DTBase's shapes. Behind them, sessions: each login starts a
+ * family of refresh tokens, each refresh token is exchanged once (rotation), and a used one
+ * presented again revokes the user's tokens (sessions.service.ts). Logout is on the resource
+ * API (POST /api/v1/auth/logout): these prefixes serve DTBase's routes only.
+ */
+export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; tokens: TokenIssuer; sessions: SessionsService }> = async (
+  app,
+  { users, tokens, sessions },
+) => {
   app.post(
     '/login',
     {
@@ -31,7 +42,7 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
     async (request) => {
       const user = await users.authenticate(request.body.email, request.body.password);
       if (!user) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
-      return toDtbaseTokenPair(await tokens.issuePair(user.email));
+      return toDtbaseTokenPair(await sessions.start(user));
     },
   );
 
@@ -42,11 +53,14 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
       schema: {
         tags,
         operationId: 'dtbaseRefresh',
-        summary: 'Exchange a refresh token (as the bearer token) for a new token pair',
+        summary: 'Exchange a refresh token (as the bearer token) for a new token pair; each refresh token works once',
+        description:
+          'The refresh token presented is used up: the answer holds the next one. Presenting a used refresh token again revokes every token of the user (401).',
         security: [{ bearer: [] }],
         response: { 200: TokenPairRef, 401: Detail },
       },
     },
-    async (request) => toDtbaseTokenPair(await tokens.issuePair(request.user!.email)),
+    // The auth hook has verified the token (a cached lookup now) and checked its type and user.
+    async (request) => toDtbaseTokenPair(await sessions.refresh(await tokens.verify(bearerToken(request)!))),
   );
 };

@@ -9,6 +9,28 @@ export interface TokenPair {
   refreshToken: string;
 }
 
+/**
+ * What a pair is issued for. sessions.service.ts is the one place that issues pairs: it
+ * chooses the issue time and stores the refresh token's row, so no other code calls issuePair.
+ */
+export interface PairClaims {
+  /** The subject (`sub`): the user's e-mail address, as in DTBase. */
+  email: string;
+  /**
+   * When the pair counts as issued, in milliseconds since the epoch (the `iat_ms` claim). A
+   * token issued before its user's tokens_valid_after is refused; JWT's own `iat` has whole
+   * seconds, too coarse for a login in the same second as a password change.
+   */
+  issuedAtMs: number;
+  /** The refresh token's `jti`: the id of its row in refresh_token. */
+  refreshTokenId: string;
+}
+
+export interface IssuedPair extends TokenPair {
+  /** The refresh token's `exp`, in seconds since the epoch. */
+  refreshExpiresAt: number;
+}
+
 export interface TokenSettings {
   secret: string;
   accessTokenSeconds: number;
@@ -21,15 +43,20 @@ export interface VerifiedToken {
   sub: string;
   tokenType: string;
   exp: number;
+  /** The `iat_ms` claim: compared with the user's tokens_valid_after. */
+  issuedAtMs: number;
+  /** The `jti` claim, which refresh tokens carry (undefined on access tokens). */
+  jti: string | undefined;
 }
 
-/**
- * Issues and checks DTBase-compatible tokens: HS256 JWTs with `sub` (the e-mail address),
- * `token_type` and `exp`; the refresh token outlives the access token by the grace period.
- */
 /** Verified tokens kept, so that a client's every request does not cost an HMAC and a key import. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
+/**
+ * Issues and checks DTBase-compatible tokens: HS256 JWTs with `sub` (the e-mail address),
+ * `token_type` and `exp` as DTBase's, plus `iat`, `iat_ms` and, on refresh tokens, `jti`;
+ * the refresh token outlives the access token by the grace period.
+ */
 export function createTokenIssuer(settings: TokenSettings) {
   // Imported once: given raw bytes, jose imports the key again on every sign and verify.
   const key = createSecretKey(Buffer.from(settings.secret, 'utf8'));
@@ -43,19 +70,21 @@ export function createTokenIssuer(settings: TokenSettings) {
     verified.set(token, claims);
   }
 
-  async function sign(sub: string, tokenType: TokenType, lifetimeSeconds: number) {
-    return new SignJWT({ sub, token_type: tokenType })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setExpirationTime(now() + lifetimeSeconds)
-      .sign(key);
+  function sign(claims: Record<string, unknown>, expiresAt: number) {
+    return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setExpirationTime(expiresAt).sign(key);
   }
 
   return {
-    async issuePair(email: string): Promise<TokenPair> {
-      const access = settings.accessTokenSeconds;
+    /** Signs a pair; only sessions.service.ts calls this (see PairClaims). */
+    async issuePair(pair: PairClaims): Promise<IssuedPair> {
+      const iat = Math.floor(pair.issuedAtMs / 1000);
+      const issued = { sub: pair.email, iat, iat_ms: pair.issuedAtMs };
+      const accessExpiresAt = iat + settings.accessTokenSeconds;
+      const refreshExpiresAt = accessExpiresAt + settings.refreshGraceSeconds;
       return {
-        accessToken: await sign(email, 'access', access),
-        refreshToken: await sign(email, 'refresh', access + settings.refreshGraceSeconds),
+        accessToken: await sign({ ...issued, token_type: 'access' satisfies TokenType }, accessExpiresAt),
+        refreshToken: await sign({ ...issued, token_type: 'refresh' satisfies TokenType, jti: pair.refreshTokenId }, refreshExpiresAt),
+        refreshExpiresAt,
       };
     },
 
@@ -72,11 +101,19 @@ export function createTokenIssuer(settings: TokenSettings) {
           algorithms: ['HS256'],
           currentDate: new Date(now() * 1000),
         });
-        const { sub, token_type: tokenType, exp } = payload as Record<string, unknown>;
-        if (typeof sub !== 'string' || typeof tokenType !== 'string' || !Number.isInteger(exp)) {
+        const { sub, token_type: tokenType, exp, iat_ms: issuedAtMs, jti } = payload as Record<string, unknown>;
+        // A token without its issue time cannot be checked against revocations: refused.
+        if (
+          typeof sub !== 'string' ||
+          typeof tokenType !== 'string' ||
+          !Number.isInteger(exp) ||
+          !Number.isSafeInteger(issuedAtMs) ||
+          (issuedAtMs as number) < 0 ||
+          (jti !== undefined && typeof jti !== 'string')
+        ) {
           throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
         }
-        const claims = { sub, tokenType, exp: exp as number };
+        const claims: VerifiedToken = { sub, tokenType, exp: exp as number, issuedAtMs: issuedAtMs as number, jti };
         remember(token, claims);
         return claims;
       } catch (error) {

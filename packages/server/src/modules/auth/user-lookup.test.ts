@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { EventListener } from '../../events/events.ts';
 import { createUserLookup } from './user-lookup.ts';
 
+/** A row of the users table as the lookup reads it, and the user it makes of it. */
+const row = (id: number, validAfterMs = 0) => ({ id, email: 'a@x.org', role: 'viewer', tokensValidAfter: new Date(validAfterMs) });
+const user = (id: number, validAfterMs = 0) => ({ id, email: 'a@x.org', role: 'viewer', tokensValidAfterMs: validAfterMs });
+
 /** A users table in memory and an events port whose deliveries the test drives by hand. */
 function harness() {
-  const rows = new Map<string, { id: number; email: string }>([['a@x.org', { id: 1, email: 'a@x.org' }]]);
+  const rows = new Map<string, ReturnType<typeof row>>([['a@x.org', row(1)]]);
   let listener: EventListener = () => {};
   let queries = 0;
   let gate: Promise<void> | undefined;
@@ -53,13 +57,13 @@ describe('the cached user lookup of the token check', () => {
 
   it('forgets a user on its change event, and everyone on a resync', async () => {
     const h = harness();
-    expect(await h.lookup.findByEmail('a@x.org')).toEqual({ id: 1, email: 'a@x.org' });
+    expect(await h.lookup.findByEmail('a@x.org')).toEqual(user(1));
     h.rows.delete('a@x.org');
-    expect(await h.lookup.findByEmail('a@x.org')).toEqual({ id: 1, email: 'a@x.org' });
+    expect(await h.lookup.findByEmail('a@x.org')).toEqual(user(1));
     h.emit('a@x.org');
     expect(await h.lookup.findByEmail('a@x.org')).toBeUndefined();
-    h.rows.set('a@x.org', { id: 2, email: 'a@x.org' });
-    expect(await h.lookup.findByEmail('a@x.org')).toEqual({ id: 2, email: 'a@x.org' });
+    h.rows.set('a@x.org', row(2));
+    expect(await h.lookup.findByEmail('a@x.org')).toEqual(user(2));
     h.rows.delete('a@x.org');
     h.resync();
     expect(await h.lookup.findByEmail('a@x.org')).toBeUndefined();
@@ -74,8 +78,17 @@ describe('the cached user lookup of the token check', () => {
     // A request after the announcement does not join the lookup that read the old row.
     const fresh = h.lookup.findByEmail('a@x.org');
     release();
-    expect(await stale).toEqual({ id: 1, email: 'a@x.org' });
+    expect(await stale).toEqual(user(1));
     expect(await fresh).toBeUndefined();
     expect(await h.lookup.findByEmail('a@x.org')).toBeUndefined();
+  });
+
+  it('serves the tokens_valid_after of the row it read, and the new one after the change event', async () => {
+    const h = harness();
+    h.rows.set('a@x.org', row(1, 1_000));
+    expect(await h.lookup.findByEmail('a@x.org')).toEqual(user(1, 1_000));
+    h.rows.set('a@x.org', row(1, 2_000));
+    h.emit('a@x.org');
+    expect(await h.lookup.findByEmail('a@x.org')).toEqual(user(1, 2_000));
   });
 });

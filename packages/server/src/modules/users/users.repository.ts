@@ -7,9 +7,19 @@ export interface UserRow {
   passwordHash: string;
   role: Role;
   createdAt: Date;
+  /** Tokens issued before this instant are refused (see revokeTokens). */
+  tokensValidAfter: Date;
 }
 
-const USER_COLUMNS = `id, email, password_hash AS "passwordHash", role, created_at AS "createdAt"`;
+const USER_COLUMNS = `id, email, password_hash AS "passwordHash", role, created_at AS "createdAt", tokens_valid_after AS "tokensValidAfter"`;
+
+/**
+ * Moves tokens_valid_after past every token issued so far: past `$revokeAt` (the clock, plus a
+ * millisecond) and past its own value, so that a second revocation within one millisecond still
+ * refuses the tokens issued after the first (their issued-at is at least the old value).
+ */
+const REVOKED_AFTER = `greatest(users.tokens_valid_after + interval '1 millisecond', $revokeAt::text::timestamptz)`;
+const revokedAfter = (param: string) => REVOKED_AFTER.replace('$revokeAt', param);
 
 export function usersRepository(db: Queryable) {
   return {
@@ -25,21 +35,26 @@ export function usersRepository(db: Queryable) {
       ]);
     },
 
-    /** Inserts unless the e-mail is taken; returns the new row or undefined. */
-    async insert(email: string, passwordHash: string, role: Role): Promise<UserRow | undefined> {
+    /**
+     * Inserts unless the e-mail is taken; returns the new row or undefined. Its tokens are
+     * valid from `validFrom` (ISO-8601): a token of an earlier user of the same address is not.
+     */
+    async insert(email: string, passwordHash: string, role: Role, validFrom: string): Promise<UserRow | undefined> {
       const rows = await db.query<UserRow>(
-        `INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3)
+        `INSERT INTO users (email, password_hash, role, tokens_valid_after) VALUES ($1, $2, $3, $4::text::timestamptz)
          ON CONFLICT (email) DO NOTHING RETURNING ${USER_COLUMNS}`,
-        [email, passwordHash, role],
+        [email, passwordHash, role, validFrom],
       );
       return rows[0];
     },
 
-    async upsertPassword(email: string, passwordHash: string): Promise<void> {
+    /** Sets the password, creating the user if need be; an existing user's tokens are revoked at `revokeAt`. */
+    async upsertPassword(email: string, passwordHash: string, revokeAt: string): Promise<void> {
       await db.query(
-        `INSERT INTO users (email, password_hash) VALUES ($1, $2)
-         ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, updated_at = now()`,
-        [email, passwordHash],
+        `INSERT INTO users (email, password_hash, tokens_valid_after) VALUES ($1, $2, $3::text::timestamptz)
+         ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, updated_at = now(),
+           tokens_valid_after = ${revokedAfter('$3')}`,
+        [email, passwordHash, revokeAt],
       );
     },
 
@@ -53,10 +68,21 @@ export function usersRepository(db: Queryable) {
       return rows.length > 0;
     },
 
-    async updatePassword(email: string, passwordHash: string): Promise<boolean> {
-      const rows = await db.query(`UPDATE users SET password_hash = $2, updated_at = now() WHERE email = $1 RETURNING id`, [
+    /** A new password revokes every token issued before `revokeAt` (ISO-8601). */
+    async updatePassword(email: string, passwordHash: string, revokeAt: string): Promise<boolean> {
+      const rows = await db.query(
+        `UPDATE users SET password_hash = $2, updated_at = now(), tokens_valid_after = ${revokedAfter('$3')}
+         WHERE email = $1 RETURNING id`,
+        [email, passwordHash, revokeAt],
+      );
+      return rows.length > 0;
+    },
+
+    /** Refuses every token of the user issued before `revokeAt` (ISO-8601), and any issued so far. */
+    async revokeTokens(email: string, revokeAt: string): Promise<boolean> {
+      const rows = await db.query(`UPDATE users SET tokens_valid_after = ${revokedAfter('$2')} WHERE email = $1 RETURNING id`, [
         email,
-        passwordHash,
+        revokeAt,
       ]);
       return rows.length > 0;
     },

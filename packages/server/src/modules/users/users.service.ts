@@ -23,10 +23,14 @@ function checkPassword(password: string) {
   if (password.length > MAX_PASSWORD_LENGTH) throw unprocessable(`Password must be at most ${MAX_PASSWORD_LENGTH} characters`);
 }
 
-export function createUsersService(deps: { db: Database; events: Events }) {
+export function createUsersService(deps: { db: Database; events: Events; clock?: () => Date }) {
   const { db, events } = deps;
+  const clock = deps.clock ?? (() => new Date());
   const repo = usersRepository(db);
-  // Caches of users (the token check's) on every replica drop the user on these.
+  // Tokens carry their issue time in milliseconds (sessions.service.ts): a revocation now
+  // refuses every token issued up to this millisecond, and none issued after it.
+  const nextMillisecond = () => new Date(clock().getTime() + 1).toISOString();
+  // Caches of users (the token check's, with tokens_valid_after) on every replica drop the user on these.
   const changed = (email: string, action: 'created' | 'updated' | 'deleted') =>
     events.publish(db, [{ type: 'entity.changed', entity: 'user', action, key: email }]);
 
@@ -52,7 +56,7 @@ export function createUsersService(deps: { db: Database; events: Events }) {
       checkEmail(email);
       checkPassword(password);
       if (await repo.findByEmail(email)) throw conflict('User already exists');
-      const user = await repo.insert(email, await hashPassword(password), role);
+      const user = await repo.insert(email, await hashPassword(password), role, nextMillisecond());
       if (!user) throw conflict('User already exists');
       await changed(email, 'created');
       return user;
@@ -70,11 +74,22 @@ export function createUsersService(deps: { db: Database; events: Events }) {
       await changed(email, 'updated');
     },
 
+    /** A new password ends every session of the user (its tokens are refused from now on). */
     async changePassword(email: string, password: string): Promise<void> {
       checkPassword(password);
       if (!(await repo.findByEmail(email))) throw missingRecord("User doesn't exist");
-      await repo.updatePassword(email, await hashPassword(password));
+      await repo.updatePassword(email, await hashPassword(password), nextMillisecond());
       await changed(email, 'updated');
+    },
+
+    /**
+     * Ends every session of the user: each token issued so far is refused, on every replica.
+     * False when there is no such user (whose tokens are refused anyway).
+     */
+    async revokeTokens(email: string): Promise<boolean> {
+      if (!(await repo.revokeTokens(email, nextMillisecond()))) return false;
+      await changed(email, 'updated');
+      return true;
     },
 
     /** The user if e-mail and password match, otherwise undefined (in constant-ish time). */
@@ -93,7 +108,7 @@ export function createUsersService(deps: { db: Database; events: Events }) {
         const user = await repo.findByEmail(DEFAULT_USER_EMAIL);
         // Re-hash only when the password changed, so replicas starting together agree cheaply.
         if (!user || !(await verifyPassword(user.passwordHash, password))) {
-          await repo.upsertPassword(DEFAULT_USER_EMAIL, await hashPassword(password));
+          await repo.upsertPassword(DEFAULT_USER_EMAIL, await hashPassword(password), nextMillisecond());
           await changed(DEFAULT_USER_EMAIL, user ? 'updated' : 'created');
         }
         return 'set';
