@@ -19,7 +19,8 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
   app.post(
     '/login',
     {
-      config: { access: 'public' },
+      // Audited: each attempt, with the e-mail tried, and whether it succeeded.
+      config: { access: 'public', audit: true },
       schema: {
         tags,
         operationId: 'dtbaseLogin',
@@ -31,6 +32,8 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
     async (request) => {
       const user = await users.authenticate(request.body.email, request.body.password);
       if (!user) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
+      // Who signed in, for the audit log and the request's log line (a public route has no principal).
+      request.user = { id: user.id, email: user.email, role: user.role };
       return toDtbaseTokenPair(await tokens.issuePair(user.email));
     },
   );
@@ -38,7 +41,7 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
   app.post(
     '/refresh',
     {
-      config: { access: 'refresh' },
+      config: { access: 'refresh', audit: true },
       schema: {
         tags,
         operationId: 'dtbaseRefresh',
