@@ -12,6 +12,8 @@ import { createAuditService, type AuditService } from '../src/modules/audit/audi
 import { createServices } from '../src/services.ts';
 import { createSensor } from './helpers/sensor-fixtures.ts';
 import { TEST_EMAIL, TEST_SECRET, useTestApp } from './helpers/test-app.ts';
+import { openDatabase } from '../src/db/connection.ts';
+import { serverEnvironment, startServer } from './helpers/server-process.ts';
 import { openReplicaDatabase } from './helpers/test-database.ts';
 
 const ctx = useTestApp();
@@ -232,6 +234,19 @@ describe('what is recorded', () => {
       await replica.close();
     }
     expect((await theEntryOf('audit-proxied')).ip).toBe('203.0.113.7');
+  });
+});
+
+describe('MIRRORBASE_TRUST_PROXY', () => {
+  it('trusts no proxy by default; takes true, a number of proxies, or addresses and ranges; refuses the rest', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ MIRRORBASE_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ MIRRORBASE_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ MIRRORBASE_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ MIRRORBASE_TRUST_PROXY: '10.0.0.0/8, ::1,loopback' }).trustProxy).toEqual(['10.0.0.0/8', '::1', 'loopback']);
+    for (const bad of ['yes', '10.0.0.0/33', '::1/129', 'proxy.example.org', '1.2.3', '10.0.0.0/8/1', '10.0.0.1,', '-1']) {
+      expect(() => loadConfig({ MIRRORBASE_TRUST_PROXY: bad }), bad).toThrow(/MIRRORBASE_TRUST_PROXY/);
+    }
   });
 });
 
@@ -481,5 +496,35 @@ describe('shutdown', () => {
     expect(await ctx.count(`audit_log WHERE request_id = 'just-before-close'`)).toBe(0);
     await replica.close();
     expect(await ctx.count(`audit_log WHERE request_id = 'just-before-close'`)).toBe(1);
+  });
+});
+
+describe('shutdown of a server process', { timeout: 180_000 }, () => {
+  it('SIGTERM right after an answer: the entry is in the database once the process has exited', async () => {
+    const environment = await serverEnvironment();
+    try {
+      const env = {
+        ...environment.env,
+        DT_DEFAULT_USER_PASS: 'audit-test-password',
+        DT_JWT_SECRET_KEY: 'audit-test-secret-audit-test-secret-0123456',
+      };
+      const server = await startServer(env);
+      const res = await fetch(`${server.base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'answered-then-sigterm' },
+        body: JSON.stringify({ email: 'default_user@localhost', password: 'audit-test-password' }),
+      });
+      expect(res.status).toBe(200);
+      expect(await server.stop()).toBe(0);
+      const db = await openDatabase(loadConfig(env));
+      try {
+        const rows = await db.query<StoredEntry>(`SELECT * FROM audit_log WHERE request_id = 'answered-then-sigterm'`);
+        expect(rows).toMatchObject([{ user_email: 'default_user@localhost', route: '/auth/login', status: 200 }]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await environment.cleanup();
+    }
   });
 });
