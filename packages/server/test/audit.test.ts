@@ -1,3 +1,4 @@
+import net from 'node:net';
 import Fastify from 'fastify';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { createServices } from '../src/services.ts';
 import { createSensor } from './helpers/sensor-fixtures.ts';
 import { TEST_EMAIL, TEST_SECRET, useTestApp } from './helpers/test-app.ts';
 import { openDatabase } from '../src/db/connection.ts';
-import { serverEnvironment, startServer } from './helpers/server-process.ts';
+import { serverEnvironment, startServer, waitFor } from './helpers/server-process.ts';
 import { openReplicaDatabase } from './helpers/test-database.ts';
 
 const ctx = useTestApp();
@@ -496,6 +497,29 @@ describe('shutdown', () => {
     expect(await ctx.count(`audit_log WHERE request_id = 'just-before-close'`)).toBe(0);
     await replica.close();
     expect(await ctx.count(`audit_log WHERE request_id = 'just-before-close'`)).toBe(1);
+  });
+});
+
+describe('a client that leaves before the answer', () => {
+  it('is recorded with 499', async () => {
+    const replica = await startAuditReplica();
+    try {
+      await replica.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = replica.app.server.address() as net.AddressInfo;
+      const socket = net.connect(port, '127.0.0.1', () =>
+        socket.write(
+          'POST /api/v1/readings HTTP/1.1\r\nhost: x\r\nx-request-id: left-early\r\n' +
+            `authorization: Bearer ${tokens.editor}\r\ncontent-type: application/x-ndjson\r\ncontent-length: 100000\r\n\r\n` +
+            '{"sensor":"station-1","measure":"temperature","timestamp":"2024-06-01T00:00:00Z","value":1}\n',
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the ingest is reading the stream
+      socket.destroy();
+      await waitFor(() => replica.services.audit.pending() > 0, 10_000, 'the entry of the aborted request');
+    } finally {
+      await replica.close();
+    }
+    expect(await theEntryOf('left-early')).toMatchObject({ status: 499, user_email: 'editor@example.org', operation_id: 'ingestReadings' });
   });
 });
 

@@ -18,6 +18,8 @@ describe('the target of an audited call', () => {
     const target = auditTarget({}, body);
     expect(target).toBe('email=u@example.org');
     expect(auditTarget({}, { password: 'hunter2', token: 't', url: 'http://x' })).toBeNull();
+    // A password typed into a login's e-mail field.
+    expect(auditTarget({}, { email: 'hunter2-hunter2', password: '' })).toBe('email=(not an e-mail address)');
   });
 
   it('ignores objects, arrays, empty strings, request streams and bodies that are not objects', () => {

@@ -34,9 +34,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
-function shortText(value: unknown): string | undefined {
+function shortText(field: string, value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string' || value === '') return undefined;
+  // A login's e-mail field is where a password typed one field too early ends up.
+  if (field === 'email' && !value.includes('@')) return '(not an e-mail address)';
   return value.length > MAX_VALUE_CHARS ? `${value.slice(0, MAX_VALUE_CHARS)}…` : value;
 }
 
@@ -49,7 +51,7 @@ export function auditTarget(params: unknown, body: unknown): string | null {
     for (const field of IDENTIFYING_FIELDS) {
       if (parts.length === MAX_FIELDS) break;
       if (seen.has(field) || !Object.hasOwn(source, field)) continue;
-      const text = shortText(source[field]);
+      const text = shortText(field, source[field]);
       if (text === undefined) continue;
       seen.add(field);
       parts.push(`${field}=${text}`);

@@ -67,7 +67,8 @@ export const auditCapturePlugin = fp(
     app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       if (isAudited(request)) {
         reply.raw.once('close', () => {
-          if (!(request as Tracked)[audited] && !reply.raw.writableFinished) void record(request, CLIENT_CLOSED);
+          // Not recorded by onSend: the client left first, or a route answered on the raw response.
+          if (!(request as Tracked)[audited]) void record(request, reply.raw.writableFinished ? reply.raw.statusCode : CLIENT_CLOSED);
         });
       }
       done();
