@@ -23,6 +23,8 @@ import { dtbaseModelSchemas } from './modules/models/models.schemas.ts';
 import { dtbaseServicesRoutes } from './modules/services/services.routes.ts';
 import { dtbaseServiceSchemas } from './modules/services/services.schemas.ts';
 import { resourceApiRoutes, resourceApiSchemas } from './modules/api/api.routes.ts';
+import { auditCapturePlugin } from './modules/audit/audit.capture.ts';
+import { auditApiRoutes, auditApiSchemas } from './modules/audit/audit.routes.ts';
 import type { Services } from './services.ts';
 import { VERSION } from './version.ts';
 
@@ -32,6 +34,12 @@ export interface AppDeps {
   services: Services;
   /** A pino logger; none means silent (tests). */
   logger?: FastifyBaseLogger;
+}
+
+/** Fastify's trustProxy; a number of proxies becomes the hop test Fastify applies to numbers (its types omit them). */
+function trustProxyOption(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return typeof trust === 'boolean' ? trust : [...trust];
 }
 
 /** Builds the whole application from its inputs. Never listens: main.ts does, tests inject. */
@@ -44,6 +52,8 @@ export async function buildApp(deps: AppDeps) {
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
+    // request.ip (the audit log, per-address limits): X-Forwarded-For only from trusted proxies.
+    trustProxy: trustProxyOption(config.trustProxy),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
@@ -62,11 +72,14 @@ export async function buildApp(deps: AppDeps) {
     ...dtbaseModelSchemas,
     ...dtbaseServiceSchemas,
     ...resourceApiSchemas,
+    ...auditApiSchemas,
   ]);
   await app.register(healthRoutes, { ping: services.ping });
 
   // Everything below declares its access and passes through authentication.
   await app.register(async (api) => {
+    // Before authentication, so that the calls it refuses are audited too.
+    await api.register(auditCapturePlugin, { audit: services.audit });
     await api.register(authPlugin, { tokens: services.tokens, findUserByEmail: services.userLookup.findByEmail });
     await api.register(dtbaseAuthRoutes, { prefix: '/auth', users: services.users, tokens: services.tokens, sessions: services.sessions });
     await api.register(dtbaseUserRoutes, { prefix: '/user', users: services.users });
@@ -79,6 +92,7 @@ export async function buildApp(deps: AppDeps) {
     await api.register(readingsIngestApiRoutes, { prefix: '/api/v1/readings', service: services.readings.ingestApi });
     await api.register(readingsQueryApiRoutes, { prefix: '/api/v1/readings', readings: services.readings.query });
     await api.register(resourceApiRoutes, { prefix: '/api/v1', services });
+    await api.register(auditApiRoutes, { prefix: '/api/v1', audit: services.audit });
   });
 
   return app;

@@ -2,6 +2,7 @@
  * The only reader of process.env. Everything the server can be told from outside is parsed
  * here once, checked, and frozen; the rest of the code receives this object.
  */
+import net from 'node:net';
 import path from 'node:path';
 
 export interface Config {
@@ -34,6 +35,13 @@ export interface Config {
   readonly migrateOnStart: boolean;
   /** How long a shutdown waits for requests in flight before it closes what is left and exits with 1. */
   readonly shutdownTimeoutMs: number;
+  /** Audit log entries older than this many days are pruned by the audit retention job (0 = kept forever). */
+  readonly auditRetentionDays: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client's address (Fastify's trustProxy):
+   * false (none, the default), true (any), a number of hops, or addresses and CIDR ranges.
+   */
+  readonly trustProxy: boolean | number | readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -61,6 +69,41 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
 function nonEmpty(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw === '' ? undefined : raw;
+}
+
+/** Names proxy-addr (Fastify's trustProxy) knows for ranges of addresses. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrRange(item: string): boolean {
+  if (PROXY_RANGE_NAMES.has(item)) return true;
+  const [address, prefix, ...rest] = item.split('/');
+  if (rest.length > 0 || !address) return false;
+  const family = net.isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * MIRRORBASE_TRUST_PROXY: unset or false trusts no proxy, so request.ip is the peer's address
+ * and a client cannot name another address in X-Forwarded-For (the audit log and per-address
+ * limits rely on it). Behind a reverse proxy, name the proxy (addresses, CIDR ranges) or the
+ * number of proxies in front.
+ */
+function trustProxy(env: Env): boolean | number | readonly string[] {
+  const raw = nonEmpty(env, 'MIRRORBASE_TRUST_PROXY')?.trim();
+  if (raw === undefined || /^(false|0)$/i.test(raw)) return false;
+  if (/^true$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) return integer(env, 'MIRRORBASE_TRUST_PROXY', 0, 1, 100);
+  const items = raw.split(',').map((item) => item.trim());
+  const bad = items.find((item) => !isAddressOrRange(item));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `MIRRORBASE_TRUST_PROXY must be true, false, a number of proxies, or addresses and CIDR ranges separated by commas; "${bad}" is none of these`,
+    );
+  }
+  return Object.freeze(items);
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -115,5 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     migrateOnStart: boolean(env, 'MIRRORBASE_MIGRATE_ON_START', true),
     // Below Kubernetes' default grace period of 30 s, so the process ends before a SIGKILL would.
     shutdownTimeoutMs: integer(env, 'MIRRORBASE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 3_600_000),
+    auditRetentionDays: integer(env, 'MIRRORBASE_AUDIT_RETENTION_DAYS', 365, 0, 36_500),
+    trustProxy: trustProxy(env),
   });
 }

@@ -10,6 +10,8 @@ import type { Events } from './events/events.ts';
 import { createJobRunner, type JobLog } from './jobs/job-runner.ts';
 import { sessionsJobs } from './modules/auth/sessions.jobs.ts';
 import { createSessionsService } from './modules/auth/sessions.service.ts';
+import { auditJobs } from './modules/audit/audit.jobs.ts';
+import { createAuditService, type AuditServiceDeps } from './modules/audit/audit.service.ts';
 import { createTokenIssuer } from './modules/auth/tokens.ts';
 import { createUserLookup } from './modules/auth/user-lookup.ts';
 import { createLocationsService } from './modules/locations/locations.service.ts';
@@ -41,8 +43,10 @@ export interface ServicesDeps {
   clock?: Clock;
   /** The outbound HTTP port of the service registry; the real caller unless a test swaps it. */
   callService?: CallService;
-  /** Where the job runner reports runs and failures. */
+  /** Where the job runner and the audit log's writer report runs and failures. */
   log?: JobLog;
+  /** The audit log's write batching (tests shorten it). */
+  auditBuffer?: AuditServiceDeps['buffer'];
 }
 
 export function createServices(deps: ServicesDeps) {
@@ -74,14 +78,25 @@ export function createServices(deps: ServicesDeps) {
   const readingsQuery = readingsQueryModule(db);
   const retention = createRetentionService({ db, forgetPartitions: ingest.forgetPartitions });
 
+  // Every write, login and refresh; written in batches, flushed when the app closes.
+  const audit = createAuditService({
+    db,
+    clock,
+    retentionDays: config.auditRetentionDays,
+    ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.auditBuffer ? { buffer: deps.auditBuffer } : {}),
+  });
+
   // Recurring and queued work, run on one replica at a time; main.ts starts and stops it.
-  const readingsWork = readingsJobs({ retention, partitions, clock, retentionEveryMs: config.retentionIntervalMinutes * 60_000 });
+  const retentionEveryMs = config.retentionIntervalMinutes * 60_000;
+  const readingsWork = readingsJobs({ retention, partitions, clock, retentionEveryMs });
   const sessionsWork = sessionsJobs({ sessions, clock });
+  const auditWork = auditJobs({ audit, clock, retentionEveryMs });
   const jobs = createJobRunner({
     db,
     events,
-    definitions: [...readingsWork.definitions, ...sessionsWork.definitions],
-    recurring: [...readingsWork.recurring, ...sessionsWork.recurring],
+    definitions: [...readingsWork.definitions, ...sessionsWork.definitions, ...auditWork.definitions],
+    recurring: [...readingsWork.recurring, ...sessionsWork.recurring, ...auditWork.recurring],
     pollMs: config.jobsPollMs,
     leaseMs: config.jobsLeaseSeconds * 1000,
     historyDays: config.jobsHistoryDays,
@@ -114,6 +129,8 @@ export function createServices(deps: ServicesDeps) {
       retention,
       partitions,
     },
+    /** The audit log: recorded by the app's audit hooks, read by admins, pruned by its job. */
+    audit,
     /** The job runner: start/stop (main.ts), enqueue, and the run history (read-only). */
     jobs,
   };

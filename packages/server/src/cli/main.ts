@@ -11,6 +11,7 @@ import { serve } from '../main.ts';
 import { isRole } from '../modules/auth/permissions.ts';
 import { usersModule } from '../modules/users/index.ts';
 import { createRetentionService } from '../modules/readings/retention/retention.service.ts';
+import { createAuditService } from '../modules/audit/audit.service.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 import { importCsv } from './import.ts';
 import { readPassword } from './prompt.ts';
@@ -32,7 +33,8 @@ Commands:
   import FILE.csv [--batch N] [--assume-utc]
                                 load readings (sensor,measure,timestamp,value), N rows per
                                 transaction (default 10000); a bad line stops with its number
-  retention [apply]             apply the retention settings once
+  retention [apply]             apply the retention settings once (readings and the
+                                audit log, MIRRORBASE_AUDIT_RETENTION_DAYS)
   retention show                list the retention settings
   retention set DAYS|off [--measure NAME [--units U]]
                                 set the global period, or one measure's
@@ -134,16 +136,24 @@ async function retentionCommand(args: string[]) {
   const [action = 'apply', period] = positionals;
   switch (action) {
     case 'apply': {
-      const report = await withDatabase((db) => createRetentionService({ db }).apply());
+      const auditRetentionDays = loadConfig().auditRetentionDays;
+      const { report, audit } = await withDatabase(async (db) => ({
+        report: await createRetentionService({ db }).apply(),
+        audit: await createAuditService({ db, clock: () => new Date(), retentionDays: auditRetentionDays }).prune(),
+      }));
       if (!report.ran) console.log('another process is applying retention right now; nothing done');
       else console.log(`dropped ${report.droppedPartitions.length} partitions, deleted ${report.deletedReadings} readings`);
+      console.log(audit.cutoff === null ? 'audit log: kept forever' : `audit log: deleted ${audit.deleted} entries before ${audit.cutoff}`);
       return;
     }
-    case 'show':
+    case 'show': {
       for (const row of await withDatabase((db) => createRetentionService({ db }).list())) {
         console.log(`${row.measureName === null ? '(global)' : `${row.measureName} [${row.units ?? ''}]`}	${row.keepDays} days`);
       }
+      const auditDays = loadConfig().auditRetentionDays;
+      console.log(`(audit log)	${auditDays === 0 ? 'forever' : `${auditDays} days`} (MIRRORBASE_AUDIT_RETENTION_DAYS)`);
       return;
+    }
     case 'set': {
       if (period === undefined) throw new UsageError('retention set needs DAYS or off');
       const keepDays = period === 'off' ? null : Number(period);

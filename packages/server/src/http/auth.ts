@@ -16,7 +16,7 @@ declare module 'fastify' {
     access?: RouteAccess;
   }
   interface FastifyRequest {
-    /** The caller once authenticated (null on public routes). */
+    /** The caller once authenticated, also when it was then refused (null on public routes). */
     principal: Principal | null;
     /** The principal's user, for routes that only need who it is. */
     user: AuthenticatedUser | null;
@@ -88,12 +88,13 @@ export const authPlugin = fp(
         if (principal) break;
       }
       if (!principal) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
+      // Known before the permission check: a refusal is logged and audited with who was refused.
+      request.principal = principal;
+      request.user = principal.user;
       if (access !== 'refresh' && access !== 'authenticated' && !principal.permissions.has(access)) {
         const who = principal.apiKey ? `This API key (scope ${principal.apiKey.scope})` : `Your role (${principal.user.role})`;
         throw new AppError('FORBIDDEN', `${who} does not allow this: it needs the permission ${access}`);
       }
-      request.principal = principal;
-      request.user = principal.user;
     });
   },
   { name: 'mirrorbase-auth' },

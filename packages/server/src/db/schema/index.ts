@@ -9,3 +9,4 @@ export * from './models.ts';
 export * from './services.ts';
 export * from './secrets.ts';
 export * from './sessions.ts';
+export * from './audit.ts';

@@ -49,17 +49,21 @@ export interface CursorState {
 
 export const encodeCursor = (state: CursorState) => Buffer.from(`${state.afterId}:${state.offset}`).toString('base64url');
 
+/** The largest id of an int4 (serial) key, the id type of most tables. */
+export const INT4_MAX_ID = 2147483647;
+
 /**
  * The state of a cursor, or a 422 for anything but the exact text encodeCursor wrote. Node's
  * base64url decoder skips characters outside its alphabet and takes padding and the '+/'
  * alphabet too, and the digits could carry leading zeros: without the round trip check one
- * page would answer to countless tampered names.
+ * page would answer to countless tampered names. `maxId`: the largest id the list's key holds
+ * (int4 by default; a bigserial list passes Number.MAX_SAFE_INTEGER).
  */
-export function decodeCursor(cursor: string | undefined): CursorState {
+export function decodeCursor(cursor: string | undefined, maxId = INT4_MAX_ID): CursorState {
   if (cursor === undefined) return { afterId: 0, offset: 0 };
-  const match = /^(\d{1,10}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const match = /^(\d{1,16}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
   const state = match ? { afterId: Number(match[1]), offset: Number(match[2]) } : undefined;
-  if (!state || state.afterId > 2147483647 || encodeCursor(state) !== cursor) {
+  if (!state || state.afterId > maxId || encodeCursor(state) !== cursor) {
     throw unprocessable('Invalid cursor: pass the next_cursor of a previous page unchanged');
   }
   return state;
@@ -73,15 +77,17 @@ export interface Page<T> {
 }
 
 /**
- * Reads one page through a service's keyset list (rows with id > afterId, in id order, at most
- * limit). One row more than asked for tells whether a next page exists without counting.
+ * Reads one page through a service's keyset list (rows after the row `afterId` in the list's
+ * order, at most limit; id order, or newest first where the list says so and reads afterId 0 as
+ * "from the start"). One row more than asked for tells whether a next page exists without counting.
  */
 export async function readPage<Row extends { id: number }>(
   query: PageQuery,
   list: (page: { afterId: number; limit: number }) => Promise<Row[]>,
+  options: { maxId?: number } = {},
 ): Promise<Page<Row>> {
   const limit = query.limit ?? DEFAULT_LIMIT;
-  const { afterId, offset } = decodeCursor(query.cursor);
+  const { afterId, offset } = decodeCursor(query.cursor, options.maxId);
   const rows = await list({ afterId, limit: limit + 1 });
   const items = rows.slice(0, limit);
   const hasMore = rows.length > limit;

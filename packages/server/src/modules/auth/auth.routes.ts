@@ -30,7 +30,8 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
   app.post(
     '/login',
     {
-      config: { access: 'public' },
+      // Audited: each attempt, with the e-mail tried, and whether it succeeded.
+      config: { access: 'public', audit: true },
       schema: {
         tags,
         operationId: 'dtbaseLogin',
@@ -42,6 +43,8 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
     async (request) => {
       const user = await users.authenticate(request.body.email, request.body.password);
       if (!user) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
+      // Who signed in, for the audit log and the request's log line (a public route has no principal).
+      request.user = { id: user.id, email: user.email, role: user.role };
       return toDtbaseTokenPair(await sessions.start(user));
     },
   );
@@ -49,7 +52,7 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
   app.post(
     '/refresh',
     {
-      config: { access: 'refresh' },
+      config: { access: 'refresh', audit: true },
       schema: {
         tags,
         operationId: 'dtbaseRefresh',
