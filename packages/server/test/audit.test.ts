@@ -81,6 +81,7 @@ beforeAll(async () => {
     users[role] = { id: user.id, email: user.email };
     const login = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: PASSWORD } });
     tokens[role] = login.json().access_token;
+
   }
   await createSensor(ctx.db, 'station-1', [{ name: 'temperature', units: 'C', datatype: 'float' }]);
 });
@@ -114,8 +115,10 @@ describe('what is recorded', () => {
     expect(entry).toMatchObject({ route: '/api/v1/users/:email', operation_id: 'updateUser', target: 'email=viewer@example.org' });
     const anywhere = await ctx.db.query(`SELECT 1 FROM audit_log a WHERE row_to_json(a)::text LIKE '%the-new-secret-password%'`);
     expect(anywhere).toHaveLength(0);
-    // Log the viewer in again with its original password for the tests below.
+    // Give the viewer its original password back, and log it in again: a new password ends its sessions.
     await ctx.services.users.changePassword('viewer@example.org', PASSWORD);
+    const again = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'viewer@example.org', password: PASSWORD } });
+    tokens.viewer = again.json().access_token;
   });
 
   it('a refused write: 403 with who was refused, 401 with nobody, 422 and 409 with their status; nothing changed', async () => {
