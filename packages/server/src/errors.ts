@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   INVALID_TOKEN: 401,
   WRONG_TOKEN_TYPE: 401,
   BAD_CREDENTIALS: 401,
+  /** An API key that is malformed, unknown, revoked or expired (the detail says which). */
+  INVALID_API_KEY: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   /** DTBase answers 400 for a missing record; kept on the compatible routes. */
