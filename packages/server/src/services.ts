@@ -8,6 +8,8 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Events } from './events/events.ts';
 import { createJobRunner, type JobLog } from './jobs/job-runner.ts';
+import { createApiKeyLookup } from './modules/api-keys/api-key-lookup.ts';
+import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { createTokenIssuer } from './modules/auth/tokens.ts';
 import { createUserLookup } from './modules/auth/user-lookup.ts';
 import { createLocationsService } from './modules/locations/locations.service.ts';
@@ -59,6 +61,13 @@ export function createServices(deps: ServicesDeps) {
   const locations = createLocationsService({ db, events });
   const sensors = createSensorsService({ db, events, locations });
   const models = createModelsService({ db, events, sensors });
+  const apiKeys = createApiKeysService({
+    db,
+    events,
+    now: clock,
+    users,
+    sensorExists: async (uid) => (await sensors.findSensor(uid)) !== undefined,
+  });
   const registry = createServicesService({
     db,
     events,
@@ -93,6 +102,14 @@ export function createServices(deps: ServicesDeps) {
     /** Who a token's subject is, cached and kept in step with user changes by the events port. */
     userLookup: createUserLookup({ users, events }),
     tokens,
+    apiKeys,
+    /** Which key (or key-backed token) a request carries, cached and kept in step by the events port. */
+    apiKeyLookup: createApiKeyLookup({
+      keys: apiKeys,
+      events,
+      now: clock,
+      onError: (error) => deps.log?.warn({ err: error }, 'recording the use of an API key failed'),
+    }),
     sensors,
     sensorDetails: createSensorDetailsService({ sensors, readings: readingsQuery }),
     locations,

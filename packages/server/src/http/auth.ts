@@ -2,7 +2,14 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { TokenIssuer } from '../modules/auth/tokens.ts';
-import { PERMISSIONS, userPrincipal, type Principal, type PrincipalUser, type RouteAccess } from '../modules/auth/permissions.ts';
+import {
+  PERMISSIONS,
+  ROLE_PERMISSIONS,
+  userPrincipal,
+  type Principal,
+  type PrincipalUser,
+  type RouteAccess,
+} from '../modules/auth/permissions.ts';
 
 export type { RouteAccess } from '../modules/auth/permissions.ts';
 
@@ -33,6 +40,11 @@ export interface AuthPluginOptions {
   findUserByEmail: (email: string) => Promise<AuthenticatedUser | undefined>;
   /** Tried before the bearer-token resolver, in order (API keys). */
   resolvers?: PrincipalResolver[];
+  /**
+   * The principal of a token that an API key was exchanged for (claim `api_key_id`): the key's,
+   * or a 401 once the key is revoked or expired. Without it such tokens are refused.
+   */
+  keyTokenPrincipal?: (apiKeyId: number, user: AuthenticatedUser) => Promise<Principal>;
 }
 
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -69,7 +81,9 @@ export const authPlugin = fp(
       if (!user) throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
       const expected = access === 'refresh' ? 'refresh' : 'access';
       if (claims.tokenType !== expected) throw new AppError('WRONG_TOKEN_TYPE', 'Token of wrong type');
-      return userPrincipal(user);
+      if (claims.apiKeyId === undefined) return userPrincipal(user);
+      if (!opts.keyTokenPrincipal) throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
+      return opts.keyTokenPrincipal(claims.apiKeyId, user);
     };
     const resolvers = [...(opts.resolvers ?? []), tokenResolver];
 
@@ -83,7 +97,13 @@ export const authPlugin = fp(
       }
       if (!principal) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
       if (access !== 'refresh' && access !== 'authenticated' && !principal.permissions.has(access)) {
-        const who = principal.apiKey ? `This API key (scope ${principal.apiKey.scope})` : `Your role (${principal.user.role})`;
+        // A key is refused by its scope, or by its user's role (a key never does more than its user).
+        const key = principal.apiKey;
+        const who = !key
+          ? `Your role (${principal.user.role})`
+          : ROLE_PERMISSIONS[principal.user.role].has(access)
+            ? `This API key (scope ${key.scope})`
+            : `The role of this API key's user (${principal.user.role})`;
         throw new AppError('FORBIDDEN', `${who} does not allow this: it needs the permission ${access}`);
       }
       request.principal = principal;

@@ -21,6 +21,14 @@ export interface VerifiedToken {
   sub: string;
   tokenType: string;
   exp: number;
+  /** Set when the tokens stand for an API key (a log-in with a key): claim `api_key_id`. */
+  apiKeyId?: number;
+}
+
+/** Whom a token pair is for: a user (by e-mail address), and the API key it acts as, if any. */
+export interface TokenSubject {
+  email: string;
+  apiKeyId?: number;
 }
 
 /**
@@ -43,19 +51,20 @@ export function createTokenIssuer(settings: TokenSettings) {
     verified.set(token, claims);
   }
 
-  async function sign(sub: string, tokenType: TokenType, lifetimeSeconds: number) {
-    return new SignJWT({ sub, token_type: tokenType })
+  async function sign(subject: TokenSubject, tokenType: TokenType, lifetimeSeconds: number) {
+    const keyClaim = subject.apiKeyId === undefined ? {} : { api_key_id: subject.apiKeyId };
+    return new SignJWT({ sub: subject.email, token_type: tokenType, ...keyClaim })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setExpirationTime(now() + lifetimeSeconds)
       .sign(key);
   }
 
   return {
-    async issuePair(email: string): Promise<TokenPair> {
+    async issuePair(subject: TokenSubject): Promise<TokenPair> {
       const access = settings.accessTokenSeconds;
       return {
-        accessToken: await sign(email, 'access', access),
-        refreshToken: await sign(email, 'refresh', access + settings.refreshGraceSeconds),
+        accessToken: await sign(subject, 'access', access),
+        refreshToken: await sign(subject, 'refresh', access + settings.refreshGraceSeconds),
       };
     },
 
@@ -72,11 +81,19 @@ export function createTokenIssuer(settings: TokenSettings) {
           algorithms: ['HS256'],
           currentDate: new Date(now() * 1000),
         });
-        const { sub, token_type: tokenType, exp } = payload as Record<string, unknown>;
+        const { sub, token_type: tokenType, exp, api_key_id: apiKeyId } = payload as Record<string, unknown>;
         if (typeof sub !== 'string' || typeof tokenType !== 'string' || !Number.isInteger(exp)) {
           throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
         }
-        const claims = { sub, tokenType, exp: exp as number };
+        if (apiKeyId !== undefined && !(Number.isInteger(apiKeyId) && (apiKeyId as number) > 0)) {
+          throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
+        }
+        const claims: VerifiedToken = {
+          sub,
+          tokenType,
+          exp: exp as number,
+          ...(apiKeyId === undefined ? {} : { apiKeyId: apiKeyId as number }),
+        };
         remember(token, claims);
         return claims;
       } catch (error) {
