@@ -9,6 +9,7 @@ import { checkMigrations, migrate, MigrationError } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import { serve } from '../main.ts';
 import { isRole } from '../modules/auth/permissions.ts';
+import { keyCommand, KEY_USAGE } from './keys.ts';
 import { usersModule } from '../modules/users/index.ts';
 import { createRetentionService } from '../modules/readings/retention/retention.service.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
@@ -28,6 +29,7 @@ Commands:
   user delete EMAIL             delete a user
   user passwd EMAIL [--password P]
                                 set a user's password
+${KEY_USAGE}
   import FILE.csv [--batch N] [--assume-utc]
                                 load readings (sensor,measure,timestamp,value), N rows per
                                 transaction (default 10000); a bad line stops with its number
@@ -192,6 +194,9 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       case 'user':
         await userCommand(rest);
+        return 0;
+      case 'key':
+        await keyCommand(rest, withDatabase);
         return 0;
       case 'import':
         await importCommand(rest);
