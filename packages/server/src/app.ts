@@ -9,6 +9,7 @@ import { openapiPlugin } from './http/openapi.ts';
 import { requestLogPlugin } from './http/request-log.ts';
 import { addNamedSchemas, sharedSchemas } from './http/schemas.ts';
 import { validatorCompiler } from './http/validation.ts';
+import { apiKeyResolver } from './modules/api-keys/api-key-resolver.ts';
 import { dtbaseAuthRoutes, dtbaseAuthSchemas } from './modules/auth/auth.routes.ts';
 import { dtbaseUserRoutes } from './modules/users/users.routes.ts';
 import { dtbaseLocationsRoutes } from './modules/locations/locations.routes.ts';
@@ -80,8 +81,22 @@ export async function buildApp(deps: AppDeps) {
   await app.register(async (api) => {
     // Before authentication, so that the calls it refuses are audited too.
     await api.register(auditCapturePlugin, { audit: services.audit });
-    await api.register(authPlugin, { tokens: services.tokens, findUserByEmail: services.userLookup.findByEmail });
-    await api.register(dtbaseAuthRoutes, { prefix: '/auth', users: services.users, tokens: services.tokens, sessions: services.sessions });
+    const keys = services.apiKeyLookup;
+    await api.register(authPlugin, {
+      tokens: services.tokens,
+      findUserByEmail: services.userLookup.findByEmail,
+      resolvers: [apiKeyResolver(keys)],
+      keyTokenPrincipal: (apiKeyId, user) => keys.principalForToken(apiKeyId, user.email),
+    });
+    // Uses of keys are recorded by writes no request waits for: they finish before the database closes.
+    api.addHook('onClose', () => keys.flush());
+    await api.register(dtbaseAuthRoutes, {
+      prefix: '/auth',
+      users: services.users,
+      tokens: services.tokens,
+      sessions: services.sessions,
+      apiKeys: keys,
+    });
     await api.register(dtbaseUserRoutes, { prefix: '/user', users: services.users });
     await api.register(dtbaseLocationsRoutes, { prefix: '/location', locations: services.locations });
     // /sensor is served by two modules: sensor metadata, and readings (the time-series engine).

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   /** Issued before its user's tokens_valid_after (logout, new password), or a reused refresh token. */
   TOKEN_REVOKED: 401,
   BAD_CREDENTIALS: 401,
+  /** An API key that is malformed, unknown, revoked or expired (the detail says which). */
+  INVALID_API_KEY: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   /** DTBase answers 400 for a missing record; kept on the compatible routes. */

@@ -12,6 +12,8 @@ import { sessionsJobs } from './modules/auth/sessions.jobs.ts';
 import { createSessionsService } from './modules/auth/sessions.service.ts';
 import { auditJobs } from './modules/audit/audit.jobs.ts';
 import { createAuditService, type AuditServiceDeps } from './modules/audit/audit.service.ts';
+import { createApiKeyLookup } from './modules/api-keys/api-key-lookup.ts';
+import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { createTokenIssuer } from './modules/auth/tokens.ts';
 import { createUserLookup } from './modules/auth/user-lookup.ts';
 import { createLocationsService } from './modules/locations/locations.service.ts';
@@ -66,6 +68,13 @@ export function createServices(deps: ServicesDeps) {
   const locations = createLocationsService({ db, events });
   const sensors = createSensorsService({ db, events, locations });
   const models = createModelsService({ db, events, sensors });
+  const apiKeys = createApiKeysService({
+    db,
+    events,
+    now: clock,
+    users,
+    sensorExists: async (uid) => (await sensors.findSensor(uid)) !== undefined,
+  });
   const registry = createServicesService({
     db,
     events,
@@ -114,6 +123,14 @@ export function createServices(deps: ServicesDeps) {
     tokens,
     /** Login, refresh (rotation, reuse detection), logout: the one place token pairs are issued. */
     sessions,
+    apiKeys,
+    /** Which key (or key-backed token) a request carries, cached and kept in step by the events port. */
+    apiKeyLookup: createApiKeyLookup({
+      keys: apiKeys,
+      events,
+      now: clock,
+      onError: (error) => deps.log?.warn({ err: error }, 'recording the use of an API key failed'),
+    }),
     sensors,
     sensorDetails: createSensorDetailsService({ sensors, readings: readingsQuery }),
     locations,

@@ -81,7 +81,6 @@ beforeAll(async () => {
     users[role] = { id: user.id, email: user.email };
     const login = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: PASSWORD } });
     tokens[role] = login.json().access_token;
-
   }
   await createSensor(ctx.db, 'station-1', [{ name: 'temperature', units: 'C', datatype: 'float' }]);
 });
@@ -117,7 +116,11 @@ describe('what is recorded', () => {
     expect(anywhere).toHaveLength(0);
     // Give the viewer its original password back, and log it in again: a new password ends its sessions.
     await ctx.services.users.changePassword('viewer@example.org', PASSWORD);
-    const again = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'viewer@example.org', password: PASSWORD } });
+    const again = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: 'viewer@example.org', password: PASSWORD },
+    });
     tokens.viewer = again.json().access_token;
   });
 

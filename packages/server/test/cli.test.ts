@@ -72,6 +72,40 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
     expect((await cli('user', 'list')).stdout.trim()).toBe('');
   });
 
+  it('creates an API key (printed once, alone on stdout), lists it without the secret, and revokes it', async () => {
+    expect((await cli('user', 'add', 'keys@example.org', '--password', 'pw', '--role', 'editor')).code).toBe(0);
+    const created = await cli(
+      'key',
+      'create',
+      'keys@example.org',
+      '--name',
+      'ingress',
+      '--scope',
+      'read-write',
+      '--expires',
+      '2099-01-01T00:00:00Z',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^mb_[A-Za-z0-9]{8}_[A-Za-z0-9]{40}$/);
+    expect(created.stderr).toMatch(/^created API key (\d+) "ingress" \(read-write\) for keys@example\.org; it is shown only this once:$/m);
+    const id = /created API key (\d+)/.exec(created.stderr)![1];
+
+    const duplicate = await cli('key', 'create', 'keys@example.org', '--name', 'ingress', '--scope', 'read');
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain('keys@example.org has a key named "ingress" already');
+
+    const listed = await cli('key', 'list');
+    expect(listed.stdout).toContain(
+      `${id}\t${key.slice(0, 12)}…\tingress\tkeys@example.org\tread-write\t-\texpires 2099-01-01T00:00:00.000Z\tnever used\tactive`,
+    );
+    expect(listed.stdout).not.toContain(key.slice(12));
+
+    expect((await cli('key', 'revoke', id)).stdout).toContain(`revoked API key ${id} "ingress" of keys@example.org`);
+    const after = await cli('key', 'list', 'keys@example.org');
+    expect(after.stdout).toMatch(/\trevoked \d{4}-/);
+  });
+
   it('explains its usage on a wrong command, with exit code 2', async () => {
     const result = await cli('frobnicate');
     expect(result.code).toBe(2);
@@ -97,6 +131,15 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
     [['migrate', '--now'], /^mirrorbase migrate: unknown option '--now'$/],
     [['serve', 'now'], /^mirrorbase serve: unexpected argument "now"$/],
     [['--frob'], /^unknown command: --frob$/],
+    [['key', 'create'], /^mirrorbase key create needs the EMAIL of the user the key acts for$/],
+    [['key', 'create', 'a@example.org', '--scope', 'read'], /^mirrorbase key create needs --name$/],
+    [['key', 'create', 'a@example.org', '--name', 'n', '--scope', 'admin'], /^--scope must be read, read-write or ingest, not "admin"$/],
+    [['key', 'create', 'a@example.org', '--name', 'n', '--scope', 'ingest', '--sensors', 'a,,b'], /^--sensors takes unique identifiers/],
+    [['key', 'create', 'a@example.org', '--name', 'n', '--scope', 'read', '--expires', 'tomorrow'], /^--expires takes an ISO-8601 date/],
+    [['key', 'revoke', 'abc'], /^mirrorbase key revoke needs the ID of a key/],
+    [['key', 'revoke'], /^mirrorbase key revoke needs the ID of a key/],
+    [['key', 'list', '--name', 'x'], /^mirrorbase key list takes no --name$/],
+    [['key', 'frob'], /^unknown key command: frob$/],
   ])('%j: one line, the usage and exit code 2', async (args, firstLine) => {
     const result = await cli(...(args as string[]));
     expect(result.code, result.stderr).toBe(2);

@@ -9,6 +9,7 @@ import { checkMigrations, migrate, MigrationError } from '../db/migrate.ts';
 import { AppError, missingRecord } from '../errors.ts';
 import { serve } from '../main.ts';
 import { isRole } from '../modules/auth/permissions.ts';
+import { keyCommand, KEY_USAGE } from './keys.ts';
 import { usersModule } from '../modules/users/index.ts';
 import { createRetentionService } from '../modules/readings/retention/retention.service.ts';
 import { createAuditService } from '../modules/audit/audit.service.ts';
@@ -30,6 +31,7 @@ Commands:
   user passwd EMAIL [--password P]
                                 set a user's password (ends the user's sessions)
   user logout EMAIL             end every session of a user: its tokens stop working
+${KEY_USAGE}
   import FILE.csv [--batch N] [--assume-utc]
                                 load readings (sensor,measure,timestamp,value), N rows per
                                 transaction (default 10000); a bad line stops with its number
@@ -209,6 +211,9 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       case 'user':
         await userCommand(rest);
+        return 0;
+      case 'key':
+        await keyCommand(rest, withDatabase);
         return 0;
       case 'import':
         await importCommand(rest);

@@ -3,7 +3,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { TokenIssuer } from '../modules/auth/tokens.ts';
 import type { SessionUser } from '../modules/auth/user-lookup.ts';
-import { PERMISSIONS, userPrincipal, type Principal, type PrincipalUser, type RouteAccess } from '../modules/auth/permissions.ts';
+import {
+  PERMISSIONS,
+  ROLE_PERMISSIONS,
+  userPrincipal,
+  type Principal,
+  type PrincipalUser,
+  type RouteAccess,
+} from '../modules/auth/permissions.ts';
 
 export type { RouteAccess } from '../modules/auth/permissions.ts';
 
@@ -35,6 +42,11 @@ export interface AuthPluginOptions {
   findUserByEmail: (email: string) => Promise<SessionUser | undefined>;
   /** Tried before the bearer-token resolver, in order (API keys). */
   resolvers?: PrincipalResolver[];
+  /**
+   * The principal of a token that an API key was exchanged for (claim `api_key_id`): the key's,
+   * or a 401 once the key is revoked or expired. Without it such tokens are refused.
+   */
+  keyTokenPrincipal?: (apiKeyId: number, user: AuthenticatedUser) => Promise<Principal>;
 }
 
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -75,7 +87,10 @@ export const authPlugin = fp(
       const expected = access === 'refresh' ? 'refresh' : 'access';
       if (claims.tokenType !== expected) throw new AppError('WRONG_TOKEN_TYPE', 'Token of wrong type');
       if (claims.issuedAtMs < user.tokensValidAfterMs) throw new AppError('TOKEN_REVOKED', 'Token has been revoked');
-      return userPrincipal({ id: user.id, email: user.email, role: user.role });
+      const principalUser = { id: user.id, email: user.email, role: user.role };
+      if (claims.apiKeyId === undefined) return userPrincipal(principalUser);
+      if (!opts.keyTokenPrincipal) throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
+      return opts.keyTokenPrincipal(claims.apiKeyId, principalUser);
     };
     const resolvers = [...(opts.resolvers ?? []), tokenResolver];
 
@@ -92,7 +107,13 @@ export const authPlugin = fp(
       request.principal = principal;
       request.user = principal.user;
       if (access !== 'refresh' && access !== 'authenticated' && !principal.permissions.has(access)) {
-        const who = principal.apiKey ? `This API key (scope ${principal.apiKey.scope})` : `Your role (${principal.user.role})`;
+        // A key is refused by its scope, or by its user's role (a key never does more than its user).
+        const key = principal.apiKey;
+        const who = !key
+          ? `Your role (${principal.user.role})`
+          : ROLE_PERMISSIONS[principal.user.role].has(access)
+            ? `This API key (scope ${key.scope})`
+            : `The role of this API key's user (${principal.user.role})`;
         throw new AppError('FORBIDDEN', `${who} does not allow this: it needs the permission ${access}`);
       }
     });

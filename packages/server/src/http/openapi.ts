@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { keyMayHold } from '../modules/auth/permissions.ts';
 import type { RouteAccess } from './auth.ts';
 import { MAX_JSON_DEPTH } from './json-body.ts';
 import { MAX_LISTED_ISSUES } from './validation-issues.ts';
@@ -20,12 +21,23 @@ export const openapiPlugin = fp(
           version: opts.version,
           description:
             "Backend for digital twins and sensor data. The DTBase-compatible API keeps DTBase's paths and shapes; " +
-            'the resource API lives under /api/v1. Log in with POST /auth/login and use the access token as a Bearer token.\n\n' +
+            'the resource API lives under /api/v1. Log in with POST /auth/login and use the access token as a Bearer token, ' +
+            'or send an API key (POST /api/v1/keys) as `X-API-Key: mb_...` or `Authorization: Bearer mb_...`.\n\n' +
             `Limits on every route: a JSON body may nest arrays and objects at most ${MAX_JSON_DEPTH} levels deep (422 ` +
             `json_too_deep beyond); a 422 lists at most ${MAX_LISTED_ISSUES} issues, followed by one too_many_errors ` +
             'issue that gives the total; values quoted back in errors are cut to 100 characters.',
         },
-        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+            apiKey: {
+              type: 'apiKey',
+              in: 'header',
+              name: 'X-API-Key',
+              description: 'An API key (mb_...), also accepted as `Authorization: Bearer mb_...`',
+            } as const,
+          },
+        },
       },
       // Shared schemas appear under components/schemas by their $id (the default names them def-0, def-1, ...).
       refResolver: {
@@ -34,7 +46,10 @@ export const openapiPlugin = fp(
       transform: ({ schema, url, route }) => {
         const access = (route.config as { access?: RouteAccess } | undefined)?.access;
         if (!schema) return { schema, url };
-        const security = access && access !== 'public' && !('security' in schema) ? { security: [{ bearer: [] }] } : {};
+        // An API key is offered where some key scope holds the permission ('authenticated' included).
+        const schemes: Record<string, string[]>[] =
+          access === 'authenticated' || (access && keyMayHold(access)) ? [{ bearer: [] }, { apiKey: [] }] : [{ bearer: [] }];
+        const security = access && access !== 'public' && !('security' in schema) ? { security: schemes } : {};
         // Who may call it, as the route declares it: a permission, 'public', 'authenticated' or 'refresh'.
         return { schema: { ...schema, ...security, 'x-mirrorbase-access': access }, url };
       },

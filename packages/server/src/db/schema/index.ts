@@ -10,3 +10,4 @@ export * from './services.ts';
 export * from './secrets.ts';
 export * from './sessions.ts';
 export * from './audit.ts';
+export * from './api-keys.ts';

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services.ts';
+import { keyApiRoutes, keyApiSchemas } from './keys.routes.ts';
 import { locationApiRoutes, locationApiSchemas } from './locations.routes.ts';
 import { modelApiRoutes } from './models.routes.ts';
 import { modelApiSchemas } from './models.schemas.ts';
@@ -10,7 +11,14 @@ import { sessionApiRoutes } from './sessions.routes.ts';
 import { userApiRoutes, userApiSchemas } from './users.routes.ts';
 
 /** The named schemas of the resource API's routes (registered at the root, see app.ts). */
-export const resourceApiSchemas = [...userApiSchemas, ...sensorApiSchemas, ...locationApiSchemas, ...serviceApiSchemas, ...modelApiSchemas];
+export const resourceApiSchemas = [
+  ...userApiSchemas,
+  ...keyApiSchemas,
+  ...sensorApiSchemas,
+  ...locationApiSchemas,
+  ...serviceApiSchemas,
+  ...modelApiSchemas,
+];
 
 /**
  * The resource API under /api/v1 (readings have their own mount points): GET reads over the
@@ -19,6 +27,7 @@ export const resourceApiSchemas = [...userApiSchemas, ...sensorApiSchemas, ...lo
 export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   await app.register(userApiRoutes, { users: services.users });
   await app.register(sessionApiRoutes, { sessions: services.sessions });
+  await app.register(keyApiRoutes, { keys: services.apiKeys });
   await app.register(sensorApiRoutes, { sensors: services.sensors, sensorDetails: services.sensorDetails });
   await app.register(locationApiRoutes, { locations: services.locations });
   await app.register(serviceApiRoutes, { services: services.registry });

@@ -58,6 +58,10 @@ const KEY_SCOPE_PERMISSIONS: Record<KeyScope, ReadonlySet<Permission>> = {
   ingest: new Set(['readings:write']),
 };
 
+/** Whether a key of some scope may hold this permission (none holds account, users:admin, audit:read). */
+export const keyMayHold = (permission: string): boolean =>
+  Object.values(KEY_SCOPE_PERMISSIONS).some((allowed) => allowed.has(permission as Permission));
+
 /** Permissions that change something: every call needing one is written to the audit log. */
 export const WRITE_PERMISSIONS: ReadonlySet<Permission> = new Set([
   'data:write',

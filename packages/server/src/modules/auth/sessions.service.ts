@@ -39,9 +39,10 @@ export function createSessionsService(deps: {
   const { db, users, tokens, clock } = deps;
   const iso = (ms: number) => new Date(ms).toISOString();
 
-  async function issue(q: Queryable, user: UserRow, familyId: string, refreshTokenId: string): Promise<TokenPair> {
+  /** `apiKeyId`: the pair stands for that API key of the user (a log-in with a key), and so do its successors. */
+  async function issue(q: Queryable, user: UserRow, familyId: string, refreshTokenId: string, apiKeyId?: number): Promise<TokenPair> {
     const issuedAtMs = Math.max(clock().getTime(), user.tokensValidAfter.getTime());
-    const pair = await tokens.issuePair({ email: user.email, issuedAtMs, refreshTokenId });
+    const pair = await tokens.issuePair({ email: user.email, issuedAtMs, refreshTokenId, ...(apiKeyId === undefined ? {} : { apiKeyId }) });
     await sessionsRepository(q).insert({
       id: refreshTokenId,
       familyId,
@@ -54,7 +55,8 @@ export function createSessionsService(deps: {
 
   return {
     /** A new session (a new family) for a user who has just proved who it is. */
-    start: (user: UserRow): Promise<TokenPair> => issue(db, user, randomUUID(), randomUUID()),
+    start: (user: UserRow, options: { apiKeyId?: number } = {}): Promise<TokenPair> =>
+      issue(db, user, randomUUID(), randomUUID(), options.apiKeyId),
 
     /**
      * Exchanges a refresh token (signature, expiry and type already checked) for the next pair
@@ -70,7 +72,7 @@ export function createSessionsService(deps: {
       const successor = randomUUID();
       const outcome = await db.transaction(async (tx): Promise<RefreshOutcome> => {
         const familyId = await sessionsRepository(tx).markUsed(jti, user.id, now, successor);
-        if (familyId) return { kind: 'rotated', pair: await issue(tx, user, familyId, successor) };
+        if (familyId) return { kind: 'rotated', pair: await issue(tx, user, familyId, successor, presented.apiKeyId) };
         const state = await sessionsRepository(tx).find(jti, user.id);
         if (!state) return { kind: 'unknown' };
         if (state.revoked) return { kind: 'revoked' };

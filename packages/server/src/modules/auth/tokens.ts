@@ -24,6 +24,8 @@ export interface PairClaims {
   issuedAtMs: number;
   /** The refresh token's `jti`: the id of its row in refresh_token. */
   refreshTokenId: string;
+  /** Set when the pair stands for an API key (a log-in with a key): claim `api_key_id`. */
+  apiKeyId?: number;
 }
 
 export interface IssuedPair extends TokenPair {
@@ -47,6 +49,8 @@ export interface VerifiedToken {
   issuedAtMs: number;
   /** The `jti` claim, which refresh tokens carry (undefined on access tokens). */
   jti: string | undefined;
+  /** Set when the tokens stand for an API key (a log-in with a key): claim `api_key_id`. */
+  apiKeyId?: number;
 }
 
 /** Verified tokens kept, so that a client's every request does not cost an HMAC and a key import. */
@@ -78,7 +82,8 @@ export function createTokenIssuer(settings: TokenSettings) {
     /** Signs a pair; only sessions.service.ts calls this (see PairClaims). */
     async issuePair(pair: PairClaims): Promise<IssuedPair> {
       const iat = Math.floor(pair.issuedAtMs / 1000);
-      const issued = { sub: pair.email, iat, iat_ms: pair.issuedAtMs };
+      const keyClaim = pair.apiKeyId === undefined ? {} : { api_key_id: pair.apiKeyId };
+      const issued = { sub: pair.email, iat, iat_ms: pair.issuedAtMs, ...keyClaim };
       const accessExpiresAt = iat + settings.accessTokenSeconds;
       const refreshExpiresAt = accessExpiresAt + settings.refreshGraceSeconds;
       return {
@@ -101,7 +106,7 @@ export function createTokenIssuer(settings: TokenSettings) {
           algorithms: ['HS256'],
           currentDate: new Date(now() * 1000),
         });
-        const { sub, token_type: tokenType, exp, iat_ms: issuedAtMs, jti } = payload as Record<string, unknown>;
+        const { sub, token_type: tokenType, exp, iat_ms: issuedAtMs, jti, api_key_id: apiKeyId } = payload as Record<string, unknown>;
         // A token without its issue time cannot be checked against revocations: refused.
         if (
           typeof sub !== 'string' ||
@@ -109,11 +114,19 @@ export function createTokenIssuer(settings: TokenSettings) {
           !Number.isInteger(exp) ||
           !Number.isSafeInteger(issuedAtMs) ||
           (issuedAtMs as number) < 0 ||
-          (jti !== undefined && typeof jti !== 'string')
+          (jti !== undefined && typeof jti !== 'string') ||
+          (apiKeyId !== undefined && !(Number.isInteger(apiKeyId) && (apiKeyId as number) > 0))
         ) {
           throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
         }
-        const claims: VerifiedToken = { sub, tokenType, exp: exp as number, issuedAtMs: issuedAtMs as number, jti };
+        const claims: VerifiedToken = {
+          sub,
+          tokenType,
+          exp: exp as number,
+          issuedAtMs: issuedAtMs as number,
+          jti,
+          ...(apiKeyId === undefined ? {} : { apiKeyId: apiKeyId as number }),
+        };
         remember(token, claims);
         return claims;
       } catch (error) {

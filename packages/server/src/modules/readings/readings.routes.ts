@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
+import { sensorWriteCheck } from './ingest/sensor-write-check.ts';
 import { InsertSensorReadings, SensorReadingList, SensorReadingsRange } from './readings.schemas.ts';
 import type { DtbaseReadingsService } from './readings.service.ts';
 import { sendPrepared } from './send-prepared.ts';
@@ -18,13 +19,14 @@ export const dtbaseReadingsRoutes: FastifyPluginAsyncTypebox<{ readings: DtbaseR
         summary: 'Insert readings of one measure of a sensor',
         description:
           'Readings whose (sensor, measure, timestamp) exist already are skipped. Timestamps without an offset are UTC ' +
-          'and must lie in the UTC years 1 to 9999. Float values must be within ±1e300 (rollups add them up in double precision).',
+          'and must lie in the UTC years 1 to 9999. Float values must be within ±1e300 (rollups add them up in double precision). ' +
+          'A device key (scope ingest) may write only its own sensors (403 for any other).',
         body: InsertSensorReadings,
         response: { 201: Detail, 400: Detail, 413: Detail, 415: Detail, 422: ValidationFailed, ...authErrors },
       },
     },
     async (request, reply) => {
-      await readings.insert(request.body);
+      await readings.insert(request.body, sensorWriteCheck(request.principal!));
       return reply.status(201).send({ detail: 'Sensor readings inserted' });
     },
   );

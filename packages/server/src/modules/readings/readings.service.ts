@@ -3,6 +3,7 @@ import { AppError, missingRecord } from '../../errors.ts';
 import { FIRST_KEY, dtbaseReadingsRepository, type DtbaseReadingsPage } from './dtbase-readings.repository.ts';
 import type { ReadingsIngest } from './ingest/readings-ingest.service.ts';
 import { prepareSeriesReadings } from './ingest/readings-input.ts';
+import type { SensorWriteCheck } from './ingest/sensor-write-check.ts';
 import { BOUNDARIES_PER_SEARCH, READ_PAGE_ROWS, rangePages, type RangeReader } from './range-pages.ts';
 import type { PreparedText } from './prepared-text.ts';
 import type { InsertSensorReadings, SensorReadingsRange } from './readings.schemas.ts';
@@ -16,7 +17,8 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
   const repo = dtbaseReadingsRepository(db);
   return {
     /** Inserts one series; duplicates are skipped (DTBase: ON CONFLICT DO NOTHING). */
-    async insert(body: InsertSensorReadings) {
+    async insert(body: InsertSensorReadings, mayWrite: SensorWriteCheck) {
+      mayWrite(body.unique_identifier);
       return db.transaction(async (tx) => {
         const series = await resolveSeries(tx, { sensorUid: body.unique_identifier, measureName: body.measure_name });
         const readings = prepareSeriesReadings(series, body.timestamps, body.readings, {

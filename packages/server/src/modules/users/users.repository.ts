@@ -28,6 +28,15 @@ export function usersRepository(db: Queryable) {
       return rows[0];
     },
 
+    async findById(id: number): Promise<UserRow | undefined> {
+      const rows = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+      return rows[0];
+    },
+
+    findByIds(ids: readonly number[]): Promise<UserRow[]> {
+      return db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY($1::int[])`, [ids]);
+    },
+
     async list(options: { afterId?: number; limit?: number } = {}): Promise<UserRow[]> {
       return db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2`, [
         options.afterId ?? 0,

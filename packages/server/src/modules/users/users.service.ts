@@ -51,6 +51,10 @@ export function createUsersService(deps: { db: Database; events: Events; clock?:
 
     findByEmail: (email: string) => repo.findByEmail(email),
 
+    findById: (id: number) => repo.findById(id),
+
+    findByIds: async (ids: readonly number[]): Promise<UserRow[]> => (ids.length === 0 ? [] : repo.findByIds(ids)),
+
     /** A new user with its role (callers choose the default: DTBase's route makes admins). */
     async create(email: string, password: string, role: Role): Promise<UserRow> {
       checkEmail(email);

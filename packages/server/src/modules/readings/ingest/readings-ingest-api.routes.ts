@@ -6,6 +6,7 @@ import { authErrors } from '../../../http/schemas.ts';
 import { MAX_CSV_RECORD_CHARS } from './csv-readings.ts';
 import type { ReadingsIngestApiService } from './readings-ingest-api.service.ts';
 import type { StreamFormat } from './readings-stream.ts';
+import { sensorWriteCheck } from './sensor-write-check.ts';
 import { ApiError, IngestJsonBody, IngestSummary, type IngestJsonBody as IngestJsonBodyType } from '../readings.schemas.ts';
 
 const tags = ['readings'];
@@ -54,6 +55,9 @@ export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ service: Readi
           'NDJSON and CSV are read as a stream; an error names the line. A CSV record (quoted line breaks included)',
           `may be at most ${MAX_CSV_RECORD_CHARS.toLocaleString('en-US')} characters: a stray quote is a 422 naming the line its record`,
           'started on, not a wait for the end of the body.',
+          '',
+          'A device key (scope ingest) may write only its own sensors: a request naming any other sensor is refused with 403',
+          'and stores nothing, wherever in the body that sensor appears.',
         ].join('\n'),
         body: {
           content: {
@@ -75,7 +79,9 @@ export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ service: Readi
     async (request) => {
       const mediaType = request.headers['content-type']?.split(';')[0].trim().toLowerCase() ?? '';
       const format = STREAM_FORMATS[mediaType];
-      if (format) return service.ingestStream(format, request.body as Readable);
+      // A device key writes its own sensors only: checked per sensor, before anything is committed.
+      const mayWrite = sensorWriteCheck(request.principal!);
+      if (format) return service.ingestStream(format, request.body as Readable, mayWrite);
       // Per-media-type body schemas validate only the media types they list: anything else
       // (Fastify parses text/plain on its own) or no body at all must be refused here.
       if (request.body === undefined) {
@@ -84,7 +90,7 @@ export const readingsIngestApiRoutes: FastifyPluginAsyncTypebox<{ service: Readi
       if (mediaType !== 'application/json') {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send application/json, application/x-ndjson or text/csv, not ${mediaType}`);
       }
-      return service.ingestJson(request.body as IngestJsonBodyType);
+      return service.ingestJson(request.body as IngestJsonBodyType, mayWrite);
     },
   );
 };

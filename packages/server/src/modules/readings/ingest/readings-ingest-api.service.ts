@@ -9,14 +9,19 @@ import { DEFAULT_FLUSH_ROWS, ingestLines, type StreamFormat } from './readings-s
 import type { IngestJsonBody, IngestSummary } from '../readings.schemas.ts';
 import type { SeriesLookup, SeriesRef } from '../series.repository.ts';
 import { resolveSeries } from '../series.ts';
+import type { SensorWriteCheck } from './sensor-write-check.ts';
 
-/** Resolves series once per request, inside the request's transaction. */
-function cachedResolver(tx: Transaction) {
+/**
+ * Resolves series once per request, inside the request's transaction, each sensor checked
+ * against what the caller may write first.
+ */
+function cachedResolver(tx: Transaction, mayWrite: SensorWriteCheck) {
   const cache = new Map<string, Promise<SeriesRef>>();
   return (lookup: SeriesLookup) => {
     const key = JSON.stringify([lookup.sensorUid, lookup.measureName, lookup.units]);
     let series = cache.get(key);
     if (!series) {
+      mayWrite(lookup.sensorUid);
       series = resolveSeries(tx, lookup);
       cache.set(key, series);
     }
@@ -29,9 +34,18 @@ export function createReadingsIngestApiService(deps: { db: Database; ingest: Rea
   const { db, ingest } = deps;
 
   return {
-    async ingestJson(body: IngestJsonBody): Promise<IngestSummary> {
+    /** `mayWrite` is asked for every series' sensor before anything is written. */
+    async ingestJson(body: IngestJsonBody, mayWrite: SensorWriteCheck): Promise<IngestSummary> {
+      for (const [i, s] of body.series.entries()) {
+        try {
+          mayWrite(s.sensor);
+        } catch (error) {
+          if (error instanceof AppError) throw new AppError(error.code, `series[${i}]: ${error.detail}`);
+          throw error;
+        }
+      }
       return db.transaction(async (tx) => {
-        const resolve = cachedResolver(tx);
+        const resolve = cachedResolver(tx, mayWrite);
         let pending: SeriesReadings[] = [];
         let pendingRows = 0;
         let inserted = 0;
@@ -63,8 +77,12 @@ export function createReadingsIngestApiService(deps: { db: Database; ingest: Rea
       });
     },
 
-    /** CSV or NDJSON from the request stream, parsed and written in batches of ~10,000 rows. */
-    async ingestStream(format: StreamFormat, body: Readable): Promise<IngestSummary> {
+    /**
+     * CSV or NDJSON from the request stream, parsed and written in batches of ~10,000 rows.
+     * `mayWrite` is asked for each sensor when it first appears; a refusal rolls back the
+     * batches written before it.
+     */
+    async ingestStream(format: StreamFormat, body: Readable, mayWrite: SensorWriteCheck): Promise<IngestSummary> {
       return db.transaction(async (tx) => {
         let inserted = 0;
         let duplicates = 0;
@@ -72,7 +90,7 @@ export function createReadingsIngestApiService(deps: { db: Database; ingest: Rea
           format,
           // No CSV line may be longer than a record; an NDJSON line may hold a long series.
           lines: readLines(body, { limitBytes: deps.bodyLimitBytes, ...(format === 'csv' ? { maxLineChars: MAX_CSV_RECORD_CHARS } : {}) }),
-          resolve: cachedResolver(tx),
+          resolve: cachedResolver(tx, mayWrite),
           requireOffset: true,
           flush: async (batches) => {
             const result = await ingest.write(tx, batches);
