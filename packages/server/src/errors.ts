@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   WRONG_TOKEN_TYPE: 401,
   BAD_CREDENTIALS: 401,
   FORBIDDEN: 403,
+  /** The outbound address policy refused the address of a service (loopback, private, ...). */
+  DESTINATION_REFUSED: 403,
   NOT_FOUND: 404,
   /** DTBase answers 400 for a missing record; kept on the compatible routes. */
   MISSING_RECORD: 400,

@@ -26,6 +26,8 @@ import { createSensorsService } from './modules/sensors/sensors.service.ts';
 import { createServiceCaller, type CallService } from './modules/services/service-caller.ts';
 import { createServicesService } from './modules/services/services.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
+import { createAddressPolicy } from './outbound/address-policy.ts';
+import { createOutboundCaller } from './outbound/outbound-caller.ts';
 
 /** The current instant; tests move it. */
 export type Clock = () => Date;
@@ -39,7 +41,7 @@ export interface ServicesDeps {
   clock?: Clock;
   /** The outbound HTTP port of the service registry; the real caller unless a test swaps it. */
   callService?: CallService;
-  /** Where the job runner reports runs and failures. */
+  /** Where the job runner reports runs and failures, and the outbound caller refusals and failures. */
   log?: JobLog;
 }
 
@@ -59,11 +61,18 @@ export function createServices(deps: ServicesDeps) {
   const locations = createLocationsService({ db, events });
   const sensors = createSensorsService({ db, events, locations });
   const models = createModelsService({ db, events, sensors });
+  // Every call the server makes to an address a user chose goes through this one caller.
+  const outbound = createOutboundCaller({
+    policy: createAddressPolicy(config.serviceAllowedHosts),
+    timeoutMs: config.serviceCallTimeoutMs,
+    maxResponseBytes: config.serviceResponseLimitBytes,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
   const registry = createServicesService({
     db,
     events,
     clock,
-    callService: deps.callService ?? createServiceCaller({ timeoutMs: config.serviceCallTimeoutMs }),
+    callService: deps.callService ?? createServiceCaller(outbound),
   });
 
   const partitions = createPartitionsService({ db });
@@ -110,6 +119,8 @@ export function createServices(deps: ServicesDeps) {
     },
     /** The job runner: start/stop (main.ts), enqueue, and the run history (read-only). */
     jobs,
+    /** The guarded caller of user-chosen addresses (address policy, redirects, deadline, size cap). */
+    outbound,
   };
 }
 
