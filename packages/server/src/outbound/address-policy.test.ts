@@ -66,12 +66,22 @@ describe('parseAllowListEntry', () => {
     expect(mapped.kind === 'network' && [mapped.network[0].toString(), mapped.network[1]]).toEqual(['10.0.0.0', 8]);
   });
 
-  it.each(['10.0.0.0/33', 'fd00::/129', '10.0.0.0/', '10.0.0.0/x', 'host/8', 'exa mple.org', 'host:8000', 'http://host', '127.1', '-bad.org', '*.', '*'])(
-    'refuses %j with a message naming it',
-    (entry) => {
-      expect(() => parseAllowListEntry(entry)).toThrow(entry);
-    },
-  );
+  it.each([
+    '10.0.0.0/33',
+    'fd00::/129',
+    '10.0.0.0/',
+    '10.0.0.0/x',
+    'host/8',
+    'exa mple.org',
+    'host:8000',
+    'http://host',
+    '127.1',
+    '-bad.org',
+    '*.',
+    '*',
+  ])('refuses %j with a message naming it', (entry) => {
+    expect(() => parseAllowListEntry(entry)).toThrow(entry);
+  });
 
   it('reads a comma-separated list and skips empty entries', () => {
     expect(parseAllowList(undefined)).toEqual([]);

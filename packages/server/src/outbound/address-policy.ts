@@ -116,9 +116,7 @@ function matchesName(entries: readonly AllowListEntry[], host: string): boolean 
 }
 
 function matchesNetwork(entries: readonly AllowListEntry[], address: IpAddress): boolean {
-  return entries.some(
-    (entry) => entry.kind === 'network' && entry.network[0].kind() === address.kind() && address.match(entry.network),
-  );
+  return entries.some((entry) => entry.kind === 'network' && entry.network[0].kind() === address.kind() && address.match(entry.network));
 }
 
 /**

@@ -150,7 +150,10 @@ describe('the address policy, before any connection', () => {
 
   it('refuses what is not http(s)', async () => {
     for (const url of ['ftp://example.org/x', 'not a url', 'file:///etc/passwd']) {
-      expect(await caller('')({ url, method: 'GET' })).toEqual({ outcome: 'refused', rule: expect.stringMatching(/not an absolute http or https URL/) });
+      expect(await caller('')({ url, method: 'GET' })).toEqual({
+        outcome: 'refused',
+        rule: expect.stringMatching(/not an absolute http or https URL/),
+      });
     }
   });
 
@@ -237,7 +240,11 @@ describe('redirects', () => {
     const withCredentials = service.base.replace('http://', 'http://svc:p%40ss@');
     await call({ url: `${withCredentials}/redirect?to=/json`, method: 'GET' });
     expect(service.seen.slice(-2).map((s) => s.authorization)).toEqual([basic, basic]);
-    await call({ url: `${withCredentials}/redirect?to=${encodeURIComponent(`${other.base}/`)}`, method: 'GET', headers: { authorization: 'Bearer x' } });
+    await call({
+      url: `${withCredentials}/redirect?to=${encodeURIComponent(`${other.base}/`)}`,
+      method: 'GET',
+      headers: { authorization: 'Bearer x' },
+    });
     expect(service.seen.at(-1)?.authorization).toBe(basic);
     expect(other.seen.at(-1)?.authorization).toBeUndefined();
   });

@@ -94,7 +94,11 @@ function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
   return (_hostname, options, callback) => {
     const wanted = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0;
     const usable = wanted === 0 ? addresses : addresses.filter((a) => a.family === wanted);
-    if (options.all) return callback(null, usable.map((a) => ({ ...a })));
+    if (options.all)
+      return callback(
+        null,
+        usable.map((a) => ({ ...a })),
+      );
     if (usable.length === 0) return callback(Object.assign(new Error('no address of the wanted family'), { code: 'ENOTFOUND' }), '', 0);
     return callback(null, usable[0].address, usable[0].family);
   };
@@ -218,7 +222,10 @@ export function createOutboundCaller(options: OutboundCallerOptions): OutboundCa
         }
         const host = unbracket(url.hostname);
         const addresses = await resolveHost(host, resolve, signal);
-        const refusal = policy.check(host, addresses.map((a) => a.address));
+        const refusal = policy.check(
+          host,
+          addresses.map((a) => a.address),
+        );
         if (refusal) {
           log?.warn({ ...where, address: refusal.address, rule: refusal.rule }, 'outbound call refused');
           return { outcome: 'refused', rule: refusal.rule };

@@ -20,13 +20,14 @@ export interface ServiceAnswered {
 }
 
 /**
- * No answer. `refused`: the address policy refused the service's address (the error names the
- * rule, and nothing was connected to); otherwise the error is the same whatever went wrong, so
- * that the run log does not tell a closed port from a filtered one (the server log does).
+ * No answer. `refusal`: the rule of the address policy that refused the service's address
+ * (nothing was connected to). Otherwise the error is the same whatever went wrong, so that the
+ * run log does not tell a closed port from a filtered one (the server log does).
  */
 export interface ServiceUnreachable {
   reached: false;
-  refused: boolean;
+  refusal?: string;
+  /** What the run log records. */
   error: string;
 }
 
@@ -77,8 +78,8 @@ export function createServiceCaller(outbound: OutboundCall): CallService {
       headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body }),
     });
-    if (result.outcome === 'refused') return { reached: false, refused: true, error: `Refused: ${result.rule}.` };
-    if (result.outcome === 'unreachable') return { reached: false, refused: false, error: UNREACHABLE_ERROR };
+    if (result.outcome === 'refused') return { reached: false, refusal: result.rule, error: `Refused: ${result.rule}.` };
+    if (result.outcome === 'unreachable') return { reached: false, error: UNREACHABLE_ERROR };
     if (result.body === undefined) {
       return { reached: true, statusCode: result.statusCode, json: null, note: ANSWER_TOO_LARGE };
     }

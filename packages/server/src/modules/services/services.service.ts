@@ -159,7 +159,7 @@ export function createServicesService(deps: ServicesServiceDeps) {
       // The service was deleted while we were calling it: there is nothing left to log against.
       if (logged === undefined) throw missingRecord(SERVICE_OR_SET_MISSING);
       await publish(db, changed('service_run', 'created', logged));
-      if (!result.reached && result.refused) throw new AppError('DESTINATION_REFUSED', `Service address refused: ${result.error}`);
+      if (!result.reached && result.refusal) throw new AppError('DESTINATION_REFUSED', `Service address refused: ${result.refusal}.`);
       if (!result.reached) throw new AppError('UPSTREAM_FAILED', 'Service could not be reached.');
     },
 
