@@ -82,7 +82,8 @@ export function parseAllowListEntry(raw: string): AllowListEntry {
 export function parseAllowList(text: string | undefined): AllowListEntry[] {
   return (text ?? '')
     .split(',')
-    .filter((entry) => entry.trim() !== '')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
     .map(parseAllowListEntry);
 }
 
