@@ -132,18 +132,19 @@ describe('run-service with an allow-list (MIRRORBASE_SERVICE_ALLOWED_HOSTS=127.0
   });
 
   it('still refuses other loopback addresses, and a redirect from the allowed server to a refused address', async () => {
-    for (const url of [
-      `${victim.base}/json`,
-      `${service.base}/redirect?to=${encodeURIComponent(`${victim.base}/json`)}`,
-      `${service.base}/redirect?to=${encodeURIComponent(`${victimV6.base}/json`)}`,
-      `${service.base}/redirect?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data/iam/')}`,
-    ]) {
+    for (const [url, rule] of [
+      [`${victim.base}/json`, /^the service's address is a loopback/],
+      [`${service.base}/redirect?to=${encodeURIComponent(`${victim.base}/json`)}`, /^the service redirected \(1\) to a loopback/],
+      [`${service.base}/redirect?to=${encodeURIComponent(`${victimV6.base}/json`)}`, /^the service redirected \(1\) to a loopback/],
+      [
+        `${service.base}/redirect?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data/iam/')}`,
+        /^the service redirected \(1\) to a link-local/,
+      ],
+    ] as const) {
       const { res, runs } = await run(url, allowing.app);
       expect(res.statusCode, url).toBe(403);
-      expect(runs[0], url).toMatchObject({
-        response_status_code: null,
-        error: expect.stringMatching(/^Refused: the service's address is/),
-      });
+      expect(res.json().detail.replace('Service address refused: ', ''), url).toMatch(rule);
+      expect(runs[0], url).toMatchObject({ response_status_code: null, error: expect.stringMatching(/^Refused: the service/) });
     }
     expect(victim.state.connections).toBe(0);
     expect(victimV6.state.connections).toBe(0);

@@ -16,7 +16,10 @@ export type AllowListEntry =
   | { kind: 'domain'; suffix: string }
   | { kind: 'network'; network: [IpAddress, number] };
 
-/** A call the policy refuses: which address, and the rule in words (for the answer's detail). */
+/**
+ * A call the policy refuses: which address, and the rule in words for the answer's detail
+ * ("a loopback address (127.0.0.0/8, ::1); MIRRORBASE_SERVICE_ALLOWED_HOSTS can allow it").
+ */
 export interface Refusal {
   address: string;
   rule: string;
@@ -87,7 +90,7 @@ export function parseAllowList(text: string | undefined): AllowListEntry[] {
     .map(parseAllowListEntry);
 }
 
-const CIDR_NOTE = 'MIRRORBASE_SERVICE_ALLOWED_HOSTS can allow it';
+const ALLOW_NOTE = 'MIRRORBASE_SERVICE_ALLOWED_HOSTS can allow it';
 
 /** What a range that is not public is, in words; ipaddr.js names the ranges. */
 const RANGE_WORDS: Record<string, string> = {
@@ -132,7 +135,7 @@ export function createAddressPolicy(allowList: readonly AllowListEntry[]): Addre
       for (const address of addresses) {
         if (matchesNetwork(allowList, parseAddress(address))) continue;
         const rule = nonPublicRule(address);
-        if (rule) return { address, rule: `the service's address is ${rule}; ${CIDR_NOTE}` };
+        if (rule) return { address, rule: `${rule}; ${ALLOW_NOTE}` };
       }
       return undefined;
     },

@@ -228,7 +228,8 @@ export function createOutboundCaller(options: OutboundCallerOptions): OutboundCa
         );
         if (refusal) {
           log?.warn({ ...where, address: refusal.address, rule: refusal.rule }, 'outbound call refused');
-          return { outcome: 'refused', rule: refusal.rule };
+          const subject = hop === 0 ? "the service's address is" : `the service redirected (${hop}) to`;
+          return { outcome: 'refused', rule: `${subject} ${refusal.rule}` };
         }
 
         const sameOrigin = url.origin === first.origin;
