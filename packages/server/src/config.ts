@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import path from 'node:path';
+import { parseAllowList, type AllowListEntry } from './outbound/address-policy.ts';
 
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -20,7 +21,16 @@ export interface Config {
   readonly defaultUserPassword: string | undefined;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
+  /** The deadline of one call to a service (run-service), redirects and reading the answer included. */
   readonly serviceCallTimeoutMs: number;
+  /** A service's answer larger than this is not read on (its status is still logged). */
+  readonly serviceResponseLimitBytes: number;
+  /**
+   * What services may be called at besides public addresses: host names, `*.domain`, IPs and
+   * CIDR ranges (MIRRORBASE_SERVICE_ALLOWED_HOSTS). Loopback, link-local, private and other
+   * special addresses are refused unless named here.
+   */
+  readonly serviceAllowedHosts: readonly AllowListEntry[];
   readonly databasePoolSize: number;
   /** How often the retention job runs, on one replica (minutes; 0 = never, run `mirrorbase retention`). */
   readonly retentionIntervalMinutes: number;
@@ -64,6 +74,14 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (/^(true|1)$/i.test(raw)) return true;
   if (/^(false|0)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function allowList(env: Env, name: string): readonly AllowListEntry[] {
+  try {
+    return Object.freeze(parseAllowList(env[name]));
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`);
+  }
 }
 
 function nonEmpty(env: Env, name: string): string | undefined {
@@ -149,6 +167,8 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer(env, 'MIRRORBASE_BODY_LIMIT_MB', 50, 1, 4096) * 1024 * 1024,
     logLevel,
     serviceCallTimeoutMs: integer(env, 'MIRRORBASE_SERVICE_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    serviceResponseLimitBytes: integer(env, 'MIRRORBASE_SERVICE_RESPONSE_LIMIT_MB', 16, 1, 1024) * 1024 * 1024,
+    serviceAllowedHosts: allowList(env, 'MIRRORBASE_SERVICE_ALLOWED_HOSTS'),
     databasePoolSize: integer(env, 'MIRRORBASE_DB_POOL_SIZE', 10, 1, 1000),
     retentionIntervalMinutes: integer(env, 'MIRRORBASE_RETENTION_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
     // The job runner.

@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   /** An API key that is malformed, unknown, revoked or expired (the detail says which). */
   INVALID_API_KEY: 401,
   FORBIDDEN: 403,
+  /** The outbound address policy refused the address of a service (loopback, private, ...). */
+  DESTINATION_REFUSED: 403,
   NOT_FOUND: 404,
   /** DTBase answers 400 for a missing record; kept on the compatible routes. */
   MISSING_RECORD: 400,

@@ -32,6 +32,8 @@ import { createSensorsService } from './modules/sensors/sensors.service.ts';
 import { createServiceCaller, type CallService } from './modules/services/service-caller.ts';
 import { createServicesService } from './modules/services/services.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
+import { createAddressPolicy } from './outbound/address-policy.ts';
+import { createOutboundCaller } from './outbound/outbound-caller.ts';
 
 /** The current instant; tests move it. */
 export type Clock = () => Date;
@@ -45,7 +47,7 @@ export interface ServicesDeps {
   clock?: Clock;
   /** The outbound HTTP port of the service registry; the real caller unless a test swaps it. */
   callService?: CallService;
-  /** Where the job runner and the audit log's writer report runs and failures. */
+  /** Where the job runner and the audit log's writer report runs and failures, and the outbound caller refusals and failures. */
   log?: JobLog;
   /** The audit log's write batching (tests shorten it). */
   auditBuffer?: AuditServiceDeps['buffer'];
@@ -75,11 +77,18 @@ export function createServices(deps: ServicesDeps) {
     users,
     sensorExists: async (uid) => (await sensors.findSensor(uid)) !== undefined,
   });
+  // Every call the server makes to an address a user chose goes through this one caller.
+  const outbound = createOutboundCaller({
+    policy: createAddressPolicy(config.serviceAllowedHosts),
+    timeoutMs: config.serviceCallTimeoutMs,
+    maxResponseBytes: config.serviceResponseLimitBytes,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
   const registry = createServicesService({
     db,
     events,
     clock,
-    callService: deps.callService ?? createServiceCaller({ timeoutMs: config.serviceCallTimeoutMs }),
+    callService: deps.callService ?? createServiceCaller(outbound),
   });
 
   const partitions = createPartitionsService({ db });
@@ -150,6 +159,8 @@ export function createServices(deps: ServicesDeps) {
     audit,
     /** The job runner: start/stop (main.ts), enqueue, and the run history (read-only). */
     jobs,
+    /** The guarded caller of user-chosen addresses (address policy, redirects, deadline, size cap). */
+    outbound,
   };
 }
 

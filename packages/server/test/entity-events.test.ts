@@ -4,7 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EntityChanged, MirrorbaseEvent } from '../src/events/events.ts';
 import { useTestApp } from './helpers/test-app.ts';
 
-const ctx = useTestApp();
+// The service of the tests below is on loopback, which only the allow-list lets the server call.
+const ctx = useTestApp({ MIRRORBASE_SERVICE_ALLOWED_HOSTS: '127.0.0.1' });
 
 /** The entity.changed events this process delivered since the last reset, in order. */
 let seen: EntityChanged[] = [];

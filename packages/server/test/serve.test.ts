@@ -27,6 +27,8 @@ beforeAll(async () => {
     DT_DEFAULT_USER_PASS: 'serve-test-password',
     DT_JWT_SECRET_KEY: 'serve-test-secret-serve-test-secret-0123456789',
     NODE_ENV: 'production',
+    // The slow service listens on loopback, which only the allow-list lets the server call.
+    MIRRORBASE_SERVICE_ALLOWED_HOSTS: '127.0.0.1',
   };
   let drop = async () => {};
   if (testEngine() === 'postgres') {

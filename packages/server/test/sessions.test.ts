@@ -284,7 +284,7 @@ describe('tokens_valid_after at millisecond precision', () => {
     // A replica whose clock stands still: everything below happens in one millisecond (in the
     // middle of a second, after the user's creation on the real clock).
     const instant = new Date(Math.floor(Date.now() / 1000) * 1000 + 2500);
-    const frozen = await startReplica(ctx.db, {}, () => instant);
+    const frozen = await startReplica(ctx.db, {}, { clock: () => instant });
     try {
       const email = await newUser();
       const before = await login(frozen.app, email);

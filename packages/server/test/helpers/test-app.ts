@@ -1,4 +1,4 @@
-import type { LightMyRequestResponse } from 'fastify';
+import type { FastifyBaseLogger, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { buildApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -32,12 +32,25 @@ export interface TestContext {
 }
 
 /** Builds the app the way main.ts does: events started, services composed once, app on top. */
-async function composeApp(db: Database, env: Record<string, string>, clock?: () => Date, onClose?: () => Promise<void>) {
+async function composeApp(
+  db: Database,
+  env: Record<string, string>,
+  clock?: () => Date,
+  onClose?: () => Promise<void>,
+  logger?: FastifyBaseLogger,
+) {
   const config = loadConfig({ NODE_ENV: 'test', DT_JWT_SECRET_KEY: TEST_SECRET, ...env });
   const events = createEvents({ db });
   await events.start();
-  const services = createServices({ db, config, events, jwtSecret: TEST_SECRET, ...(clock ? { clock } : {}) });
-  const app = await buildApp({ config, services });
+  const services = createServices({
+    db,
+    config,
+    events,
+    jwtSecret: TEST_SECRET,
+    ...(clock ? { clock } : {}),
+    ...(logger ? { log: logger } : {}),
+  });
+  const app = await buildApp({ config, services, ...(logger ? { logger } : {}) });
   app.addHook('onClose', async () => {
     await events.close();
     await onClose?.();
@@ -48,12 +61,17 @@ async function composeApp(db: Database, env: Record<string, string>, clock?: () 
 
 /**
  * A second replica of the app on the same database: its own pool (on PostgreSQL), its own
- * events listener and caches, as a second server process would have, and its own clock if
- * given (a frozen one puts several requests in one millisecond). Close it with `app.close()`.
+ * events listener and caches, as a second server process would have. Close it with `app.close()`.
+ * `clock`: its own clock (a frozen one puts several requests in one millisecond); `logger`
+ * (pino) receives what the server would log, for tests that read the logs.
  */
-export async function startReplica(db: Database, env: Record<string, string> = {}, clock?: () => Date) {
+export async function startReplica(
+  db: Database,
+  env: Record<string, string> = {},
+  options: { clock?: () => Date; logger?: FastifyBaseLogger } = {},
+) {
   const replicaDb = await openReplicaDatabase(db);
-  return composeApp(replicaDb, env, clock, () => replicaDb.close());
+  return composeApp(replicaDb, env, options.clock, () => replicaDb.close(), options.logger);
 }
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestContext> {

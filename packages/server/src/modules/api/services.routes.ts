@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { notFound } from '../../errors.ts';
 import { HttpMethodSchema, Nullable, ref } from '../../http/schemas.ts';
 import type { ParameterSetRow, ServiceRow, ServiceRunRow, ServicesService } from '../services/index.ts';
+import { REDACTED_URL } from '../services/services.schemas.ts';
 import { NameParam, Timestamp, listErrors, readErrors } from './api.schemas.ts';
 import { PageOf, PageQuery, PageQuerySchema, readPage, sendPage } from './pagination.ts';
 
@@ -12,7 +13,7 @@ const ServiceResource = Type.Object(
   {
     id: Type.Integer(),
     name: Type.String(),
-    url: Type.String(),
+    url: Type.String({ description: REDACTED_URL }),
     http_method: HttpMethodSchema,
     created_at: Timestamp,
   },
@@ -39,7 +40,13 @@ const ServiceRunResource = Type.Object(
     parameters: Type.Unknown(),
     response_status_code: Nullable(Type.Integer({ description: 'null when the service could not be reached (see error)' })),
     response_json: Type.Unknown(),
-    error: Nullable(Type.String()),
+    error: Nullable(
+      Type.String({
+        description:
+          'why there is no answer: the address rule that refused the call, or "The service could not be reached." ' +
+          'whatever the reason (the server log has it); or a note that the answer was too large to keep',
+      }),
+    ),
     timestamp: Timestamp,
   },
   { $id: 'ServiceRun' },

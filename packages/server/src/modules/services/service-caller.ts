@@ -1,6 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { HttpMethod } from '../../db/schema/common.ts';
+import type { OutboundCall } from '../../outbound/outbound-caller.ts';
 
 export interface ServiceCall {
   url: string;
@@ -9,81 +8,37 @@ export interface ServiceCall {
   parameters: unknown;
 }
 
-/** The service answered (with any status); `json` is null when its body is not JSON. */
+/**
+ * The service answered (with any status); `json` is null when its body is not JSON, or was
+ * larger than the cap, which `note` then says.
+ */
 export interface ServiceAnswered {
   reached: true;
   statusCode: number;
   json: unknown;
+  note?: string;
 }
 
-/** No answer at all: connection refused, name not resolved, timed out, ... */
+/**
+ * No answer. `refusal`: the rule of the address policy that refused the service's address
+ * (nothing was connected to). Otherwise the error is the same whatever went wrong, so that the
+ * run log does not tell a closed port from a filtered one (the server log does).
+ */
 export interface ServiceUnreachable {
   reached: false;
+  refusal?: string;
+  /** What the run log records. */
   error: string;
 }
 
 export type ServiceCallResult = ServiceAnswered | ServiceUnreachable;
 export type CallService = (call: ServiceCall) => Promise<ServiceCallResult>;
 
-/** Why a call failed, in words (ECONNREFUSED, a timeout, ...). */
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
-  }
-  return String(error);
-}
+/** What a run whose answer was over the size cap records beside its status. */
+export const ANSWER_TOO_LARGE = 'The answer was larger than MIRRORBASE_SERVICE_RESPONSE_LIMIT_MB and was not kept.';
 
-/** A service's answer larger than this is not kept in the run log (its status still is). */
-const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
-
-interface RawAnswer {
-  statusCode: number;
-  /** undefined when the body was larger than MAX_ANSWER_BYTES. */
-  body: string | undefined;
-}
-
-/**
- * One HTTP exchange through node:http(s). Not fetch: DTBase calls services with
- * `requests.<method>(url, json=parameters)`, which sends the JSON body with GET too, and fetch
- * refuses a body on GET.
- */
-function exchange(url: URL, method: HttpMethod, body: string | undefined, signal: AbortSignal): Promise<RawAnswer> {
-  const client = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const request = client.request(
-      url,
-      {
-        method,
-        signal,
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
-        });
-        response.on('end', () =>
-          resolve({
-            statusCode: response.statusCode ?? 0,
-            body: size <= MAX_ANSWER_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined,
-          }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
+/** What a run that got no answer records, whatever the reason. */
+export const UNREACHABLE_ERROR = 'The service could not be reached.';
 
 /**
  * PostgreSQL's jsonb cannot hold the NUL character, which a service may well answer with; the
@@ -108,20 +63,26 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * The outbound HTTP caller of run-service. Unlike DTBase's (which had none) every call has a
- * timeout, covering the whole exchange including reading the body, and never throws: an
- * unreachable service is a result the caller records.
+ * run-service's call, as DTBase makes it with `requests.<method>(url, json=parameters)`: the
+ * parameters as a JSON body (with GET too), the answer kept when it is JSON. It goes through the
+ * guarded outbound caller (src/outbound), which checks the address, follows redirects, and
+ * bounds the time and the size of the answer. It never throws: a failure is a result to record.
  */
-export function createServiceCaller(options: { timeoutMs: number }): CallService {
-  const { timeoutMs } = options;
+export function createServiceCaller(outbound: OutboundCall): CallService {
   return async ({ url, method, parameters }) => {
     // As requests does with json=None: no parameters, no body (and no content type).
     const body = parameters === null || parameters === undefined ? undefined : JSON.stringify(parameters);
-    try {
-      const answer = await exchange(new URL(url), method, body, AbortSignal.timeout(timeoutMs));
-      return { reached: true, statusCode: answer.statusCode, json: answer.body === undefined ? null : parseJson(answer.body) };
-    } catch (error) {
-      return { reached: false, error: describeFailure(error, timeoutMs) };
+    const result = await outbound({
+      url,
+      method,
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+    if (result.outcome === 'refused') return { reached: false, refusal: result.rule, error: `Refused: ${result.rule}.` };
+    if (result.outcome === 'unreachable') return { reached: false, error: UNREACHABLE_ERROR };
+    if (result.body === undefined) {
+      return { reached: true, statusCode: result.statusCode, json: null, note: ANSWER_TOO_LARGE };
     }
+    return { reached: true, statusCode: result.statusCode, json: parseJson(result.body.toString('utf8')) };
   };
 }

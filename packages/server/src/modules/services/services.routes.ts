@@ -151,8 +151,10 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
         operationId: 'dtbaseRunService',
         summary: 'Call a service and log the run',
         description:
-          'Answers 200 whatever status the service answers with, and 502 when it cannot be reached or ' +
-          'does not answer in time; the run is logged in both cases (with a null status code in the second).',
+          'Answers 200 whatever status the service answers with; 403 when the address (or that of a redirect) is ' +
+          'loopback, link-local, private or otherwise not public and MIRRORBASE_SERVICE_ALLOWED_HOSTS does not allow it ' +
+          '(nothing is connected to); 502, the same for every reason, when it cannot be reached or does not answer in ' +
+          'time. The run is logged in each case (with a null status code unless it answered). Redirects are followed.',
         body: RunServiceBody,
         response: { 200: Detail, 400: Detail, 422: ValidationFailed, 502: Detail, ...authErrors },
       },

@@ -1,19 +1,30 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HttpMethodSchema, Nullable, ref } from '../../http/schemas.ts';
 
+/** A stored URL as it is shown: credentials are used to call the service, never shown back. */
+export const REDACTED_URL = 'the URL the service is called at, with the password of any user-info shown as *** (a lone user name too)';
+
 /** Any JSON object, kept as sent (the parameters a service is called with). */
 const JsonObject = Type.Object({}, { additionalProperties: true, examples: [{ city: 'London' }] });
 
 export const ServiceBody = Type.Object({
   name: Type.String({ examples: ['weather-ingress'] }),
-  url: Type.String({ description: 'absolute http(s) URL the service is called at', examples: ['http://localhost:8000/ingress'] }),
+  url: Type.String({
+    description:
+      'absolute http(s) URL the service is called at; user-info in it (https://user:password@host/) is sent as ' +
+      'Basic credentials. Loopback, private and link-local addresses are called only when MIRRORBASE_SERVICE_ALLOWED_HOSTS allows them.',
+    examples: ['http://localhost:8000/ingress'],
+  }),
   http_method: HttpMethodSchema,
 });
 export type ServiceBody = Static<typeof ServiceBody>;
 
 // Responses get schemas of their own (same fields): a named schema must stay out of request
 // schemas, which the validator compiles one by one.
-const ServiceOutSchema = Type.Object(ServiceBody.properties, { $id: 'DtbaseService' });
+const ServiceOutSchema = Type.Object(
+  { ...ServiceBody.properties, url: Type.String({ description: REDACTED_URL, examples: ['https://user:***@example.org/ingress'] }) },
+  { $id: 'DtbaseService' },
+);
 export const ServiceList = Type.Array(ref(ServiceOutSchema));
 
 export const ServiceNameBody = Type.Object({ name: Type.String() });

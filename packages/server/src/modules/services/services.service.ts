@@ -3,7 +3,8 @@ import { PG_UNIQUE_VIOLATION, pgErrorCode, type Database, type Queryable } from 
 import type { HttpMethod } from '../../db/schema/common.ts';
 import type { EntityChanged, EntityKind, Events } from '../../events/events.ts';
 import type { CallService } from './service-caller.ts';
-import { servicesRepository, type Page, type ParameterSetRow } from './services.repository.ts';
+import { redactUrlCredentials } from '../../outbound/redact-url.ts';
+import { servicesRepository, type Page, type ParameterSetRow, type ServiceRow } from './services.repository.ts';
 
 const SERVICE_EXISTS = 'Service already exists.';
 const SERVICE_MISSING = 'Service does not exist.';
@@ -54,6 +55,8 @@ function checkServiceUrl(url: string) {
     throw unprocessable(`url must be an absolute http or https URL, got ${JSON.stringify(url)}`);
   }
 }
+
+const withoutCredentials = (service: ServiceRow): ServiceRow => ({ ...service, url: redactUrlCredentials(service.url) });
 
 const changed = (entity: EntityKind, action: EntityChanged['action'], key: string | number): EntityChanged => ({
   type: 'entity.changed',
@@ -127,7 +130,9 @@ export function createServicesService(deps: ServicesServiceDeps) {
     /**
      * Calls a service and logs the run. Look up, call, then write the log: no transaction
      * stays open while the service takes its time. Explicit `parameters` win over the set's;
-     * the set is recorded either way. Throws a 502 (after logging) when there was no answer.
+     * the set is recorded either way. After logging the run it throws a 403 when the address
+     * policy refused the service's address, and a 502 (the same for every reason) when there
+     * was no answer.
      */
     async runService(request: RunServiceInput): Promise<void> {
       const service = await reads.findService(request.serviceName);
@@ -148,18 +153,23 @@ export function createServicesService(deps: ServicesServiceDeps) {
         parameters,
         responseStatusCode: result.reached ? result.statusCode : null,
         responseJson: result.reached ? result.json : null,
-        error: result.reached ? null : result.error,
+        error: result.reached ? (result.note ?? null) : result.error,
         timestamp: clock(),
       });
       // The service was deleted while we were calling it: there is nothing left to log against.
       if (logged === undefined) throw missingRecord(SERVICE_OR_SET_MISSING);
       await publish(db, changed('service_run', 'created', logged));
-      if (!result.reached) throw new AppError('UPSTREAM_FAILED', `Service could not be reached: ${result.error}`);
+      if (!result.reached && result.refusal) throw new AppError('DESTINATION_REFUSED', `Service address refused: ${result.refusal}.`);
+      if (!result.reached) throw new AppError('UPSTREAM_FAILED', 'Service could not be reached.');
     },
 
-    // Reads with a cursor (id > afterId) and a limit (all rows by default).
-    listServices: (page: Page = {}) => reads.listServices(page),
-    findService: (name: string) => reads.findService(name),
+    // Reads with a cursor (id > afterId) and a limit (all rows by default). A service's URL is
+    // shown with its credentials redacted: they are used when calling, never shown back.
+    listServices: async (page: Page = {}) => (await reads.listServices(page)).map(withoutCredentials),
+    findService: async (name: string) => {
+      const service = await reads.findService(name);
+      return service && withoutCredentials(service);
+    },
     listParameterSets: (filter: { serviceName?: string | null } & Page = {}) => reads.listParameterSets(filter),
     findParameterSet: (serviceName: string, name: string) => reads.findParameterSet(serviceName, name),
     listRuns: (filter: { serviceName?: string | null; parameterSetName?: string | null } & Page = {}) => reads.listRuns(filter),
