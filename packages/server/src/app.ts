@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { authPlugin } from './http/auth.ts';
 import { errorHandlerPlugin } from './http/error-handler.ts';
 import { gracefulClosePlugin } from './http/graceful-close.ts';
+import { hardeningPlugin } from './http/hardening.ts';
 import { healthRoutes } from './http/health.ts';
 import { openapiPlugin } from './http/openapi.ts';
 import { requestLogPlugin } from './http/request-log.ts';
@@ -34,6 +35,11 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
 }
 
+/** A number of hops as the function Fastify's types accept (proxy-addr reads a number the same way). */
+function trustedProxies(trust: Config['trustProxy']) {
+  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
+}
+
 /** Builds the whole application from its inputs. Never listens: main.ts does, tests inject. */
 export async function buildApp(deps: AppDeps) {
   const { config, services } = deps;
@@ -44,12 +50,16 @@ export async function buildApp(deps: AppDeps) {
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
+    // Which proxies may name the client (X-Forwarded-For): request.ip is what the per-address limits count.
+    trustProxy: trustedProxies(config.trustProxy),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
   await app.register(errorHandlerPlugin, { bodyLimitBytes: config.bodyLimitBytes });
   await app.register(requestLogPlugin);
   await app.register(gracefulClosePlugin);
+  // Before any route, so its headers and limits cover every one (the docs and probes included).
+  await app.register(hardeningPlugin, { config });
   await app.register(openapiPlugin, { version: VERSION });
   // Every named schema (the OpenAPI document's components/schemas), once, at the root: a
   // Fastify context that adds schemas of its own rebuilds its validator from the default
@@ -68,7 +78,7 @@ export async function buildApp(deps: AppDeps) {
   // Everything below declares its access and passes through authentication.
   await app.register(async (api) => {
     await api.register(authPlugin, { tokens: services.tokens, findUserByEmail: services.userLookup.findByEmail });
-    await api.register(dtbaseAuthRoutes, { prefix: '/auth', users: services.users, tokens: services.tokens });
+    await api.register(dtbaseAuthRoutes, { prefix: '/auth', login: services.login, tokens: services.tokens });
     await api.register(dtbaseUserRoutes, { prefix: '/user', users: services.users });
     await api.register(dtbaseLocationsRoutes, { prefix: '/location', locations: services.locations });
     // /sensor is served by two modules: sensor metadata, and readings (the time-series engine).

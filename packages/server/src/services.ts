@@ -8,6 +8,8 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Events } from './events/events.ts';
 import { createJobRunner, type JobLog } from './jobs/job-runner.ts';
+import { createLoginThrottle, loginThrottleJobs } from './modules/auth/login-throttle.ts';
+import { createLoginService } from './modules/auth/login.service.ts';
 import { createTokenIssuer } from './modules/auth/tokens.ts';
 import { createUserLookup } from './modules/auth/user-lookup.ts';
 import { createLocationsService } from './modules/locations/locations.service.ts';
@@ -48,6 +50,15 @@ export function createServices(deps: ServicesDeps) {
   const clock = deps.clock ?? (() => new Date());
 
   const users = createUsersService({ db, events });
+  const loginThrottle = createLoginThrottle({
+    db,
+    clock,
+    settings: {
+      maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+      maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+      windowSeconds: config.loginFailureWindowSeconds,
+    },
+  });
   const tokens = createTokenIssuer({
     secret: deps.jwtSecret,
     accessTokenSeconds: config.accessTokenSeconds,
@@ -73,11 +84,12 @@ export function createServices(deps: ServicesDeps) {
 
   // Recurring and queued work, run on one replica at a time; main.ts starts and stops it.
   const readingsWork = readingsJobs({ retention, partitions, clock, retentionEveryMs: config.retentionIntervalMinutes * 60_000 });
+  const throttleWork = loginThrottleJobs(loginThrottle);
   const jobs = createJobRunner({
     db,
     events,
-    definitions: readingsWork.definitions,
-    recurring: readingsWork.recurring,
+    definitions: [...readingsWork.definitions, ...throttleWork.definitions],
+    recurring: [...readingsWork.recurring, ...throttleWork.recurring],
     pollMs: config.jobsPollMs,
     leaseMs: config.jobsLeaseSeconds * 1000,
     historyDays: config.jobsHistoryDays,
@@ -92,6 +104,9 @@ export function createServices(deps: ServicesDeps) {
     users,
     /** Who a token's subject is, cached and kept in step with user changes by the events port. */
     userLookup: createUserLookup({ users, events }),
+    /** Password logins, throttled per account and per address across replicas. */
+    login: createLoginService({ authenticate: users.authenticate, throttle: loginThrottle }),
+    loginThrottle,
     tokens,
     sensors,
     sensorDetails: createSensorDetailsService({ sensors, readings: readingsQuery }),

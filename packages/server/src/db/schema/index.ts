@@ -8,3 +8,4 @@ export * from './sensors.ts';
 export * from './models.ts';
 export * from './services.ts';
 export * from './secrets.ts';
+export * from './login-throttle.ts';

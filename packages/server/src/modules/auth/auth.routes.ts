@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { AppError } from '../../errors.ts';
 import { Detail, ValidationFailed, ref } from '../../http/schemas.ts';
 import { EmailPassword } from '../users/users.schemas.ts';
-import type { UsersService } from '../users/users.service.ts';
+import type { LoginService } from './login.service.ts';
 import type { TokenIssuer, TokenPair } from './tokens.ts';
 
 const TokenPairSchema = Type.Object({ access_token: Type.String(), refresh_token: Type.String() }, { $id: 'TokenPair' });
@@ -15,7 +14,7 @@ const tags = ['auth (DTBase)'];
 
 const toDtbaseTokenPair = (pair: TokenPair) => ({ access_token: pair.accessToken, refresh_token: pair.refreshToken });
 
-export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; tokens: TokenIssuer }> = async (app, { users, tokens }) => {
+export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ login: LoginService; tokens: TokenIssuer }> = async (app, { login, tokens }) => {
   app.post(
     '/login',
     {
@@ -24,13 +23,15 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; 
         tags,
         operationId: 'dtbaseLogin',
         summary: 'Exchange e-mail and password for an access and a refresh token',
+        description:
+          'Failed logins are counted per account and per client address: past the limit, further attempts are ' +
+          'answered 429 with Retry-After (seconds) until the window that began with the first failure ends.',
         body: EmailPassword,
-        response: { 200: TokenPairRef, 401: Detail, 422: ValidationFailed },
+        response: { 200: TokenPairRef, 401: Detail, 422: ValidationFailed, 429: Detail },
       },
     },
     async (request) => {
-      const user = await users.authenticate(request.body.email, request.body.password);
-      if (!user) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
+      const user = await login.login(request.body.email, request.body.password, request.ip);
       return toDtbaseTokenPair(await tokens.issuePair(user.email));
     },
   );

@@ -26,6 +26,8 @@ function checkPassword(password: string) {
 export function createUsersService(deps: { db: Database; events: Events }) {
   const { db, events } = deps;
   const repo = usersRepository(db);
+  // Computed now rather than at the first unknown e-mail, which would otherwise take two hashes' time.
+  void decoyPasswordHash();
   // Caches of users (the token check's) on every replica drop the user on these.
   const changed = (email: string, action: 'created' | 'updated' | 'deleted') =>
     events.publish(db, [{ type: 'entity.changed', entity: 'user', action, key: email }]);
