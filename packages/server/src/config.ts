@@ -149,7 +149,8 @@ function corsOrigins(env: Env, nodeEnv: Config['nodeEnv']): Config['corsOrigins'
       parsed = undefined;
     }
     // An origin is exactly scheme://host[:port]: a path or a trailing slash would never match a browser's Origin header.
-    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+    // No wildcards within a name either: '*' is the only pattern, for any origin.
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin || parsed.hostname.includes('*')) {
       throw new ConfigError(
         `MIRRORBASE_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.org (scheme, host, optional port; no path)`,
       );
