@@ -63,6 +63,7 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
     expect((await cli('user', 'add', 'grace@example.org', '--password', 'hopper', '--role', 'editor')).stdout).toContain('(editor)');
     expect((await cli('user', 'list')).stdout).toMatch(/^1\tada@example\.org\tviewer\t\d{4}-.*\n2\tgrace@example\.org\teditor\t/m);
     expect((await cli('user', 'passwd', 'ada@example.org', '--password', 'babbage')).code).toBe(0);
+    expect((await cli('user', 'unlock', 'ada@example.org')).stdout).toBe('ada@example.org has no failed logins to forget\n');
     expect((await cli('user', 'delete', 'ada@example.org')).stdout).toContain('deleted');
     expect((await cli('user', 'delete', 'grace@example.org')).stdout).toContain('deleted');
     expect((await cli('user', 'list')).stdout.trim()).toBe('');

@@ -100,6 +100,16 @@ describe('failed logins, per account', () => {
     expect((await login(email, 'wrong', address)).statusCode).toBe(429);
   });
 
+  it('lets an admin unlock an account at once (`mirrorbase user unlock`)', async () => {
+    const email = await newUser('unlocked');
+    const address = freshAddress();
+    for (let i = 0; i <= ACCOUNT_LIMIT; i++) await login(email, 'wrong', address);
+    expect((await login(email, PASSWORD, address)).statusCode).toBe(429);
+    expect(await ctx.services.loginThrottle.clearAccount(email.toUpperCase())).toBe(true);
+    expect((await login(email, PASSWORD, address)).statusCode).toBe(200);
+    expect(await ctx.services.loginThrottle.clearAccount(email)).toBe(false);
+  });
+
   it('counts an unknown e-mail address like a known one, so that the 429 does not tell which exist', async () => {
     const address = freshAddress();
     const answers: number[] = [];
@@ -223,22 +233,26 @@ describe('the login_throttle table', () => {
 describe('unknown e-mail addresses', () => {
   it('take as long to refuse as a wrong password for a known user (the decoy hash is checked)', async () => {
     const email = await newUser('timed');
-    const median = async (who: string) => {
-      const times: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const start = performance.now();
-        const res = await login(who, 'wrong', freshAddress());
-        times.push(performance.now() - start);
-        expect(res.statusCode).toBe(401);
-        // Start each account afresh: this test measures the check, not the throttle.
-        await ctx.services.loginThrottle.clearAccount(who);
-      }
-      return times.sort((a, b) => a - b)[1];
+    const timed = async (who: string) => {
+      const start = performance.now();
+      const res = await login(who, 'wrong', freshAddress());
+      const ms = performance.now() - start;
+      expect(res.statusCode).toBe(401);
+      // Start each account afresh: this test measures the check, not the throttle.
+      await ctx.services.loginThrottle.clearAccount(who);
+      return ms;
     };
-    const known = await median(email);
-    const unknown = await median('nobody-at-all@example.org');
-    // Loosely: an argon2 verification on both sides, so neither is a fraction of the other.
-    expect(unknown).toBeGreaterThan(known * 0.5);
-    expect(known).toBeGreaterThan(unknown * 0.5);
+    // Interleaved, so that the load of a busy machine falls on both alike; the fastest of each
+    // is the closest to its own cost.
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      known.push(await timed(email));
+      unknown.push(await timed('nobody-at-all@example.org'));
+    }
+    // Loosely: without the decoy, an unknown address would take a database look-up (~1 ms)
+    // against an argon2 verification (tens of ms).
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.4);
+    expect(Math.min(...known)).toBeGreaterThan(Math.min(...unknown) * 0.4);
   });
 });

@@ -8,6 +8,7 @@ import type { Database } from '../db/database.ts';
 import { checkMigrations, migrate, MigrationError } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import { serve } from '../main.ts';
+import { createLoginThrottle } from '../modules/auth/login-throttle.ts';
 import { isRole } from '../modules/auth/permissions.ts';
 import { usersModule } from '../modules/users/index.ts';
 import { createRetentionService } from '../modules/readings/retention/retention.service.ts';
@@ -28,6 +29,8 @@ Commands:
   user delete EMAIL             delete a user
   user passwd EMAIL [--password P]
                                 set a user's password
+  user unlock EMAIL             forget a user's failed logins, so that it may log in
+                                again at once (the address limit still applies)
   import FILE.csv [--batch N] [--assume-utc]
                                 load readings (sensor,measure,timestamp,value), N rows per
                                 transaction (default 10000); a bad line stops with its number
@@ -88,6 +91,18 @@ async function userCommand(args: string[]) {
       const password = values.password ?? (await readPassword(`New password for ${address}: `));
       await withDatabase((db) => usersModule(db).changePassword(address, password));
       console.log(`password changed for ${address}`);
+      return;
+    }
+    case 'unlock': {
+      const address = needEmail();
+      const throttle = (db: Database) =>
+        createLoginThrottle({
+          db,
+          clock: () => new Date(),
+          settings: { maxFailuresPerAccount: 0, maxFailuresPerAddress: 0, windowSeconds: 1 },
+        });
+      const cleared = await withDatabase((db) => throttle(db).clearAccount(address));
+      console.log(cleared ? `unlocked ${address}: its failed logins are forgotten` : `${address} has no failed logins to forget`);
       return;
     }
     default:
