@@ -106,6 +106,10 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
       PORT: String(port),
       HOST: '127.0.0.1',
       DT_DEFAULT_USER_PASS: PASSWORD,
+      // The benchmark logs in as DTBase's default user, which production refuses unless meant.
+      MIRRORBASE_ALLOW_DEFAULT_USER: '1',
+      // Every load comes from this one address: the per-address request limit would measure itself.
+      MIRRORBASE_RATE_LIMIT_PER_MINUTE: '0',
       DT_JWT_SECRET_KEY: 'bench-secret-bench-secret-bench-secret-0123456789',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',

@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { authPlugin } from './http/auth.ts';
 import { errorHandlerPlugin } from './http/error-handler.ts';
 import { gracefulClosePlugin } from './http/graceful-close.ts';
+import { hardeningPlugin } from './http/hardening.ts';
 import { healthRoutes } from './http/health.ts';
 import { openapiPlugin } from './http/openapi.ts';
 import { requestLogPlugin } from './http/request-log.ts';
@@ -61,6 +62,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(errorHandlerPlugin, { bodyLimitBytes: config.bodyLimitBytes });
   await app.register(requestLogPlugin);
   await app.register(gracefulClosePlugin);
+  // Before any route, so its headers and limits cover every one (the docs and probes included).
+  await app.register(hardeningPlugin, { config });
   await app.register(openapiPlugin, { version: VERSION });
   // Every named schema (the OpenAPI document's components/schemas), once, at the root: a
   // Fastify context that adds schemas of its own rebuilds its validator from the default
@@ -92,10 +95,9 @@ export async function buildApp(deps: AppDeps) {
     api.addHook('onClose', () => keys.flush());
     await api.register(dtbaseAuthRoutes, {
       prefix: '/auth',
-      users: services.users,
+      login: services.login,
       tokens: services.tokens,
       sessions: services.sessions,
-      apiKeys: keys,
     });
     await api.register(dtbaseUserRoutes, { prefix: '/user', users: services.users });
     await api.register(dtbaseLocationsRoutes, { prefix: '/location', locations: services.locations });

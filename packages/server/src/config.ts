@@ -52,6 +52,17 @@ export interface Config {
    * false (none, the default), true (any), a number of hops, or addresses and CIDR ranges.
    */
   readonly trustProxy: boolean | number | readonly string[];
+  // Abuse resistance (src/http/hardening.ts, src/modules/auth/login-throttle.ts).
+  /** Failed logins of one account, within one window, after which its logins get 429 (0 = no limit). */
+  readonly loginMaxFailuresPerAccount: number;
+  /** Failed logins from one client address (an IPv6 /64), within one window, after which its logins get 429 (0 = no limit). */
+  readonly loginMaxFailuresPerAddress: number;
+  /** How long a window of failed logins lasts, counted from its first failure (seconds). */
+  readonly loginFailureWindowSeconds: number;
+  /** Requests from one client address per minute, per replica, on every route but the probes (0 = no limit). */
+  readonly rateLimitPerMinute: number;
+  /** Which browser origins may call the API cross-origin: '*', 'loopback' (http://localhost:*, ...) or a list (empty: none). */
+  readonly corsOrigins: '*' | 'loopback' | readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -126,6 +137,61 @@ function trustProxy(env: Env): boolean | number | readonly string[] {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
+/**
+ * Placeholders that templates and tutorials put where a secret belongs (DTBase's own template
+ * says <REPLACE_ME>); compared without case, spaces, dashes or underscores.
+ */
+const PLACEHOLDER_SECRET_WORDS = ['replaceme', 'changeme', 'changethis', 'yoursecret', 'yourjwtsecret', 'insertsecret', 'putyoursecret'];
+/** A random secret of 32 characters has far more distinct ones; fewer means a typed pattern. */
+const MIN_DISTINCT_SECRET_CHARACTERS = 10;
+
+/** Why a production token secret is refused, or undefined when it will do. */
+function productionSecretProblem(secret: string | undefined): string | undefined {
+  if (!secret) return 'DT_JWT_SECRET_KEY must be set when NODE_ENV=production';
+  if (secret.length < MIN_PRODUCTION_SECRET_LENGTH) {
+    return `DT_JWT_SECRET_KEY must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`;
+  }
+  const squashed = secret.toLowerCase().replace(/[\s_\-.<>]/g, '');
+  if (PLACEHOLDER_SECRET_WORDS.some((word) => squashed.includes(word))) {
+    return 'DT_JWT_SECRET_KEY is a placeholder from a template: set a random one (e.g. `openssl rand -base64 48`)';
+  }
+  if (new Set(secret).size < MIN_DISTINCT_SECRET_CHARACTERS) {
+    return 'DT_JWT_SECRET_KEY is a pattern, not a random secret: set a random one (e.g. `openssl rand -base64 48`)';
+  }
+  return undefined;
+}
+
+/**
+ * MIRRORBASE_CORS_ORIGINS: '*', or origins (scheme://host[:port]) separated by commas. Unset:
+ * none in production (a browser app is served by the same server, so it needs none), the
+ * loopback origins in development (a web app's dev server on another port).
+ */
+function corsOrigins(env: Env, nodeEnv: Config['nodeEnv']): Config['corsOrigins'] {
+  const raw = nonEmpty(env, 'MIRRORBASE_CORS_ORIGINS')?.trim();
+  if (raw === undefined) return nodeEnv === 'development' ? 'loopback' : [];
+  if (raw === '*') return '*';
+  if (raw === 'none') return [];
+  const origins = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    // An origin is exactly scheme://host[:port]: a path or a trailing slash would never match a browser's Origin header.
+    // No wildcards within a name either: '*' is the only pattern, for any origin.
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin || parsed.hostname.includes('*')) {
+      throw new ConfigError(
+        `MIRRORBASE_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.org (scheme, host, optional port; no path)`,
+      );
+    }
+  }
+  return Object.freeze(origins);
+}
 
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnvRaw = env.NODE_ENV ?? 'development';
@@ -135,12 +201,16 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
 
   const jwtSecret = nonEmpty(env, 'DT_JWT_SECRET_KEY');
+  const defaultUserPassword = nonEmpty(env, 'DT_DEFAULT_USER_PASS');
   if (nodeEnv === 'production') {
-    if (!jwtSecret) {
-      throw new ConfigError('DT_JWT_SECRET_KEY must be set when NODE_ENV=production');
-    }
-    if (jwtSecret.length < MIN_PRODUCTION_SECRET_LENGTH) {
-      throw new ConfigError(`DT_JWT_SECRET_KEY must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`);
+    const secretProblem = productionSecretProblem(jwtSecret);
+    if (secretProblem) throw new ConfigError(secretProblem);
+    // DTBase creates default_user@localhost, an admin whose password sits in the environment of
+    // every deployment: in production only when someone says it is meant.
+    if (defaultUserPassword && !boolean(env, 'MIRRORBASE_ALLOW_DEFAULT_USER', false)) {
+      throw new ConfigError(
+        'DT_DEFAULT_USER_PASS is set with NODE_ENV=production: unset it (create users with `mirrorbase user add`) or set MIRRORBASE_ALLOW_DEFAULT_USER=1 if default_user@localhost is meant',
+      );
     }
   }
 
@@ -163,7 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret,
     accessTokenSeconds: integer(env, 'DT_JWT_ACCESS_TOKEN_EXPIRES_SECONDS', 3600, 1, 10 * 365 * 86400),
     refreshGraceSeconds: integer(env, 'DT_JWT_REFRESH_TOKEN_GRACE_SECONDS', 3600, 0, 10 * 365 * 86400),
-    defaultUserPassword: nonEmpty(env, 'DT_DEFAULT_USER_PASS'),
+    defaultUserPassword,
     bodyLimitBytes: integer(env, 'MIRRORBASE_BODY_LIMIT_MB', 50, 1, 4096) * 1024 * 1024,
     logLevel,
     serviceCallTimeoutMs: integer(env, 'MIRRORBASE_SERVICE_TIMEOUT_MS', 30_000, 100, 3_600_000),
@@ -180,5 +250,11 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: integer(env, 'MIRRORBASE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 3_600_000),
     auditRetentionDays: integer(env, 'MIRRORBASE_AUDIT_RETENTION_DAYS', 365, 0, 36_500),
     trustProxy: trustProxy(env),
+    // Abuse resistance.
+    loginMaxFailuresPerAccount: integer(env, 'MIRRORBASE_LOGIN_MAX_FAILURES_PER_ACCOUNT', 10, 0, 1_000_000),
+    loginMaxFailuresPerAddress: integer(env, 'MIRRORBASE_LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 0, 1_000_000),
+    loginFailureWindowSeconds: integer(env, 'MIRRORBASE_LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
+    rateLimitPerMinute: integer(env, 'MIRRORBASE_RATE_LIMIT_PER_MINUTE', 12_000, 0, 100_000_000),
+    corsOrigins: corsOrigins(env, nodeEnv),
   });
 }

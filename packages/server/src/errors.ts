@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   VALIDATION_FAILED: 422,
+  /** Throttled (failed logins, the per-address request limit); the answer carries Retry-After. */
+  TOO_MANY_REQUESTS: 429,
   UPSTREAM_FAILED: 502,
   UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -41,6 +43,8 @@ export interface ValidationIssue {
 
 export class AppError extends Error {
   readonly statusCode: number;
+  /** Sent as the Retry-After header (seconds): when a throttled call may be tried again. */
+  retryAfterSeconds?: number;
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
@@ -55,6 +59,13 @@ export const notFound = (detail: string) => new AppError('NOT_FOUND', detail);
 export const missingRecord = (detail: string) => new AppError('MISSING_RECORD', detail);
 export const conflict = (detail: string) => new AppError('CONFLICT', detail);
 export const badRequest = (detail: string) => new AppError('BAD_REQUEST', detail);
+
+/** A 429 that says when to try again, in its detail and in Retry-After. */
+export function tooManyRequests(detail: string, retryAfterSeconds: number): AppError {
+  const error = new AppError('TOO_MANY_REQUESTS', detail);
+  error.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return error;
+}
 
 /** A 422 for a value that is well-formed JSON but does not fit (datatype, lengths, enum). */
 export const unprocessable = (detail: string) => new AppError('VALIDATION_FAILED', detail);

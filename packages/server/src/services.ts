@@ -14,6 +14,9 @@ import { auditJobs } from './modules/audit/audit.jobs.ts';
 import { createAuditService, type AuditServiceDeps } from './modules/audit/audit.service.ts';
 import { createApiKeyLookup } from './modules/api-keys/api-key-lookup.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
+import { createLoginThrottle, loginThrottleJobs } from './modules/auth/login-throttle.ts';
+import { createLoginService, type LoggedIn } from './modules/auth/login.service.ts';
+import { isApiKeyShaped } from './modules/api-keys/api-key-secret.ts';
 import { createTokenIssuer } from './modules/auth/tokens.ts';
 import { createUserLookup } from './modules/auth/user-lookup.ts';
 import { createLocationsService } from './modules/locations/locations.service.ts';
@@ -58,6 +61,15 @@ export function createServices(deps: ServicesDeps) {
   const clock = deps.clock ?? (() => new Date());
 
   const users = createUsersService({ db, events, clock });
+  const loginThrottle = createLoginThrottle({
+    db,
+    clock,
+    settings: {
+      maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+      maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+      windowSeconds: config.loginFailureWindowSeconds,
+    },
+  });
   const tokens = createTokenIssuer({
     secret: deps.jwtSecret,
     accessTokenSeconds: config.accessTokenSeconds,
@@ -106,15 +118,35 @@ export function createServices(deps: ServicesDeps) {
   });
 
   // Recurring and queued work, run on one replica at a time; main.ts starts and stops it.
+  /** Which key (or key-backed token) a request carries, cached and kept in step by the events port. */
+  const apiKeyLookup = createApiKeyLookup({
+    keys: apiKeys,
+    events,
+    now: clock,
+    onError: (error) => deps.log?.warn({ err: error }, 'recording the use of an API key failed'),
+  });
+  // DTBase clients know only e-mail and password: an API key of that user given as the password
+  // logs in as the key (tokens with its scope). A key of another user fails as a wrong password.
+  const logInWithPasswordOrKey = async (email: string, password: string): Promise<LoggedIn | undefined> => {
+    if (isApiKeyShaped(password)) {
+      const keyPrincipal = await apiKeyLookup.logIn(email, password);
+      const owner = keyPrincipal && (await users.findByEmail(email));
+      if (owner) return { user: owner, apiKeyId: keyPrincipal.apiKey!.id };
+    }
+    const user = await users.authenticate(email, password);
+    return user && { user };
+  };
+
   const retentionEveryMs = config.retentionIntervalMinutes * 60_000;
   const readingsWork = readingsJobs({ retention, partitions, clock, retentionEveryMs });
   const sessionsWork = sessionsJobs({ sessions, clock });
   const auditWork = auditJobs({ audit, clock, retentionEveryMs });
+  const throttleWork = loginThrottleJobs(loginThrottle);
   const jobs = createJobRunner({
     db,
     events,
-    definitions: [...readingsWork.definitions, ...sessionsWork.definitions, ...auditWork.definitions],
-    recurring: [...readingsWork.recurring, ...sessionsWork.recurring, ...auditWork.recurring],
+    definitions: [...readingsWork.definitions, ...sessionsWork.definitions, ...auditWork.definitions, ...throttleWork.definitions],
+    recurring: [...readingsWork.recurring, ...sessionsWork.recurring, ...auditWork.recurring, ...throttleWork.recurring],
     pollMs: config.jobsPollMs,
     leaseMs: config.jobsLeaseSeconds * 1000,
     historyDays: config.jobsHistoryDays,
@@ -129,17 +161,15 @@ export function createServices(deps: ServicesDeps) {
     users,
     /** Who a token's subject is, cached and kept in step with user changes by the events port. */
     userLookup: createUserLookup({ users, events }),
+    /** Logins (a password, or an API key as the password), throttled per account and per address across replicas. */
+    login: createLoginService({ authenticate: logInWithPasswordOrKey, throttle: loginThrottle }),
+    loginThrottle,
     tokens,
     /** Login, refresh (rotation, reuse detection), logout: the one place token pairs are issued. */
     sessions,
     apiKeys,
     /** Which key (or key-backed token) a request carries, cached and kept in step by the events port. */
-    apiKeyLookup: createApiKeyLookup({
-      keys: apiKeys,
-      events,
-      now: clock,
-      onError: (error) => deps.log?.warn({ err: error }, 'recording the use of an API key failed'),
-    }),
+    apiKeyLookup,
     sensors,
     sensorDetails: createSensorDetailsService({ sensors, readings: readingsQuery }),
     locations,

@@ -67,6 +67,7 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
     const unknown = await cli('user', 'logout', 'nobody@example.org');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("User doesn't exist");
+    expect((await cli('user', 'unlock', 'ada@example.org')).stdout).toBe('ada@example.org has no failed logins to forget\n');
     expect((await cli('user', 'delete', 'ada@example.org')).stdout).toContain('deleted');
     expect((await cli('user', 'delete', 'grace@example.org')).stdout).toContain('deleted');
     expect((await cli('user', 'list')).stdout.trim()).toBe('');
@@ -168,5 +169,27 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
     })();
     expect(code).toBe(1);
     expect(stderr).toContain('DT_JWT_SECRET_KEY must be set when NODE_ENV=production');
+  });
+
+  it.each([
+    [{ DT_JWT_SECRET_KEY: 'short' }, /^error: DT_JWT_SECRET_KEY must be at least 32 characters in production$/],
+    [{ DT_JWT_SECRET_KEY: '<REPLACE_ME><REPLACE_ME><REPLACE_ME>' }, /^error: DT_JWT_SECRET_KEY is a placeholder from a template/],
+    [
+      { DT_JWT_SECRET_KEY: 'a-proper-random-looking-secret-0123456789', DT_DEFAULT_USER_PASS: 'password' },
+      /^error: DT_DEFAULT_USER_PASS is set with NODE_ENV=production: .* MIRRORBASE_ALLOW_DEFAULT_USER=1/,
+    ],
+  ])('refuses to start in production with %j: one line and exit code 1', async (settings, line) => {
+    const refused = await (async () => {
+      try {
+        const production = { ...process.env, ...env, PORT: '0', NODE_ENV: 'production', DT_DEFAULT_USER_PASS: '', ...settings };
+        await run('node', [BIN, 'serve'], { env: production, timeout: 60_000 });
+        return { code: 0, stderr: '' };
+      } catch (error) {
+        return error as { code: number; stderr: string };
+      }
+    })();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr.trim()).toMatch(line);
   });
 });

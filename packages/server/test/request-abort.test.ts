@@ -15,6 +15,8 @@ beforeAll(async () => {
   server = await startServer({
     ...environment.env,
     DT_DEFAULT_USER_PASS: 'abort-test-password',
+    // DTBase's default user, in production: said to be meant.
+    MIRRORBASE_ALLOW_DEFAULT_USER: '1',
     DT_JWT_SECRET_KEY: 'abort-test-secret-abort-test-secret-0123456789',
     NODE_ENV: 'production',
   });

@@ -25,6 +25,8 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     MIRRORBASE_DATA_DIR: dataDir,
     DT_DEFAULT_USER_PASS: 'serve-test-password',
+    // DTBase's default user, in production: said to be meant.
+    MIRRORBASE_ALLOW_DEFAULT_USER: '1',
     DT_JWT_SECRET_KEY: 'serve-test-secret-serve-test-secret-0123456789',
     NODE_ENV: 'production',
     // The slow service listens on loopback, which only the allow-list lets the server call.

@@ -22,6 +22,8 @@ beforeAll(async () => {
     ...environment.env,
     MIRRORBASE_SHUTDOWN_TIMEOUT_MS: String(DEADLINE_MS),
     DT_DEFAULT_USER_PASS: 'shutdown-test-password',
+    // DTBase's default user, in production: said to be meant.
+    MIRRORBASE_ALLOW_DEFAULT_USER: '1',
     DT_JWT_SECRET_KEY: 'shutdown-test-secret-shutdown-test-secret-0123',
     NODE_ENV: 'production',
   };

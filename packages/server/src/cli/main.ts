@@ -8,6 +8,7 @@ import type { Database } from '../db/database.ts';
 import { checkMigrations, migrate, MigrationError } from '../db/migrate.ts';
 import { AppError, missingRecord } from '../errors.ts';
 import { serve } from '../main.ts';
+import { createLoginThrottle } from '../modules/auth/login-throttle.ts';
 import { isRole } from '../modules/auth/permissions.ts';
 import { keyCommand, KEY_USAGE } from './keys.ts';
 import { usersModule } from '../modules/users/index.ts';
@@ -31,6 +32,8 @@ Commands:
   user passwd EMAIL [--password P]
                                 set a user's password (ends the user's sessions)
   user logout EMAIL             end every session of a user: its tokens stop working
+  user unlock EMAIL             forget a user's failed logins, so that it may log in
+                                again at once (the address limit still applies)
 ${KEY_USAGE}
   import FILE.csv [--batch N] [--assume-utc]
                                 load readings (sensor,measure,timestamp,value), N rows per
@@ -99,6 +102,18 @@ async function userCommand(args: string[]) {
       const address = needEmail();
       if (!(await withDatabase((db) => usersModule(db).revokeTokens(address)))) throw missingRecord("User doesn't exist");
       console.log(`sessions of ${address} ended`);
+      return;
+    }
+    case 'unlock': {
+      const address = needEmail();
+      const throttle = (db: Database) =>
+        createLoginThrottle({
+          db,
+          clock: () => new Date(),
+          settings: { maxFailuresPerAccount: 0, maxFailuresPerAddress: 0, windowSeconds: 1 },
+        });
+      const cleared = await withDatabase((db) => throttle(db).clearAccount(address));
+      console.log(cleared ? `unlocked ${address}: its failed logins are forgotten` : `${address} has no failed logins to forget`);
       return;
     }
     default:

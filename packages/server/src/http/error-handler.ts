@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
@@ -20,6 +21,7 @@ function closeIfBodyUnread(request: FastifyRequest, reply: FastifyReply) {
 /** Renders an AppError. The resource API adds the stable code; DTBase routes keep DTBase's exact body. */
 function sendAppError(error: AppError, request: FastifyRequest, reply: FastifyReply) {
   if (error.code === 'NOT_AUTHENTICATED') reply.header('www-authenticate', 'Bearer');
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   closeIfBodyUnread(request, reply);
   const body: Record<string, unknown> = { detail: error.issues ?? error.detail };
   if (request.url.startsWith(RESOURCE_API_PREFIX)) body.code = error.code;
@@ -57,7 +59,10 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest, limit: n
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return new AppError(status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', error.message);
+    // Fastify's own messages are written for clients; another library's may name its internals
+    // (a file, a query), so it gets the status's standard phrase instead.
+    const detail = error.code?.startsWith('FST_') ? error.message : (STATUS_CODES[status] ?? 'Bad Request');
+    return new AppError(status === 404 ? 'NOT_FOUND' : status === 429 ? 'TOO_MANY_REQUESTS' : 'BAD_REQUEST', detail);
   }
   return undefined;
 }

@@ -11,3 +11,4 @@ export * from './secrets.ts';
 export * from './sessions.ts';
 export * from './audit.ts';
 export * from './api-keys.ts';
+export * from './login-throttle.ts';

@@ -4,10 +4,8 @@ import { AppError } from '../../errors.ts';
 import { bearerToken } from '../../http/auth.ts';
 import { Detail, ValidationFailed, ref } from '../../http/schemas.ts';
 import { EmailPassword } from '../users/users.schemas.ts';
-import type { UsersService } from '../users/users.service.ts';
+import type { LoginService } from './login.service.ts';
 import type { SessionsService } from './sessions.service.ts';
-import { isApiKeyShaped } from '../api-keys/api-key-secret.ts';
-import type { ApiKeyLookup } from '../api-keys/api-key-lookup.ts';
 import type { TokenIssuer, TokenPair } from './tokens.ts';
 
 const TokenPairSchema = Type.Object({ access_token: Type.String(), refresh_token: Type.String() }, { $id: 'TokenPair' });
@@ -20,11 +18,10 @@ const tags = ['auth (DTBase)'];
 const toDtbaseTokenPair = (pair: TokenPair) => ({ access_token: pair.accessToken, refresh_token: pair.refreshToken });
 
 export interface DtbaseAuthRoutesOptions {
-  users: UsersService;
+  /** Throttled password checks; a password that is an API key of that user logs in as the key. */
+  login: LoginService;
   tokens: TokenIssuer;
   sessions: SessionsService;
-  /** A log-in whose password is an API key of that user gets tokens that act as the key. */
-  apiKeys: Pick<ApiKeyLookup, 'logIn'>;
 }
 
 /**
@@ -33,7 +30,7 @@ export interface DtbaseAuthRoutesOptions {
  * presented again revokes the user's tokens (sessions.service.ts). Logout is on the resource
  * API (POST /api/v1/auth/logout): these prefixes serve DTBase's routes only.
  */
-export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<DtbaseAuthRoutesOptions> = async (app, { users, tokens, sessions, apiKeys }) => {
+export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<DtbaseAuthRoutesOptions> = async (app, { login, tokens, sessions }) => {
   app.post(
     '/login',
     {
@@ -46,26 +43,18 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<DtbaseAuthRoutesOptions
         description:
           "The password may be an API key of that user (mb_...): the tokens then act as the key, with the key's scope, " +
           'and stop working when the key is revoked or expires. This is how DTBase clients that only know e-mail and ' +
-          'password (the Python BaseIngress) use a key.',
+          'password (the Python BaseIngress) use a key. ' +
+          'Failed logins are counted per account and per client address: past the limit, further attempts are ' +
+          'answered 429 with Retry-After (seconds) until the window that began with the first failure ends.',
         body: EmailPassword,
-        response: { 200: TokenPairRef, 401: Detail, 422: ValidationFailed },
+        response: { 200: TokenPairRef, 401: Detail, 422: ValidationFailed, 429: Detail },
       },
     },
     async (request) => {
-      const { email, password } = request.body;
-      // A key that is not this user's is tried as a password, and fails as a wrong one would.
-      const keyPrincipal = isApiKeyShaped(password) ? await apiKeys.logIn(email, password) : undefined;
-      if (keyPrincipal) {
-        const owner = await users.findByEmail(email);
-        if (!owner) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
-        request.user = keyPrincipal.user;
-        return toDtbaseTokenPair(await sessions.start(owner, { apiKeyId: keyPrincipal.apiKey!.id }));
-      }
-      const user = await users.authenticate(email, password);
-      if (!user) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
+      const { user, apiKeyId } = await login.login(request.body.email, request.body.password, request.ip);
       // Who signed in, for the audit log and the request's log line (a public route has no principal).
       request.user = { id: user.id, email: user.email, role: user.role };
-      return toDtbaseTokenPair(await sessions.start(user));
+      return toDtbaseTokenPair(await sessions.start(user, apiKeyId === undefined ? {} : { apiKeyId }));
     },
   );
 

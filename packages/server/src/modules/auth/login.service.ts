@@ -1,0 +1,40 @@
+import { AppError, tooManyRequests } from '../../errors.ts';
+import type { UserRow } from '../users/users.repository.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+
+const REFUSED_BECAUSE = {
+  account: 'Too many failed logins for this account',
+  address: 'Too many failed logins from your address',
+} as const;
+
+/** Who logged in: the user, and the API key it gave as its password, if it did. */
+export interface LoggedIn {
+  user: UserRow;
+  apiKeyId?: number;
+}
+
+/**
+ * A login: throttled first (a refused attempt costs no hash), then checked. Every password
+ * check of the API goes through here, and so does a log-in with an API key as the password.
+ */
+export function createLoginService(deps: {
+  authenticate: (email: string, password: string) => Promise<LoggedIn | undefined>;
+  throttle: LoginThrottle;
+}) {
+  return {
+    /** Who logged in, or a 401 for a wrong e-mail or password (or key), or a 429 with Retry-After. */
+    async login(email: string, password: string, clientAddress: string): Promise<LoggedIn> {
+      const attempt = await deps.throttle.begin(email, clientAddress);
+      if (!attempt.allowed) {
+        const seconds = attempt.retryAfterSeconds;
+        throw tooManyRequests(`${REFUSED_BECAUSE[attempt.limitedBy]}: try again in ${seconds} second${seconds === 1 ? '' : 's'}`, seconds);
+      }
+      const loggedIn = await deps.authenticate(email, password);
+      if (!loggedIn) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
+      await attempt.succeeded();
+      return loggedIn;
+    },
+  };
+}
+
+export type LoginService = ReturnType<typeof createLoginService>;
