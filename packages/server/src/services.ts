@@ -131,7 +131,7 @@ export function createServices(deps: ServicesDeps) {
     if (isApiKeyShaped(password)) {
       const keyPrincipal = await apiKeyLookup.logIn(email, password);
       const owner = keyPrincipal && (await users.findByEmail(email));
-      if (owner) return { user: owner, apiKeyId: keyPrincipal.apiKey!.id };
+      if (owner) return { user: owner, keyPrincipal };
     }
     const user = await users.authenticate(email, password);
     return user && { user };

@@ -299,6 +299,24 @@ describe('logging in with a key, as DTBase clients do (the key as the password)'
     expect(claims(ctx.token).api_key_id).toBeUndefined();
   });
 
+  it("still logs in when strangers have locked the account's password logins, and the login is audited with its key", async () => {
+    await ctx.services.users.create('device-owner@example.org', PASSWORD, 'editor');
+    const owner = await tokenOf('device-owner@example.org');
+    const create = await call('POST', '/api/v1/keys', owner, { name: 'station', scope: 'read-write' });
+    const { id, key } = create.json();
+    // Anyone may send wrong passwords in a user's name until its password logins are refused.
+    for (let i = 0; i < 11; i++) await login('device-owner@example.org', `wrong-${i}`);
+    expect((await login('device-owner@example.org')).statusCode).toBe(429);
+    // The key cannot be guessed: it is counted against the address only, not the account.
+    const res = await login('device-owner@example.org', key);
+    expect(res.statusCode, res.body).toBe(200);
+    await ctx.services.audit.flush();
+    const [entry] = await ctx.db.query<{ api_key_id: number; status: number }>(
+      `SELECT api_key_id, status FROM audit_log WHERE route = '/auth/login' AND user_email = 'device-owner@example.org' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(entry).toEqual({ api_key_id: id, status: 200 });
+  });
+
   it("is a wrong password for another user's e-mail address", async () => {
     const { key } = await createKey({ name: 'not-viewers', scope: 'read' });
     for (const email of ['viewer@example.org', 'ghost@example.org']) {

@@ -237,3 +237,48 @@ describe('every route declares who may call it, and none answers without credent
     }
   });
 });
+
+describe('a refused change changes nothing', () => {
+  it('PATCH with a role the last admin cannot take and a new password leaves both as they were', async () => {
+    const res = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${TEST_EMAIL}`,
+      headers: { authorization: `Bearer ${ctx.token}` },
+      payload: { role: 'viewer', password: 'a brand new password' },
+    });
+    expect(res.statusCode).toBe(409);
+    // The password did not change, so the sessions were not ended: the same token still works.
+    expect((await ctx.get('/api/v1/me', ctx.token)).json().user.role).toBe('admin');
+    const login = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: TEST_EMAIL, password: 'a brand new password' },
+    });
+    expect(login.statusCode).toBe(401);
+  });
+
+  it('refuses over-long login fields with 422 before any hash', async () => {
+    const long = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: TEST_EMAIL, password: 'x'.repeat(2000) } });
+    expect(long.statusCode).toBe(422);
+    const longEmail = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: `${'a'.repeat(400)}@example.org`, password: 'x' },
+    });
+    expect(longEmail.statusCode).toBe(422);
+  });
+});
+
+describe('the last admin, under concurrency', () => {
+  it('three admins demoted at the same moment: two are, one stays admin', async () => {
+    for (const email of ['race-a@example.org', 'race-b@example.org']) await ctx.services.users.create(email, PASSWORD, 'admin');
+    const outcomes = await Promise.allSettled(
+      [TEST_EMAIL, 'race-a@example.org', 'race-b@example.org'].map((email) => ctx.services.users.setRole(email, 'editor')),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([
+      expect.stringContaining('last admin'),
+    ]);
+    expect(await ctx.count(`users WHERE role = 'admin'`)).toBe(1);
+  });
+});

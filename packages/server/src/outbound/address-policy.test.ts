@@ -37,6 +37,11 @@ describe('nonPublicRule', () => {
     ['240.0.0.1', /special-purpose/],
     ['2001:db8::1', /special-purpose/],
     ['2002:7f00:1::', /special-purpose/],
+    // The deprecated IPv4-compatible form ::a.b.c.d: judged by the address it carries, else refused.
+    ['::127.0.0.1', /loopback/],
+    ['::7f00:1', /loopback/],
+    ['::10.0.0.1', /private/],
+    ['::808:808', /IPv4-compatible/],
   ])('refuses %s', (address, rule) => {
     expect(nonPublicRule(address)).toMatch(rule);
   });

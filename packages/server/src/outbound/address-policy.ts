@@ -106,7 +106,16 @@ const RANGE_WORDS: Record<string, string> = {
 
 /** The rule an address breaks, or undefined when it is a globally routable unicast address. */
 export function nonPublicRule(address: string): string | undefined {
-  const range = parseAddress(address).range();
+  const parsed = parseAddress(address);
+  // The deprecated IPv4-compatible form ::a.b.c.d (::/96) is judged by the IPv4 address it carries.
+  if (parsed.kind() === 'ipv6') {
+    const parts = (parsed as ipaddr.IPv6).parts;
+    if (parts.slice(0, 6).every((part) => part === 0) && (parts[6] !== 0 || parts[7] > 1)) {
+      const ipv4 = `${parts[6] >> 8}.${parts[6] & 255}.${parts[7] >> 8}.${parts[7] & 255}`;
+      return nonPublicRule(ipv4) ?? 'an IPv4-compatible IPv6 address (::/96, deprecated)';
+    }
+  }
+  const range = parsed.range();
   if (range === 'unicast') return undefined;
   // Everything else (documentation, benchmarking, 6to4, NAT64, reserved ...) is special-purpose.
   return RANGE_WORDS[range] ?? `a special-purpose address (${range})`;

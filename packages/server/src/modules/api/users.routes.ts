@@ -142,8 +142,7 @@ export const userApiRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> =
     async (request) => {
       const { email } = request.params;
       await existing(email);
-      if (request.body.password !== undefined) await users.changePassword(email, request.body.password);
-      if (request.body.role !== undefined) await users.setRole(email, request.body.role);
+      await users.update(email, request.body);
       return toUser(await existing(email));
     },
   );

@@ -51,10 +51,12 @@ export const dtbaseAuthRoutes: FastifyPluginAsyncTypebox<DtbaseAuthRoutesOptions
       },
     },
     async (request) => {
-      const { user, apiKeyId } = await login.login(request.body.email, request.body.password, request.ip);
-      // Who signed in, for the audit log and the request's log line (a public route has no principal).
+      const { user, keyPrincipal } = await login.login(request.body.email, request.body.password, request.ip);
+      // Who signed in, for the audit log and the request's log line (a public route has no
+      // principal): the user, and the key when the password was one.
       request.user = { id: user.id, email: user.email, role: user.role };
-      return toDtbaseTokenPair(await sessions.start(user, apiKeyId === undefined ? {} : { apiKeyId }));
+      if (keyPrincipal) request.principal = keyPrincipal;
+      return toDtbaseTokenPair(await sessions.start(user, keyPrincipal?.apiKey ? { apiKeyId: keyPrincipal.apiKey.id } : {}));
     },
   );
 

@@ -45,9 +45,16 @@ export function createLoginThrottle(deps: { db: Queryable; clock: () => Date; se
   const windowMs = settings.windowSeconds * 1000;
 
   return {
-    async begin(email: string, address: string): Promise<LoginAttempt> {
+    /**
+     * `perAccount: false` counts the attempt against the address only: for an API key given as
+     * the password, which nobody can guess (~238 random bits), so that failures anyone can send
+     * in a user's name do not lock that user's devices out.
+     */
+    async begin(email: string, address: string, options: { perAccount?: boolean } = {}): Promise<LoginAttempt> {
       const limits = new Map<string, { kind: 'account' | 'address'; max: number }>();
-      if (settings.maxFailuresPerAccount > 0) limits.set(accountKey(email), { kind: 'account', max: settings.maxFailuresPerAccount });
+      if (settings.maxFailuresPerAccount > 0 && options.perAccount !== false) {
+        limits.set(accountKey(email), { kind: 'account', max: settings.maxFailuresPerAccount });
+      }
       if (settings.maxFailuresPerAddress > 0) limits.set(addressKey(address), { kind: 'address', max: settings.maxFailuresPerAddress });
       if (limits.size === 0) return { allowed: true, succeeded: async () => {} };
 

@@ -1,5 +1,7 @@
 import { AppError, tooManyRequests } from '../../errors.ts';
+import { isApiKeyShaped } from '../api-keys/api-key-secret.ts';
 import type { UserRow } from '../users/users.repository.ts';
+import type { Principal } from './permissions.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 
 const REFUSED_BECAUSE = {
@@ -10,7 +12,8 @@ const REFUSED_BECAUSE = {
 /** Who logged in: the user, and the API key it gave as its password, if it did. */
 export interface LoggedIn {
   user: UserRow;
-  apiKeyId?: number;
+  /** The API key's principal, when the password was a key of the user. */
+  keyPrincipal?: Principal;
 }
 
 /**
@@ -24,7 +27,7 @@ export function createLoginService(deps: {
   return {
     /** Who logged in, or a 401 for a wrong e-mail or password (or key), or a 429 with Retry-After. */
     async login(email: string, password: string, clientAddress: string): Promise<LoggedIn> {
-      const attempt = await deps.throttle.begin(email, clientAddress);
+      const attempt = await deps.throttle.begin(email, clientAddress, { perAccount: !isApiKeyShaped(password) });
       if (!attempt.allowed) {
         const seconds = attempt.retryAfterSeconds;
         throw tooManyRequests(`${REFUSED_BECAUSE[attempt.limitedBy]}: try again in ${seconds} second${seconds === 1 ? '' : 's'}`, seconds);

@@ -67,9 +67,10 @@ export function usersRepository(db: Queryable) {
       );
     },
 
-    async countAdmins(): Promise<number> {
-      const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin'`);
-      return n;
+    /** The admins' e-mail addresses, their rows locked until the transaction ends. */
+    async lockAdmins(): Promise<string[]> {
+      const rows = await db.query<{ email: string }>(`SELECT email FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE`);
+      return rows.map((row) => row.email);
     },
 
     async setRole(email: string, role: Role): Promise<boolean> {

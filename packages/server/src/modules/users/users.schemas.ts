@@ -1,8 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
 
+/**
+ * Longest e-mail address (RFC 5321's path limit) and password accepted: beyond them a login
+ * would only hash megabytes for the throttle and argon2 (the users service refuses longer
+ * passwords when they are set, so none can match).
+ */
+export const MAX_EMAIL_CHARS = 320;
+export const MAX_PASSWORD_CHARS = 1024;
+
 export const EmailPassword = Type.Object({
-  email: Type.String({ examples: ['ada@example.org'] }),
-  password: Type.String(),
+  email: Type.String({ maxLength: MAX_EMAIL_CHARS, examples: ['ada@example.org'] }),
+  password: Type.String({ maxLength: MAX_PASSWORD_CHARS }),
 });
 export type EmailPassword = Static<typeof EmailPassword>;
 

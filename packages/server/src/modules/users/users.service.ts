@@ -3,7 +3,7 @@ import { decoyPasswordHash, hashPassword, verifyPassword } from '../auth/passwor
 import type { Role } from '../auth/permissions.ts';
 import type { Database } from '../../db/database.ts';
 import type { Events } from '../../events/events.ts';
-import { usersRepository, type UserRow } from './users.repository.ts';
+import { usersRepository, type UserRow, type UsersRepository } from './users.repository.ts';
 
 export const DEFAULT_USER_EMAIL = 'default_user@localhost';
 
@@ -36,13 +36,26 @@ export function createUsersService(deps: { db: Database; events: Events; clock?:
   const changed = (email: string, action: 'created' | 'updated' | 'deleted') =>
     events.publish(db, [{ type: 'entity.changed', entity: 'user', action, key: email }]);
 
-  /** Nobody could manage users any more: refuse to delete or demote the last admin. */
-  async function keepAnAdmin(email: string, action: 'delete' | 'demote') {
-    const user = await repo.findByEmail(email);
-    if (user?.role === 'admin' && (await repo.countAdmins()) <= 1) {
-      throw conflict(`Cannot ${action} ${email}: it is the last admin`);
-    }
+  /**
+   * Nobody could manage users any more: a deletion or demotion that would leave no admin is
+   * refused. The check and the write run in one transaction holding the admin rows, so two
+   * admins demoting each other at the same moment cannot both see the other one left.
+   */
+  function keepingAnAdmin<T>(
+    email: string,
+    action: 'delete' | 'demote' | undefined,
+    write: (tx: UsersRepository) => Promise<T>,
+  ): Promise<T> {
+    return db.transaction(async (tx) => {
+      const txRepo = usersRepository(tx);
+      if (action) {
+        const admins = await txRepo.lockAdmins();
+        if (admins.includes(email) && admins.length <= 1) throw conflict(`Cannot ${action} ${email}: it is the last admin`);
+      }
+      return write(txRepo);
+    });
   }
+  const demotion = (role: Role | undefined) => (role === undefined || role === 'admin' ? undefined : 'demote');
 
   return {
     async listEmails(): Promise<string[]> {
@@ -69,18 +82,34 @@ export function createUsersService(deps: { db: Database; events: Events; clock?:
     },
 
     async delete(email: string): Promise<void> {
-      await keepAnAdmin(email, 'delete');
-      if (!(await repo.delete(email))) throw missingRecord("User doesn't exist");
+      if (!(await keepingAnAdmin(email, 'delete', (tx) => tx.delete(email)))) throw missingRecord("User doesn't exist");
       await changed(email, 'deleted');
     },
 
     async setRole(email: string, role: Role): Promise<void> {
-      if (role !== 'admin') await keepAnAdmin(email, 'demote');
-      if (!(await repo.setRole(email, role))) throw missingRecord("User doesn't exist");
+      if (!(await keepingAnAdmin(email, demotion(role), (tx) => tx.setRole(email, role)))) throw missingRecord("User doesn't exist");
+      await changed(email, 'updated');
+    },
+
+    /**
+     * Sets a user's role and/or password, all checked before either is written: a refused
+     * demotion (the last admin) or a refused password leaves both as they were.
+     */
+    async update(email: string, change: { role?: Role; password?: string }): Promise<void> {
+      if (change.password !== undefined) checkPassword(change.password);
+      if (!(await repo.findByEmail(email))) throw missingRecord("User doesn't exist");
+      // Hashed before the transaction: the slow step holds no lock and cannot fail between the writes.
+      const passwordHash = change.password === undefined ? undefined : await hashPassword(change.password);
+      const { role } = change;
+      await keepingAnAdmin(email, demotion(role), async (tx) => {
+        if (role !== undefined) await tx.setRole(email, role);
+        if (passwordHash !== undefined) await tx.updatePassword(email, passwordHash, nextMillisecond());
+      });
       await changed(email, 'updated');
     },
 
     /** A new password ends every session of the user (its tokens are refused from now on). */
+
     async changePassword(email: string, password: string): Promise<void> {
       checkPassword(password);
       if (!(await repo.findByEmail(email))) throw missingRecord("User doesn't exist");
