@@ -244,14 +244,12 @@ describe('a device key writes readings of its own sensors only, on every ingest 
           'POST /api/v1/readings HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n' +
             `x-api-key: ${device()}\r\ncontent-type: application/x-ndjson\r\n\r\n`,
         );
-        // Own readings past one flush (10,000 rows), the foreign one, then more until the answer comes.
+        // Own readings past one flush (10,000 rows), then the foreign one; the body never ends.
+        // Nothing more is written: a write after the server's early answer and close would be
+        // answered with a reset, which can discard the answer before it is read (seen on Node 24).
         socket.write(chunk(lines('own-1', 6000)));
         socket.write(chunk(lines('own-2', 6000)));
         socket.write(chunk(lines('foreign', 1)));
-        const more = setInterval(() => {
-          if (received || socket.destroyed) clearInterval(more);
-          else socket.write(chunk(lines('own-1', 100)));
-        }, 5);
       });
       socket.on('data', (data) => {
         received += data;
