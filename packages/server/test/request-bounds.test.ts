@@ -121,6 +121,12 @@ describe('validation of large failing bodies', () => {
         msg: 'Field required',
         input: { email: `${'x'.repeat(100)}… (10,000,000 characters)` },
       },
+      {
+        type: 'string_too_long',
+        loc: ['body', 'email'],
+        msg: 'String should have at most 320 characters',
+        input: `${'x'.repeat(100)}… (10,000,000 characters)`,
+      },
     ]);
   });
 });
