@@ -53,6 +53,25 @@ function rint(x: number): number {
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
 
+/** Whether year-month-day (month 1-12) is a day of the proleptic Gregorian calendar from year 1. */
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]) return false;
+  return !(month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)));
+}
+
+/**
+ * An instant's `time`: whole milliseconds plus the microseconds as a fraction. Far from 1970 a
+ * double cannot hold every microsecond (near the year 9999 its step is 1/32 ms): .999999 would
+ * round up into the next millisecond, and so into the next minute or month. Keep floor(time)
+ * the true millisecond, which is all that partitions and rollup buckets use; the exact instant
+ * travels in `iso`.
+ */
+function instantTime(ms: number, micros: number): number {
+  const whole = ms + Math.floor(micros / 1000);
+  const time = whole + (micros % 1000) / 1000;
+  return time < whole + 1 ? time : whole;
+}
+
 /**
  * Parses an ISO-8601 timestamp. Without an offset the time is UTC (DTBase's rule), unless
  * `requireOffset` says an offset must be given.
@@ -106,10 +125,7 @@ export function parseCommonUtc(text: string, requireOffset: boolean): Instant | 
   if ((century | yearInCentury | month | day | hour | minute | second) < 0) return undefined;
   const year = century * 100 + yearInCentury;
   // Anything it would refuse: the general path decides, and says why.
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1] || hour > 23 || minute > 59 || second > 59) {
-    return undefined;
-  }
-  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return undefined;
+  if (!isCalendarDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined;
   let end = 19;
   let micros = 0;
   let fractionText = '000000';
@@ -129,9 +145,7 @@ export function parseCommonUtc(text: string, requireOffset: boolean): Instant | 
   }
   const ms = utcMs(year, month - 1, day, hour, minute, second);
   if (ms < MIN_INSTANT_MS || ms >= MAX_INSTANT_MS) return undefined;
-  const whole = ms + Math.floor(micros / 1000);
-  const time = whole + (micros % 1000) / 1000;
-  return { time: time < whole + 1 ? time : whole, iso: `${text.slice(0, 19)}.${fractionText}Z` };
+  return { time: instantTime(ms, micros), iso: `${text.slice(0, 19)}.${fractionText}Z` };
 }
 
 /** Every form the regular expression allows, offsets and rounding included. */
@@ -141,8 +155,7 @@ export function parseAnyInstant(text: string, requireOffset: boolean): Instant |
   const year = +m[1];
   const month = +m[2];
   const day = +m[3];
-  if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1] || year < 1) return 'invalid';
-  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return 'invalid';
+  if (!isCalendarDate(year, month, day)) return 'invalid';
   const offset = m[8];
   if (m[4] === undefined && requireOffset) return 'invalid';
   if (offset === undefined && requireOffset) return 'invalid';
@@ -176,13 +189,7 @@ export function parseAnyInstant(text: string, requireOffset: boolean): Instant |
   // render the shifted instant (it writes years 1-9999 as four digits).
   const base =
     utc && !carry ? `${m[1]}-${m[2]}-${m[3]}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}` : new Date(ms).toISOString().slice(0, 19);
-  // Far from 1970 a double cannot hold every microsecond (near the year 9999 its step is
-  // 1/32 ms): .999999 would round up into the next millisecond, and so into the next minute or
-  // month. Keep floor(time) the true millisecond, which is all that partitions and rollup
-  // buckets use; the exact instant travels in `iso`.
-  const whole = ms + Math.floor(micros / 1000);
-  const time = whole + (micros % 1000) / 1000;
-  return { time: time < whole + 1 ? time : whole, iso: `${base}.${fractionText}Z` };
+  return { time: instantTime(ms, micros), iso: `${base}.${fractionText}Z` };
 }
 
 /** parseInstant's time, or NaN when the text is refused for any reason. */
