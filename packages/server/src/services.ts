@@ -16,7 +16,6 @@ import { createApiKeyLookup } from './modules/api-keys/api-key-lookup.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { createLoginThrottle, loginThrottleJobs } from './modules/auth/login-throttle.ts';
 import { createLoginService, type LoggedIn } from './modules/auth/login.service.ts';
-import { isApiKeyShaped } from './modules/api-keys/api-key-secret.ts';
 import { createTokenIssuer } from './modules/auth/tokens.ts';
 import { createUserLookup } from './modules/auth/user-lookup.ts';
 import { createLocationsService } from './modules/locations/locations.service.ts';
@@ -125,16 +124,11 @@ export function createServices(deps: ServicesDeps) {
     now: clock,
     onError: (error) => deps.log?.warn({ err: error }, 'recording the use of an API key failed'),
   });
-  // DTBase clients know only e-mail and password: an API key of that user given as the password
-  // logs in as the key (tokens with its scope). A key of another user fails as a wrong password.
-  const logInWithPasswordOrKey = async (email: string, password: string): Promise<LoggedIn | undefined> => {
-    if (isApiKeyShaped(password)) {
-      const keyPrincipal = await apiKeyLookup.logIn(email, password);
-      const owner = keyPrincipal && (await users.findByEmail(email));
-      if (owner) return { user: owner, keyPrincipal };
-    }
-    const user = await users.authenticate(email, password);
-    return user && { user };
+  // An API key of that user given as the password logs in as the key (tokens with its scope).
+  const logInWithKey = async (email: string, key: string): Promise<LoggedIn | undefined> => {
+    const keyPrincipal = await apiKeyLookup.logIn(email, key);
+    const owner = keyPrincipal && (await users.findByEmail(email));
+    return owner ? { user: owner, keyPrincipal } : undefined;
   };
 
   const retentionEveryMs = config.retentionIntervalMinutes * 60_000;
@@ -162,7 +156,7 @@ export function createServices(deps: ServicesDeps) {
     /** Who a token's subject is, cached and kept in step with user changes by the events port. */
     userLookup: createUserLookup({ users, events }),
     /** Logins (a password, or an API key as the password), throttled per account and per address across replicas. */
-    login: createLoginService({ authenticate: logInWithPasswordOrKey, throttle: loginThrottle }),
+    login: createLoginService({ authenticate: users.authenticate, logInWithKey, throttle: loginThrottle }),
     loginThrottle,
     tokens,
     /** Login, refresh (rotation, reuse detection), logout: the one place token pairs are issued. */

@@ -21,18 +21,25 @@ export interface LoggedIn {
  * check of the API goes through here, and so does a log-in with an API key as the password.
  */
 export function createLoginService(deps: {
-  authenticate: (email: string, password: string) => Promise<LoggedIn | undefined>;
+  /** The user whose password this is. */
+  authenticate: (email: string, password: string) => Promise<UserRow | undefined>;
+  /** The user and key when the password is an API key of that user (DTBase clients know only e-mail and password). */
+  logInWithKey?: (email: string, key: string) => Promise<LoggedIn | undefined>;
   throttle: LoginThrottle;
 }) {
   return {
     /** Who logged in, or a 401 for a wrong e-mail or password (or key), or a 429 with Retry-After. */
     async login(email: string, password: string, clientAddress: string): Promise<LoggedIn> {
-      const attempt = await deps.throttle.begin(email, clientAddress, { perAccount: !isApiKeyShaped(password) });
+      const keyShaped = isApiKeyShaped(password);
+      const attempt = await deps.throttle.begin(email, clientAddress, { perAccount: !keyShaped });
       if (!attempt.allowed) {
         const seconds = attempt.retryAfterSeconds;
         throw tooManyRequests(`${REFUSED_BECAUSE[attempt.limitedBy]}: try again in ${seconds} second${seconds === 1 ? '' : 's'}`, seconds);
       }
-      const loggedIn = await deps.authenticate(email, password);
+      // A key of another user, or a password that merely looks like a key, is tried as a password.
+      const asKey = keyShaped ? await deps.logInWithKey?.(email, password) : undefined;
+      const user = asKey ? undefined : await deps.authenticate(email, password);
+      const loggedIn = asKey ?? (user && { user });
       if (!loggedIn) throw new AppError('BAD_CREDENTIALS', 'Incorrect email or password');
       await attempt.succeeded();
       return loggedIn;
