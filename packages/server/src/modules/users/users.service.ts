@@ -31,8 +31,6 @@ export function createUsersService(deps: { db: Database; events: Events; clock?:
   // refuses every token issued up to this millisecond, and none issued after it.
   const nextMillisecond = () => new Date(clock().getTime() + 1).toISOString();
   // Caches of users (the token check's, with tokens_valid_after) on every replica drop the user on these.
-  // Computed now rather than at the first unknown e-mail, which would otherwise take two hashes' time.
-  void decoyPasswordHash();
   const changed = (email: string, action: 'created' | 'updated' | 'deleted') =>
     events.publish(db, [{ type: 'entity.changed', entity: 'user', action, key: email }]);
 
