@@ -27,6 +27,7 @@ import { dtbaseServiceSchemas } from './modules/services/services.schemas.ts';
 import { resourceApiRoutes, resourceApiSchemas } from './modules/api/api.routes.ts';
 import { auditCapturePlugin } from './modules/audit/audit.capture.ts';
 import { auditApiRoutes, auditApiSchemas } from './modules/audit/audit.routes.ts';
+import { realtimeRoutes } from './realtime/realtime.routes.ts';
 import type { Services } from './services.ts';
 import { VERSION } from './version.ts';
 
@@ -93,6 +94,8 @@ export async function buildApp(deps: AppDeps) {
     });
     // Uses of keys are recorded by writes no request waits for: they finish before the database closes.
     api.addHook('onClose', () => keys.flush());
+    // Streams never end by themselves: closing the app ends them (event: close, server_shutdown) first.
+    api.addHook('preClose', () => services.streams.close());
     await api.register(dtbaseAuthRoutes, {
       prefix: '/auth',
       login: services.login,
@@ -108,6 +111,7 @@ export async function buildApp(deps: AppDeps) {
     await api.register(dtbaseServicesRoutes, { prefix: '/service', services: services.registry });
     await api.register(readingsIngestApiRoutes, { prefix: '/api/v1/readings', service: services.readings.ingestApi });
     await api.register(readingsQueryApiRoutes, { prefix: '/api/v1/readings', readings: services.readings.query });
+    await api.register(realtimeRoutes, { prefix: '/api/v1/readings', hub: services.streams, maxClients: config.streamMaxClients });
     await api.register(resourceApiRoutes, { prefix: '/api/v1', services });
     await api.register(auditApiRoutes, { prefix: '/api/v1', audit: services.audit });
   });

@@ -47,6 +47,17 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Audit log entries older than this many days are pruned by the audit retention job (0 = kept forever). */
   readonly auditRetentionDays: number;
+  // Realtime streams (src/realtime/).
+  /** How long the stream log keeps events, i.e. how far back a reconnecting client can resume (minutes). */
+  readonly streamHistoryMinutes: number;
+  /** A comment (SSE) or ping (WebSocket) on an idle stream this often, for proxies and dead-peer detection. */
+  readonly streamHeartbeatSeconds: number;
+  /** A stream whose client is further behind than this is closed (reason slow_consumer). */
+  readonly streamMaxBufferBytes: number;
+  /** Streams one process serves at most; beyond, 503. */
+  readonly streamMaxClients: number;
+  /** An event whose window holds more readings than this is sent without them (readings_omitted). */
+  readonly streamMaxReadingsPerEvent: number;
   /**
    * Which proxies' X-Forwarded-For to believe for the client's address (Fastify's trustProxy):
    * false (none, the default), true (any), a number of hops, or addresses and CIDR ranges.
@@ -249,6 +260,11 @@ export function loadConfig(env: Env = process.env): Config {
     // Below Kubernetes' default grace period of 30 s, so the process ends before a SIGKILL would.
     shutdownTimeoutMs: integer(env, 'MIRRORBASE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 3_600_000),
     auditRetentionDays: integer(env, 'MIRRORBASE_AUDIT_RETENTION_DAYS', 365, 0, 36_500),
+    streamHistoryMinutes: integer(env, 'MIRRORBASE_STREAM_HISTORY_MINUTES', 60, 1, 10_080),
+    streamHeartbeatSeconds: integer(env, 'MIRRORBASE_STREAM_HEARTBEAT_SECONDS', 15, 1, 3_600),
+    streamMaxBufferBytes: integer(env, 'MIRRORBASE_STREAM_MAX_BUFFER_KB', 4_096, 64, 1_048_576) * 1024,
+    streamMaxClients: integer(env, 'MIRRORBASE_STREAM_MAX_CLIENTS', 10_000, 1, 1_000_000),
+    streamMaxReadingsPerEvent: integer(env, 'MIRRORBASE_STREAM_MAX_READINGS_PER_EVENT', 10_000, 1, 1_000_000),
     trustProxy: trustProxy(env),
     // Abuse resistance.
     loginMaxFailuresPerAccount: integer(env, 'MIRRORBASE_LOGIN_MAX_FAILURES_PER_ACCOUNT', 10, 0, 1_000_000),

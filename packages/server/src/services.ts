@@ -36,6 +36,8 @@ import { createServiceCaller, type CallService } from './modules/services/servic
 import { createServicesService } from './modules/services/services.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { createAddressPolicy } from './outbound/address-policy.ts';
+import { realtimeJobs } from './realtime/realtime.jobs.ts';
+import { createStreamHub } from './realtime/stream-hub.ts';
 import { createOutboundCaller } from './outbound/outbound-caller.ts';
 
 /** The current instant; tests move it. */
@@ -141,11 +143,24 @@ export function createServices(deps: ServicesDeps) {
   const sessionsWork = sessionsJobs({ sessions, clock });
   const auditWork = auditJobs({ audit, clock, retentionEveryMs });
   const throttleWork = loginThrottleJobs(loginThrottle);
+  const realtimeWork = realtimeJobs({ db, clock, historyMinutes: config.streamHistoryMinutes });
   const jobs = createJobRunner({
     db,
     events,
-    definitions: [...readingsWork.definitions, ...sessionsWork.definitions, ...auditWork.definitions, ...throttleWork.definitions],
-    recurring: [...readingsWork.recurring, ...sessionsWork.recurring, ...auditWork.recurring, ...throttleWork.recurring],
+    definitions: [
+      ...readingsWork.definitions,
+      ...sessionsWork.definitions,
+      ...auditWork.definitions,
+      ...throttleWork.definitions,
+      ...realtimeWork.definitions,
+    ],
+    recurring: [
+      ...readingsWork.recurring,
+      ...sessionsWork.recurring,
+      ...auditWork.recurring,
+      ...throttleWork.recurring,
+      ...realtimeWork.recurring,
+    ],
     pollMs: config.jobsPollMs,
     leaseMs: config.jobsLeaseSeconds * 1000,
     historyDays: config.jobsHistoryDays,
@@ -190,6 +205,15 @@ export function createServices(deps: ServicesDeps) {
     jobs,
     /** The guarded caller of user-chosen addresses (address policy, redirects, deadline, size cap). */
     outbound,
+    /** Realtime streams' fan-out, fed by the events port; the app closes it when it closes. */
+    streams: createStreamHub({
+      db,
+      events,
+      heartbeatMs: config.streamHeartbeatSeconds * 1000,
+      maxBufferedBytes: config.streamMaxBufferBytes,
+      maxReadingsPerEvent: config.streamMaxReadingsPerEvent,
+      ...(deps.log ? { onError: (error: unknown) => deps.log?.error({ err: error }, 'realtime stream failed') } : {}),
+    }),
   };
 }
 

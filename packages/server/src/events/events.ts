@@ -13,6 +13,8 @@ export interface ReadingsAccepted {
   /** First and last timestamp of what was inserted (ISO-8601 UTC). */
   first: string;
   last: string;
+  /** Its id in the stream log (set by the events port when it is published). */
+  streamId?: number;
 }
 
 export type EntityKind =
@@ -44,6 +46,8 @@ export interface EntityChanged {
   entity: EntityKind;
   action: 'created' | 'updated' | 'deleted';
   key: string;
+  /** Its id in the stream log (set by the events port when it is published). */
+  streamId?: number;
 }
 
 /** A job was enqueued: job runners look for due jobs at once instead of at their next poll. */
@@ -53,6 +57,11 @@ export interface JobsEnqueued {
 }
 
 export type MirrorbaseEvent = ReadingsAccepted | EntityChanged | JobsEnqueued;
+
+/** Events kept in the stream log (readings and entity changes), which realtime clients resume from. */
+export type StreamedEvent = ReadingsAccepted | EntityChanged;
+export const isStreamed = (event: MirrorbaseEvent): event is StreamedEvent =>
+  event.type === 'readings.accepted' || event.type === 'entity.changed';
 
 /**
  * What a subscriber receives: the events, and `resync` when the process may have missed some
@@ -64,6 +73,8 @@ export type EventListener = (event: MirrorbaseEvent | { type: 'resync' }) => voi
  * The events port: side effects that others react to (realtime streams, caches, the scheduler)
  * are published here, never called directly. Events published inside a transaction are
  * delivered when it commits and never when it rolls back, to every process on the database.
+ * Readings and entity events are also appended to the stream log (migration 0011) in the same
+ * transaction, numbered in commit order: realtime streams read them back from there.
  */
 export interface Events {
   /**
@@ -154,6 +165,28 @@ export function createEvents(deps: { db: Database; onError?: (error: unknown) =>
     }
   };
 
+  /** Appends the streamed events to the stream log (the transaction's last statement but the notify) and numbers them. */
+  async function appendToLog(tx: Queryable, events: readonly MirrorbaseEvent[]) {
+    const streamed = events.filter(isStreamed);
+    if (streamed.length === 0) return;
+    const column = <T>(pick: (e: StreamedEvent) => T) => streamed.map(pick);
+    const reading = (e: StreamedEvent) => (e.type === 'readings.accepted' ? e : undefined);
+    const entity = (e: StreamedEvent) => (e.type === 'entity.changed' ? e : undefined);
+    const [row] = await tx.query<{ first: number }>('SELECT mb_stream_append($1, $2, $3, $4, $5, $6, $7, $8) AS first', [
+      column((e) => reading(e)?.sensorId ?? null),
+      column((e) => reading(e)?.measureId ?? null),
+      column((e) => reading(e)?.first ?? null),
+      column((e) => reading(e)?.last ?? null),
+      column((e) => reading(e)?.count ?? null),
+      column((e) => entity(e)?.entity ?? null),
+      column((e) => entity(e)?.action ?? null),
+      column((e) => entity(e)?.key ?? null),
+    ]);
+    streamed.forEach((event, i) => {
+      event.streamId = Number(row!.first) + i;
+    });
+  }
+
   async function notify(q: Queryable, events: readonly MirrorbaseEvent[]) {
     if (events.length === 0) return;
     const payloads = events.map((event) => payloadOf(event, origin));
@@ -165,7 +198,15 @@ export function createEvents(deps: { db: Database; onError?: (error: unknown) =>
       if (events.length === 0) return;
       if (!isTransaction(q)) {
         const merged = mergeEvents(events);
-        await notify(q, merged);
+        if (merged.some(isStreamed)) {
+          // The log and the notification commit together, like a transaction's would.
+          await deps.db.transaction(async (tx) => {
+            await appendToLog(tx, merged);
+            await notify(tx, merged);
+          });
+        } else {
+          await notify(q, merged);
+        }
         merged.forEach(deliver);
         return;
       }
@@ -177,6 +218,7 @@ export function createEvents(deps: { db: Database; onError?: (error: unknown) =>
         let merged: MirrorbaseEvent[] = [];
         q.beforeCommit(async () => {
           merged = mergeEvents(own);
+          await appendToLog(q, merged);
           await notify(q, merged);
         });
         q.afterCommit(() => merged.forEach(deliver));

@@ -21,6 +21,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route (see RouteAccess). */
     access?: RouteAccess;
+    /**
+     * The credential may also come as `?access_token=` (an access token or API key): for
+     * streams opened by browsers' EventSource and WebSocket, which cannot send headers. The
+     * request log shows the URL without it.
+     */
+    tokenInQuery?: boolean;
   }
   interface FastifyRequest {
     /** The caller once authenticated, also when it was then refused (null on public routes). */
@@ -51,9 +57,16 @@ export interface AuthPluginOptions {
 
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (!header) return undefined;
+  if (!header) return queryToken(request);
   const [scheme, token] = header.split(' ');
   return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
+/** `?access_token=` on the routes that accept it (config.tokenInQuery), when there is no Authorization header. */
+function queryToken(request: FastifyRequest): string | undefined {
+  if (!request.routeOptions.config?.tokenInQuery) return undefined;
+  const token = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof token === 'string' && token !== '' ? token : undefined;
 }
 
 const VALID_ACCESS = new Set<string>(['public', 'authenticated', 'refresh', ...PERMISSIONS]);

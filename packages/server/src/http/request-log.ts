@@ -22,6 +22,11 @@ export function isClientAbort(error: unknown, request: FastifyRequest): boolean 
   return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE' || (error as Error)?.message === 'aborted';
 }
 
+/** A URL with its access_token parameter's value hidden: logs must not hold credentials. */
+export function withoutQueryToken(url: string): string {
+  return url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]');
+}
+
 /**
  * One structured line per request, written when the response has gone out ("request
  * completed"), or when the client left before it did ("request aborted").
@@ -33,7 +38,7 @@ export const requestLogPlugin = fp(
       request.log.info(
         {
           method: request.method,
-          url: request.url,
+          url: request.routeOptions.config?.tokenInQuery ? withoutQueryToken(request.url) : request.url,
           ...(statusCode === undefined ? {} : { statusCode }),
           ms: Math.round(reply.elapsedTime * 10) / 10,
           user: request.user?.email,
