@@ -7,7 +7,7 @@
  * process, and drops the database at the end.
  *
  * Settings: BENCH_READINGS (default 1000000: with 200,000 the run lasted under a second and its ratios swung by ten points), BENCH_BATCH (10000), BENCH_CONCURRENCY (3),
- * BENCH_SMALL_READ_SECONDS (10), BENCH_ONLY=ingest to skip the read figures (their
+ * BENCH_SMALL_READ_SECONDS (10), BENCH_STREAM_SUBSCRIBERS (1000), BENCH_ONLY=ingest to skip the read figures (their
  * 10-million-point seed takes a minute), BENCH_SERVER_NODE_ARGS for the server's node (e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes).
  *
@@ -22,6 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { benchDtbaseSequentialIngest, benchSmallReads } from './core-figures.ts';
 import { readBenchSteps } from './read-figures.ts';
+import { benchStreamLatency } from './stream-figures.ts';
 
 const ROOT = path.resolve(__dirname, '..');
 const SERVER_URL_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -30,6 +31,7 @@ const READINGS = Number(process.env.BENCH_READINGS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 3);
 const INGEST_ONLY = process.env.BENCH_ONLY === 'ingest';
+const STREAM_SUBSCRIBERS = Number(process.env.BENCH_STREAM_SUBSCRIBERS ?? 1_000);
 const PASSWORD = 'bench-password';
 const START_MS = Date.parse('2024-01-01T00:00:00Z');
 /** When the server counts as idle: after start-up and its one collection (src/startup-memory.ts, 10 s). */
@@ -46,6 +48,8 @@ export interface BenchContext {
   sensor: { uid: string; measure: string; sensorId: number; measureId: number };
   /** A second one, written through DTBase's endpoint. */
   dtbaseSensor: { uid: string; measure: string; sensorId: number; measureId: number };
+  /** A third, whose readings the realtime figure streams. */
+  streamSensor: { uid: string; measure: string; sensorId: number; measureId: number };
   /** Prints one figure line. */
   report: (label: string, value: string) => void;
   /** Largest VmRSS of the server seen so far, in MB. */
@@ -234,6 +238,7 @@ async function main() {
       serverPid: server.pid!,
       sensor: await createFloatSensor(sql, 'bench-sensor'),
       dtbaseSensor: await createFloatSensor(sql, 'bench-dtbase-sensor'),
+      streamSensor: await createFloatSensor(sql, 'bench-stream-sensor'),
       report: (label, value) => console.log(`  ${label.padEnd(72)} ${value}`),
       peakRssMb: sampler.peak,
     };
@@ -252,6 +257,7 @@ async function main() {
       `${idleRss.toFixed(0)} MB / ${ingestPeak.toFixed(0)} MB`,
     );
     await benchSmallReads(ctx, { connections: 50, seconds: Number(process.env.BENCH_SMALL_READ_SECONDS ?? 10) });
+    await benchStreamLatency(ctx, { subscribers: STREAM_SUBSCRIBERS, posts: 100, databaseUrl });
     if (!INGEST_ONLY) for (const step of READ_STEPS) await step(ctx);
     ctx.report('server RSS peak over the whole benchmark', `${sampler.peak().toFixed(0)} MB`);
     sampler.stop();
