@@ -64,7 +64,7 @@ const post = (server: ServerProcess, token: string, value: number) =>
     200,
   );
 
-const valueOf = (event: SseEvent) => (JSON.parse(event.data).values as number[])[0];
+const readingValue = (event: SseEvent) => (JSON.parse(event.data).values as number[])[0];
 
 describe('realtime across server processes', () => {
   it('a client resumes with Last-Event-ID across a restart of the server: the missed readings, then live', async () => {
@@ -86,9 +86,9 @@ describe('realtime across server processes', () => {
     expect(stream.status).toBe(200);
     await post(first, token, 1);
     const seen = await stream.next((e) => e.event === 'readings');
-    expect(valueOf(seen)).toBe(1);
+    expect(readingValue(seen)).toBe(1);
     await post(first, token, 2);
-    await stream.next((e) => e.event === 'readings' && valueOf(e) === 2);
+    await stream.next((e) => e.event === 'readings' && readingValue(e) === 2);
     const lastSeen = stream.events.at(-1)!.id!;
     // Stopping the server ends the stream with its reason.
     await first.stop();
@@ -104,10 +104,10 @@ describe('realtime across server processes', () => {
       authorization: `Bearer ${token2}`,
       'last-event-id': lastSeen,
     });
-    await resumed.next((e) => e.event === 'readings' && valueOf(e) === 4);
+    await resumed.next((e) => e.event === 'readings' && readingValue(e) === 4);
     await post(second, token2, 5);
-    await resumed.next((e) => e.event === 'readings' && valueOf(e) === 5);
-    expect(resumed.events.filter((e) => e.event === 'readings').map(valueOf)).toEqual([3, 4, 5]);
+    await resumed.next((e) => e.event === 'readings' && readingValue(e) === 5);
+    expect(resumed.events.filter((e) => e.event === 'readings').map(readingValue)).toEqual([3, 4, 5]);
     resumed.close();
     await second.stop();
   });
@@ -120,7 +120,7 @@ describe('realtime across server processes', () => {
     const stream = await openSse(`${b.base}/api/v1/readings/stream?sensor=proc-1`, { authorization: `Bearer ${token}` });
     expect(stream.status).toBe(200);
     await post(a, token, 10);
-    expect(valueOf(await stream.next((e) => e.event === 'readings'))).toBe(10);
+    expect(readingValue(await stream.next((e) => e.event === 'readings'))).toBe(10);
     stream.close();
   });
 });
