@@ -229,7 +229,8 @@ function topicName(env: Env, name: string, fallback: string, allowSlash: boolean
   const levels = raw.split('/');
   if (
     raw.startsWith('$') ||
-    /[+#\u0000]/.test(raw) ||
+    /[+#]/.test(raw) ||
+    raw.includes('\u0000') ||
     levels.some((level) => level === '') ||
     (!allowSlash && levels.length > 1) ||
     raw.length > 200

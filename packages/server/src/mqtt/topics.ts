@@ -20,7 +20,7 @@ export function errorsTopic(root: string, sensor: string): string {
 }
 
 /** Whether a topic (as a device sent it) may name a sensor in an errors topic: one level, no wildcard. */
-const isPlainLevel = (level: string) => level !== '' && !/[+#/\u0000]/.test(level);
+const isPlainLevel = (level: string) => level !== '' && !/[+#/]/.test(level) && !level.includes('\u0000');
 
 export function topicParser(root: string): (topic: string) => ParsedTopic {
   const prefix = `${root}/`;
