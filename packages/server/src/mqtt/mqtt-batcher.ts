@@ -63,6 +63,8 @@ export function createMqttBatcher(deps: {
   let pendingReadings = 0;
   let timer: NodeJS.Timeout | undefined;
   let due = false;
+  /** When the oldest message waiting came in: the batch delay counts from it, also while a write was going on. */
+  let firstAt = 0;
   let writing: Promise<void> | undefined;
   let closing = false;
   /** Set when close() gives up on the database: everything still held is settled 'unstored'. */
@@ -76,12 +78,14 @@ export function createMqttBatcher(deps: {
   function kick() {
     if (writing) return;
     if (pending.length === 0) return;
+    const waited = performance.now() - firstAt;
+    if (waited >= settings.batchDelayMs) due = true;
     if (!(due || closing || pendingReadings >= settings.batchSize)) {
       timer ??= setTimeout(() => {
         timer = undefined;
         due = true;
         kick();
-      }, settings.batchDelayMs);
+      }, settings.batchDelayMs - waited);
       return;
     }
     writing = run().finally(() => {
@@ -215,6 +219,7 @@ export function createMqttBatcher(deps: {
         return Promise.resolve('bad');
       }
       return new Promise<Outcome>((settle) => {
+        if (pending.length === 0) firstAt = performance.now();
         pending.push({ topic, sensor: parsed.sensor, readings: body.readings, received: receivedAt(), settle });
         pendingReadings += body.readings.length;
         stats.pendingMessages++;
