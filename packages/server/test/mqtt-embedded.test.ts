@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, connectClient, uniqueRoot, waitFor } from './helpers/mqtt.ts';
 import { createSensor } from './helpers/sensor-fixtures.ts';
@@ -61,7 +61,7 @@ describe('embedded MQTT broker', () => {
     await device.publishAsync(`${root}/dev-1/temperature`, 'hot', { qos: 1 });
     await waitFor(() => errors.length === 1);
     expect(JSON.parse(errors[0].payload)).toMatchObject({ reason: 'value' });
-    const closed = new Promise((resolve) => device.once('close', resolve));
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
     device.publish(`${root}/dev-2/temperature`, '20', { qos: 1 });
     await closed;
     expect(await count('dev-2')).toBe(0);
@@ -71,7 +71,7 @@ describe('embedded MQTT broker', () => {
 
   it('closes a connection announcing a packet far over the payload limit without reading it', async () => {
     const device = await connectClient(url, { protocolVersion: 4, username: 'dev-1', password: deviceKey });
-    const closed = new Promise((resolve) => device.once('close', resolve));
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
     // A PUBLISH header announcing 200 MB, then nothing: the broker must not wait to gather it.
     const socket = (device as unknown as { stream: net.Socket }).stream;
     socket.write(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x64]));

@@ -19,11 +19,11 @@ export async function waitFor<T>(
   check: () => Promise<T> | T,
   timeoutMs = 10_000,
   what: string | (() => unknown) = 'condition',
-): Promise<T> {
+): Promise<Exclude<T, false | undefined>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value !== false && value !== undefined) return value;
+    if (value !== false && value !== undefined) return value as Exclude<T, false | undefined>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? JSON.stringify(await what()) : what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
