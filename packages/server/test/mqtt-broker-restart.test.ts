@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { connectClient, uniqueRoot, waitFor } from './helpers/mqtt.ts';
 import { freePort } from './helpers/server-process.ts';
 import { createSensor } from './helpers/sensor-fixtures.ts';
