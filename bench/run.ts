@@ -21,6 +21,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { benchDtbaseSequentialIngest, benchSmallReads } from './core-figures.ts';
+import { mqttBenchStep, MQTT_URL } from './mqtt-figures.ts';
 import { readBenchSteps } from './read-figures.ts';
 import { benchStreamLatency } from './stream-figures.ts';
 
@@ -32,6 +33,12 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 3);
 const INGEST_ONLY = process.env.BENCH_ONLY === 'ingest';
 const STREAM_SUBSCRIBERS = Number(process.env.BENCH_STREAM_SUBSCRIBERS ?? 1_000);
+/** BENCH_ONLY=mqtt: only the MQTT figures (the local Mosquitto must run). BENCH_MQTT=0 skips them. */
+const MQTT_ONLY = process.env.BENCH_ONLY === 'mqtt';
+/** BENCH_ONLY=live: only the realtime stream and MQTT figures. */
+const LIVE_ONLY = process.env.BENCH_ONLY === 'live';
+const WITH_MQTT = process.env.BENCH_MQTT !== '0';
+const MQTT_ROOT = `bench-${process.pid}-${Date.now().toString(36)}`;
 const PASSWORD = 'bench-password';
 const START_MS = Date.parse('2024-01-01T00:00:00Z');
 /** When the server counts as idle: after start-up and its one collection (src/startup-memory.ts, 10 s). */
@@ -117,6 +124,7 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
       DT_JWT_SECRET_KEY: 'bench-secret-bench-secret-bench-secret-0123456789',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
+      ...(WITH_MQTT ? { MQTT_URL, MQTT_TOPIC_ROOT: MQTT_ROOT, MQTT_CLIENT_ID: MQTT_ROOT, MQTT_SESSION_EXPIRY_SECONDS: '60' } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -243,8 +251,16 @@ async function main() {
       peakRssMb: sampler.peak,
     };
     // Idle: up for IDLE_AFTER_START_MS, nothing asked since the login and the two sensors.
-    await new Promise((r) => setTimeout(r, Math.max(0, IDLE_AFTER_START_MS - (performance.now() - serverStarted))));
+    if (!MQTT_ONLY && !LIVE_ONLY)
+      await new Promise((r) => setTimeout(r, Math.max(0, IDLE_AFTER_START_MS - (performance.now() - serverStarted))));
     const idleRss = rssMb(server.pid!);
+    if (MQTT_ONLY || LIVE_ONLY) {
+      if (LIVE_ONLY) await benchStreamLatency(ctx, { subscribers: STREAM_SUBSCRIBERS, posts: 100, databaseUrl });
+      if (WITH_MQTT) await mqttBenchStep(MQTT_ROOT)(ctx);
+      ctx.report('server RSS peak', `${sampler.peak().toFixed(0)} MB`);
+      sampler.stop();
+      return;
+    }
     const http = await benchHttpIngest(ctx);
     const dtbase = await benchDtbaseSequentialIngest(ctx, { readings: READINGS, batch: BATCH, startMs: START_MS });
     const ingestPeak = sampler.peak();
@@ -258,6 +274,7 @@ async function main() {
     );
     await benchSmallReads(ctx, { connections: 50, seconds: Number(process.env.BENCH_SMALL_READ_SECONDS ?? 10) });
     await benchStreamLatency(ctx, { subscribers: STREAM_SUBSCRIBERS, posts: 100, databaseUrl });
+    if (WITH_MQTT) await mqttBenchStep(MQTT_ROOT)(ctx);
     if (!INGEST_ONLY) for (const step of READ_STEPS) await step(ctx);
     ctx.report('server RSS peak over the whole benchmark', `${sampler.peak().toFixed(0)} MB`);
     sampler.stop();

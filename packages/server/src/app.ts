@@ -27,6 +27,7 @@ import { dtbaseServiceSchemas } from './modules/services/services.schemas.ts';
 import { resourceApiRoutes, resourceApiSchemas } from './modules/api/api.routes.ts';
 import { auditCapturePlugin } from './modules/audit/audit.capture.ts';
 import { auditApiRoutes, auditApiSchemas } from './modules/audit/audit.routes.ts';
+import { mqttApiRoutes, mqttApiSchemas } from './mqtt/mqtt.routes.ts';
 import { realtimeRoutes } from './realtime/realtime.routes.ts';
 import type { Services } from './services.ts';
 import { VERSION } from './version.ts';
@@ -78,6 +79,7 @@ export async function buildApp(deps: AppDeps) {
     ...dtbaseServiceSchemas,
     ...resourceApiSchemas,
     ...auditApiSchemas,
+    ...mqttApiSchemas,
   ]);
   await app.register(healthRoutes, { ping: services.ping });
 
@@ -114,6 +116,7 @@ export async function buildApp(deps: AppDeps) {
     await api.register(realtimeRoutes, { prefix: '/api/v1/readings', hub: services.streams, maxClients: config.streamMaxClients });
     await api.register(resourceApiRoutes, { prefix: '/api/v1', services });
     await api.register(auditApiRoutes, { prefix: '/api/v1', audit: services.audit });
+    await api.register(mqttApiRoutes, { prefix: '/api/v1', mqtt: services.mqtt });
   });
 
   return app;

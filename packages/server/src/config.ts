@@ -3,6 +3,7 @@
  * here once, checked, and frozen; the rest of the code receives this object.
  */
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { parseAllowList, type AllowListEntry } from './outbound/address-policy.ts';
 
@@ -74,6 +75,35 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** Which browser origins may call the API cross-origin: '*', 'loopback' (http://localhost:*, ...) or a list (empty: none). */
   readonly corsOrigins: '*' | 'loopback' | readonly string[];
+  /** MQTT ingest (src/mqtt/): off, a bridge to an external broker, or the embedded broker. */
+  readonly mqtt: MqttConfig;
+}
+
+export interface MqttConfig {
+  /** 'off' (neither MQTT_URL nor MQTT_EMBEDDED), 'bridge' (MQTT_URL) or 'embedded' (MQTT_EMBEDDED=1). */
+  readonly mode: 'off' | 'bridge' | 'embedded';
+  /** The external broker (mqtt://, mqtts://, ws://, wss://); credentials may be in it or below. */
+  readonly url: string | undefined;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** The bridge's client id: stable across restarts, so its persistent session (and its un-acked messages) survive. */
+  readonly clientId: string;
+  /** How long the broker keeps the bridge's session (and queues for it) while it is away (seconds). */
+  readonly sessionExpirySeconds: number;
+  /** QoS 1 messages the broker may have in flight to the bridge un-acknowledged (MQTT v5 Receive Maximum). */
+  readonly receiveMaximum: number;
+  readonly embeddedHost: string;
+  readonly embeddedPort: number;
+  /** First topic level(s): `<root>/<sensor>/<measure>`, `<root>/<sensor>`, errors on `<root>/errors/<sensor>`. */
+  readonly topicRoot: string;
+  /** Shared-subscription group: one replica of the group gets each message (`$share/<group>/...`). */
+  readonly shareGroup: string;
+  /** A batch is written when it holds this many readings ... */
+  readonly batchSize: number;
+  /** ... or this long after its first message (ms). */
+  readonly batchDelayMs: number;
+  /** Larger payloads are refused as bad messages (an MQTT payload may be 256 MB). */
+  readonly payloadLimitBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -204,6 +234,62 @@ function corsOrigins(env: Env, nodeEnv: Config['nodeEnv']): Config['corsOrigins'
   return Object.freeze(origins);
 }
 
+/** A topic level (or several, for the root) that holds no wildcard and does not start with `$`. */
+function topicName(env: Env, name: string, fallback: string, allowSlash: boolean): string {
+  const raw = nonEmpty(env, name) ?? fallback;
+  const levels = raw.split('/');
+  if (
+    raw.startsWith('$') ||
+    /[+#]/.test(raw) ||
+    raw.includes('\u0000') ||
+    levels.some((level) => level === '') ||
+    (!allowSlash && levels.length > 1) ||
+    raw.length > 200
+  ) {
+    throw new ConfigError(
+      `${name} must be ${allowSlash ? 'topic levels separated by /' : 'one topic level'} without +, #, empty levels or a leading $, got "${raw}"`,
+    );
+  }
+  return raw;
+}
+
+function mqttConfig(env: Env): MqttConfig {
+  const url = nonEmpty(env, 'MQTT_URL');
+  const embedded = boolean(env, 'MQTT_EMBEDDED', false);
+  if (url && embedded) {
+    throw new ConfigError(
+      'MQTT_URL and MQTT_EMBEDDED=1 exclude each other: set MQTT_URL to bridge an external broker, or MQTT_EMBEDDED=1 to run one',
+    );
+  }
+  if (url && !/^(mqtts?|wss?):\/\/[^/]/.test(url)) {
+    throw new ConfigError('MQTT_URL must start with mqtt://, mqtts://, ws:// or wss:// and name a host');
+  }
+  // A client id names the session the broker keeps: one per replica, the same after a restart.
+  const host =
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 80) || 'host';
+  const clientId = nonEmpty(env, 'MQTT_CLIENT_ID') ?? `mirrorbase-${host}`;
+  if (clientId.length > 200) throw new ConfigError('MQTT_CLIENT_ID must be at most 200 characters');
+  return Object.freeze({
+    mode: url ? 'bridge' : embedded ? 'embedded' : 'off',
+    url,
+    username: nonEmpty(env, 'MQTT_USERNAME'),
+    password: nonEmpty(env, 'MQTT_PASSWORD'),
+    clientId,
+    sessionExpirySeconds: integer(env, 'MQTT_SESSION_EXPIRY_SECONDS', 7 * 86_400, 0, 0xffffffff),
+    receiveMaximum: integer(env, 'MQTT_RECEIVE_MAXIMUM', 10_000, 1, 65_535),
+    embeddedHost: nonEmpty(env, 'MQTT_EMBEDDED_HOST') ?? '0.0.0.0',
+    embeddedPort: integer(env, 'MQTT_EMBEDDED_PORT', 1883, 0, 65_535),
+    topicRoot: topicName(env, 'MQTT_TOPIC_ROOT', 'mirrorbase', true),
+    shareGroup: topicName(env, 'MQTT_SHARE_GROUP', 'mirrorbase', false),
+    batchSize: integer(env, 'MQTT_BATCH_SIZE', 5000, 1, 100_000),
+    batchDelayMs: integer(env, 'MQTT_BATCH_DELAY_MS', 50, 0, 60_000),
+    payloadLimitBytes: integer(env, 'MQTT_PAYLOAD_LIMIT_KB', 64, 1, 256 * 1024) * 1024,
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnvRaw = env.NODE_ENV ?? 'development';
   if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
@@ -272,5 +358,6 @@ export function loadConfig(env: Env = process.env): Config {
     loginFailureWindowSeconds: integer(env, 'MIRRORBASE_LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
     rateLimitPerMinute: integer(env, 'MIRRORBASE_RATE_LIMIT_PER_MINUTE', 12_000, 0, 100_000_000),
     corsOrigins: corsOrigins(env, nodeEnv),
+    mqtt: mqttConfig(env),
   });
 }

@@ -56,7 +56,8 @@ export async function serve(config: Config = loadConfig()) {
     timeoutMs: config.shutdownTimeoutMs,
     server: app.server,
     close: async () => {
-      await Promise.all([services.jobs.stop(jobsDeadlineMs), app.close()]);
+      // MQTT first: stop taking messages, store and acknowledge those taken, disconnect.
+      await Promise.all([services.mqtt.stop(jobsDeadlineMs), services.jobs.stop(jobsDeadlineMs), app.close()]);
       await events.close();
       await db.close();
     },
@@ -67,6 +68,10 @@ export async function serve(config: Config = loadConfig()) {
   });
 
   await app.listen({ port: config.port, host: config.host });
+  if (services.mqtt.enabled) {
+    const { port } = await services.mqtt.start();
+    logger.info({ mode: config.mqtt.mode, root: config.mqtt.topicRoot, ...(port !== undefined ? { port } : {}) }, 'mqtt ingest started');
+  }
   logger.info({ docs: `http://localhost:${config.port}/docs` }, 'mirrorbase is ready');
   releaseStartupGarbage();
   return app;

@@ -35,6 +35,7 @@ import { createSensorsService } from './modules/sensors/sensors.service.ts';
 import { createServiceCaller, type CallService } from './modules/services/service-caller.ts';
 import { createServicesService } from './modules/services/services.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
+import { createMqttService } from './mqtt/mqtt.service.ts';
 import { createAddressPolicy } from './outbound/address-policy.ts';
 import { realtimeJobs } from './realtime/realtime.jobs.ts';
 import { createStreamHub } from './realtime/stream-hub.ts';
@@ -203,6 +204,15 @@ export function createServices(deps: ServicesDeps) {
     audit,
     /** The job runner: start/stop (main.ts), enqueue, and the run history (read-only). */
     jobs,
+    /** MQTT ingest (bridge or embedded broker): main.ts starts and stops it; GET /api/v1/mqtt reads its counters. */
+    mqtt: createMqttService({
+      db,
+      ingest,
+      events,
+      keys: apiKeyLookup,
+      settings: config.mqtt,
+      ...(deps.log ? { log: deps.log } : {}),
+    }),
     /** The guarded caller of user-chosen addresses (address policy, redirects, deadline, size cap). */
     outbound,
     /** Realtime streams' fan-out, fed by the events port; the app closes it when it closes. */

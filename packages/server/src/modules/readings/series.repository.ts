@@ -63,6 +63,25 @@ export function seriesRepository(q: Queryable) {
       );
     },
 
+    /**
+     * Every series named by the pairs (sensorUids[i], measureNames[i]) (a name may match several
+     * measures of different units), and which of the sensors exist: one round trip for a batch
+     * of MQTT messages, whatever it names.
+     */
+    async findMany(sensorUids: readonly string[], measureNames: readonly string[]): Promise<{ series: SeriesRef[]; sensors: string[] }> {
+      const series = await q.query<SeriesRef>(
+        `${SERIES_SELECT}
+           JOIN unnest($1::text[], $2::text[]) AS p(sensor, measure) ON p.sensor = s.unique_identifier AND p.measure = m.name
+          ORDER BY tm.position`,
+        [sensorUids, measureNames],
+      );
+      const sensors = await q.query<{ uid: string }>(
+        'SELECT unique_identifier AS uid FROM sensor WHERE unique_identifier = ANY($1::text[])',
+        [[...new Set(sensorUids)]],
+      );
+      return { series, sensors: sensors.map((row) => row.uid) };
+    },
+
     async measureNameExists(measureName: string): Promise<boolean> {
       const rows = await q.query('SELECT 1 FROM sensor_measure WHERE name = $1 LIMIT 1', [measureName]);
       return rows.length > 0;
