@@ -1,7 +1,9 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, connectClient, MOSQUITTO_URL, uniqueRoot, waitFor } from './helpers/mqtt.ts';
+import type { AddressInfo } from 'node:net';
 import { createSensor, ALL_DATATYPES } from './helpers/sensor-fixtures.ts';
+import { openSse } from './helpers/sse-client.ts';
 import { startTestApp, type TestContext } from './helpers/test-app.ts';
 
 const root = uniqueRoot();
@@ -131,5 +133,20 @@ describe('MQTT bridge (Mosquitto)', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ mode: 'bridge', connected: true, bad_messages: { unknown_sensor: 1 } });
     expect(res.json().stored_readings).toBeGreaterThan(2000);
+  });
+
+  it('streams what it stores: a published reading reaches an open realtime stream', async () => {
+    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = ctx.app.server.address() as AddressInfo;
+    const stream = await openSse(`http://127.0.0.1:${port}/api/v1/readings/stream?sensor=station-1&measure=temperature`, {
+      authorization: `Bearer ${ctx.token}`,
+    });
+    expect(stream.status).toBe(200);
+    await device.publishAsync(`${root}/station-1/temperature`, JSON.stringify({ value: 9.25, timestamp: '2025-03-01T00:00:00Z' }), {
+      qos: 1,
+    });
+    const event = JSON.parse((await stream.next((e) => e.event === 'readings')).data);
+    expect(event).toMatchObject({ sensor: 'station-1', measure: 'temperature', timestamps: ['2025-03-01T00:00:00Z'], values: [9.25] });
+    stream.close();
   });
 });

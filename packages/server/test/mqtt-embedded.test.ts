@@ -1,7 +1,9 @@
 import type net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, connectClient, uniqueRoot, waitFor } from './helpers/mqtt.ts';
 import { createSensor } from './helpers/sensor-fixtures.ts';
+import { openSse } from './helpers/sse-client.ts';
 import { startTestApp, TEST_EMAIL, type TestContext } from './helpers/test-app.ts';
 
 const root = uniqueRoot('mbembedded');
@@ -51,6 +53,19 @@ describe('embedded MQTT broker', () => {
     }
     // PUBACK came after the commit: the readings are there without waiting.
     expect(await count('dev-1')).toBe(3);
+  });
+
+  it('streams what a device publishes to an open realtime stream', async () => {
+    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = ctx.app.server.address() as AddressInfo;
+    const stream = await openSse(`http://127.0.0.1:${port}/api/v1/readings/stream?sensor=dev-1`, { authorization: `Bearer ${ctx.token}` });
+    expect(stream.status).toBe(200);
+    const device = await connectClient(url, { protocolVersion: 4, username: 'dev-1', password: deviceKey });
+    await device.publishAsync(`${root}/dev-1/temperature`, JSON.stringify({ value: 7.5, timestamp: '2025-02-01T00:00:00Z' }), { qos: 1 });
+    await device.endAsync();
+    const event = JSON.parse((await stream.next((e) => e.event === 'readings')).data);
+    expect(event).toMatchObject({ sensor: 'dev-1', measure: 'temperature', timestamps: ['2025-02-01T00:00:00Z'], values: [7.5] });
+    stream.close();
   });
 
   it('refuses a foreign sensor (nothing stored) and reports bad messages on the errors topic it may read', async () => {

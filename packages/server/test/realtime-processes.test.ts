@@ -1,11 +1,16 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSse, type SseEvent } from './helpers/sse-client.ts';
-import { serverEnvironment, startServer, type ServerProcess } from './helpers/server-process.ts';
+import { BIN, serverEnvironment, startServer, type ServerProcess } from './helpers/server-process.ts';
 import { testEngine } from './helpers/test-database.ts';
 
 // Real server processes: what a deployment runs, restarts and scales out.
 const PASSWORD = 'realtime-process-password';
 let env: Record<string, string>;
+let dataDir: string;
 let cleanup: () => Promise<void>;
 const running: ServerProcess[] = [];
 
@@ -20,6 +25,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
   };
   cleanup = setting.cleanup;
+  dataDir = setting.dataDir;
 });
 afterAll(async () => {
   for (const server of running) await server.stop();
@@ -110,17 +116,27 @@ describe('realtime across server processes', () => {
     expect(resumed.events.filter((e) => e.event === 'readings').map(readingValue)).toEqual([3, 4, 5]);
     resumed.close();
     await second.stop();
-  });
+    // Two server starts on PGlite (a data folder opened twice) take most of this.
+  }, 120_000);
 
   // Two processes share a database only on a PostgreSQL server (PGlite's folder is one
   // process's); on PGlite, realtime.test.ts runs two replicas in one process instead.
-  it.runIf(testEngine() === 'postgres')('a reading posted to one server process reaches a subscriber of another', async () => {
-    const [a, b] = await Promise.all([start(), start()]);
-    const token = await tokenOf(a);
-    const stream = await openSse(`${b.base}/api/v1/readings/stream?sensor=proc-1`, { authorization: `Bearer ${token}` });
-    expect(stream.status).toBe(200);
-    await post(a, token, 10);
-    expect(readingValue(await stream.next((e) => e.event === 'readings'))).toBe(10);
-    stream.close();
-  });
+  it.runIf(testEngine() === 'postgres')(
+    'a reading posted to one server process, or imported by the CLI, reaches a subscriber of another',
+    async () => {
+      const [a, b] = await Promise.all([start(), start()]);
+      const token = await tokenOf(a);
+      const stream = await openSse(`${b.base}/api/v1/readings/stream?sensor=proc-1`, { authorization: `Bearer ${token}` });
+      expect(stream.status).toBe(200);
+      await post(a, token, 10);
+      expect(readingValue(await stream.next((e) => e.event === 'readings'))).toBe(10);
+      // A CSV import by the command line, a third process, is streamed too.
+      const csv = path.join(dataDir, 'import.csv');
+      await writeFile(csv, `sensor,measure,timestamp,value\nproc-1,level,2026-07-01T00:00:00Z,11\n`);
+      await promisify(execFile)(process.execPath, [BIN, 'import', csv], { env: { ...process.env, ...env } });
+      expect(readingValue(await stream.next((e) => e.event === 'readings' && readingValue(e) === 11))).toBe(11);
+      stream.close();
+    },
+    120_000,
+  );
 });

@@ -107,11 +107,11 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub; maxClie
         summary: 'Stream readings (and entity changes) as they are stored, as Server-Sent Events',
         description,
         querystring: StreamQuery,
-        produces: ['text/event-stream'],
         response: {
-          200: Type.String({
-            description: 'text/event-stream: `event: readings` / `entity` / `reset` / `close`, each with an `id` and JSON `data`',
-          }),
+          200: {
+            description: 'Server-Sent Events: `event: readings` / `entity` / `reset` / `close`, each with an `id` and JSON `data`',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
           ...listErrors,
           503: Type.Object({ detail: Type.String() }),
         },

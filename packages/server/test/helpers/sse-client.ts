@@ -42,7 +42,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     text: '',
     ended: Promise.resolve(),
     close: () => request.destroy(),
-    async next(predicate = () => true, timeoutMs = 5_000, from = 0) {
+    async next(predicate = () => true, timeoutMs = 10_000, from = 0) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = stream.events.slice(from).find(predicate);
