@@ -60,6 +60,8 @@ describe('GET /api/v1/readings/stream (Server-Sent Events)', () => {
     const s = await stream('sensor=rt-a');
     expect(s.status).toBe(200);
     expect(s.headers['content-type']).toMatch(/^text\/event-stream/);
+    // Written by hand, the answer still carries the app's security headers.
+    expect(s.headers['x-content-type-options']).toBe('nosniff');
     await registered(1);
 
     const [t1, t2] = nextTimes(2);

@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { AppError, unprocessable } from '../errors.ts';
 import { isZonedDatetime } from '../http/validation.ts';
+import { withoutQueryToken } from '../http/request-log.ts';
 import { listErrors } from '../modules/api/api.schemas.ts';
 import type { Principal } from '../modules/auth/permissions.ts';
 import { sseSink, webSocketSink } from './stream-connections.ts';
@@ -118,22 +120,29 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub; maxClie
       },
     },
     async (request, reply) => {
-      const { sink, body } = sseSink(reply.raw);
-      const subscription = await hub.open(prepared.get(request)!, sink);
-      body.once('close', () => subscription.close());
-      // The response's 'close': the client went away (or the stream ended); the request's fires earlier.
-      reply.raw.once('close', () => {
-        subscription.close();
-        body.destroy();
+      const response = reply.raw;
+      // The answer is written by hand from here (a stream has no end for Fastify to wait for),
+      // with the headers the app's hooks set (security, CORS, request id) and those of SSE.
+      const sink = sseSink(response, () => {
+        reply.hijack();
+        response.writeHead(200, {
+          ...(reply.getHeaders() as OutgoingHttpHeaders),
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          'x-accel-buffering': 'no',
+        });
       });
-      return (
-        reply
-          .header('content-type', 'text/event-stream; charset=utf-8')
-          .header('cache-control', 'no-cache, no-transform')
-          .header('x-accel-buffering', 'no')
-          // A stream, sent as it is written; the schema's string documents its text.
-          .send(body as unknown as string)
-      );
+      const subscription = await hub.open(prepared.get(request)!, sink);
+      sink.begin();
+      const opened = performance.now();
+      response.once('close', () => {
+        subscription.close();
+        request.log.info(
+          { url: withoutQueryToken(request.url), ms: Math.round(performance.now() - opened), user: request.user?.email },
+          'stream ended',
+        );
+      });
+      return reply;
     },
   );
 

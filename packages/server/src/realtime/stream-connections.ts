@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { CloseReason, StreamSink } from './stream-hub.ts';
@@ -18,44 +17,52 @@ export const WS_CLOSE_CODES: Record<CloseReason, number> = {
 };
 
 /**
- * A Server-Sent Events stream: the body Fastify sends is this PassThrough, so the response
- * keeps every header the app sets (security, CORS, request id) and Fastify logs it when it ends.
+ * A Server-Sent Events stream written straight to the response (no stream in between: with a
+ * thousand subscribers, each write is one socket write). `begin` writes the status and headers;
+ * it runs before the first byte, or when the route says the stream is open.
  */
-export function sseSink(response: ServerResponse): { sink: StreamSink; body: PassThrough } {
-  const body = new PassThrough({ highWaterMark: 64 * 1024 });
+export function sseSink(response: ServerResponse, begin: () => void): StreamSink & { begin(): void } {
+  let begun = false;
   let ended = false;
-  const write = (text: string) => {
-    if (!ended) body.write(text);
+  const start = () => {
+    if (begun) return;
+    begun = true;
+    begin();
+    response.write(`retry: ${SSE_RETRY_MS}\n\n`);
   };
-  write(`retry: ${SSE_RETRY_MS}\n\n`);
-  const sink: StreamSink = {
+  const write = (chunk: string | Buffer) => {
+    if (ended || response.destroyed) return;
+    start();
+    response.write(chunk);
+  };
+  response.once('close', () => {
+    ended = true;
+  });
+  return {
+    begin: start,
     send: (message: StreamMessage) => write(message.sse),
     reset: (oldest) => write(`event: reset\ndata: ${JSON.stringify({ type: 'reset', reason: 'history_gone', oldest_id: oldest })}\n\n`),
     heartbeat: () => write(': heartbeat\n\n'),
-    buffered: () => body.writableLength + body.readableLength + response.writableLength,
+    buffered: () => response.writableLength,
     drained: () =>
       new Promise<void>((resolve) => {
-        if (ended || sink.buffered() < 64 * 1024) return resolve();
-        const check = () => {
-          if (ended || sink.buffered() < 64 * 1024) {
-            clearInterval(timer);
-            resolve();
-          }
+        if (ended || !response.writableNeedDrain) return resolve();
+        const done = () => {
+          response.off('drain', done);
+          response.off('close', done);
+          resolve();
         };
-        const timer = setInterval(check, 5);
+        response.once('drain', done);
+        response.once('close', done);
       }),
     close(reason: CloseReason, detail: string) {
       if (ended) return;
-      // The reason goes ahead of whatever a slow client has not read yet: the end is what it must learn.
-      body.write(`event: close\ndata: ${JSON.stringify({ type: 'close', reason, detail })}\n\n`);
+      start();
+      // The reason goes after whatever a slow client has not read yet; then the answer ends.
+      response.end(`event: close\ndata: ${JSON.stringify({ type: 'close', reason, detail })}\n\n`);
       ended = true;
-      body.end();
     },
   };
-  body.once('close', () => {
-    ended = true;
-  });
-  return { sink, body };
 }
 
 /** A WebSocket stream: each event is one text message, the same JSON as an SSE frame's data. */

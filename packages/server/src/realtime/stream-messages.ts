@@ -15,14 +15,17 @@ export interface StreamMessage {
   key?: string;
   action?: string;
   json: string;
-  /** `id:`, `event:` and `data:` lines of Server-Sent Events, blank line included. */
-  sse: string;
+  /**
+   * `id:`, `event:` and `data:` lines of Server-Sent Events, blank line included, encoded once:
+   * a thousand streams write the same bytes instead of encoding the text a thousand times.
+   */
+  sse: Buffer;
 }
 
 /** More readings than this in one event's window are not sent; the event says so (`readings_omitted`). */
 export const DEFAULT_MAX_READINGS_PER_EVENT = 10_000;
 
-const frame = (id: number, event: string, json: string) => `id: ${id}\nevent: ${event}\ndata: ${json}\n\n`;
+const frame = (id: number, event: string, json: string) => Buffer.from(`id: ${id}\nevent: ${event}\ndata: ${json}\n\n`);
 
 function entityMessage(row: StreamLogRow): StreamMessage {
   const json = JSON.stringify({ type: 'entity', id: row.id, entity: row.entity, action: row.action, key: row.key });
