@@ -204,6 +204,16 @@ describe('GET /api/v1/readings/stream (Server-Sent Events)', () => {
     late.close();
   });
 
+  it('starts afresh, with a reset, from an id this database never gave', async () => {
+    const s = await stream('sensor=rt-a&since=999999999999');
+    const reset = data(await s.next((e) => e.event === 'reset'));
+    expect(reset).toMatchObject({ reason: 'history_gone' });
+    await registered(1);
+    const [t] = nextTimes(1);
+    await postReadings([{ sensor: 'rt-a', measure: 'temperature', timestamps: [t!], values: [31] }]);
+    expect(data(await s.next((e) => e.event === 'readings'))).toMatchObject({ values: [31] });
+  });
+
   it('refuses a malformed resume point with 422, no credentials with 401, a device key with 403', async () => {
     const bad = await stream('since=yesterday');
     expect(bad.status).toBe(422);

@@ -220,6 +220,13 @@ export function createStreamHub(options: StreamHubOptions) {
           gap = true;
           from = firstKept - 1;
         }
+        // An id this database never gave (another deployment's, or from before a restore):
+        // the client starts afresh from now, told so, rather than waiting for ids to pass it.
+        const newest = await repo.lastId();
+        if (from > newest) {
+          gap = true;
+          from = newest;
+        }
       }
       const upTo = lastId!;
       const sub: Subscriber = {
