@@ -32,9 +32,11 @@ describe(`events across replicas (${replicaKind})`, () => {
       const stop = ctx.events.subscribe((event) => event.type !== 'resync' && local.push(event));
       const remote = nextEvent(replica.events.subscribe, (e) => e.type === 'entity.changed' && e.key === 'probe');
       await ctx.events.publish(ctx.db, [{ type: 'entity.changed', entity: 'sensor', action: 'created', key: 'probe' }]);
-      // Delivered locally at once, before the notification has travelled.
-      expect(local).toEqual([{ type: 'entity.changed', entity: 'sensor', action: 'created', key: 'probe' }]);
-      expect(await remote).toEqual({ type: 'entity.changed', entity: 'sensor', action: 'created', key: 'probe' });
+      // Delivered locally at once, before the notification has travelled; numbered in the stream log.
+      const probe = { type: 'entity.changed', entity: 'sensor', action: 'created', key: 'probe', streamId: expect.any(Number) };
+      expect(local).toEqual([probe]);
+      expect(await remote).toEqual(probe);
+      expect(((await remote) as { streamId: number }).streamId).toBe((local[0] as { streamId: number }).streamId);
       // The echo of its own notification does not reach the publisher a second time.
       await new Promise((resolve) => setTimeout(resolve, 150));
       expect(local).toHaveLength(1);
