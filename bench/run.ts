@@ -21,7 +21,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { benchDtbaseSequentialIngest, benchSmallReads } from './core-figures.ts';
-import { mqttBenchStep, MQTT_URL } from './mqtt-figures.ts';
+import { startPrivateMosquitto, type PrivateBroker } from './mqtt-broker.ts';
+import { mqttBenchStep } from './mqtt-figures.ts';
 import { readBenchSteps } from './read-figures.ts';
 import { benchStreamLatency } from './stream-figures.ts';
 
@@ -33,7 +34,11 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 3);
 const INGEST_ONLY = process.env.BENCH_ONLY === 'ingest';
 const STREAM_SUBSCRIBERS = Number(process.env.BENCH_STREAM_SUBSCRIBERS ?? 1_000);
-/** BENCH_ONLY=mqtt: only the MQTT figures (the local Mosquitto must run). BENCH_MQTT=0 skips them. */
+/**
+ * BENCH_ONLY=mqtt: only the MQTT figures. BENCH_MQTT=0 skips them. They run through a private
+ * Mosquitto started for the run (`mosquitto` on the PATH, or BENCH_MOSQUITTO), unless
+ * BENCH_MQTT_URL names a broker to use instead.
+ */
 const MQTT_ONLY = process.env.BENCH_ONLY === 'mqtt';
 /** BENCH_ONLY=live: only the realtime stream and MQTT figures. */
 const LIVE_ONLY = process.env.BENCH_ONLY === 'live';
@@ -107,7 +112,7 @@ function rssSampler(pid: number) {
   return { peak: () => Math.max(peak, rssMb(pid)), stop: () => clearInterval(timer) };
 }
 
-async function startServer(databaseUrl: string, port: number): Promise<ChildProcess> {
+async function startServer(databaseUrl: string, port: number, mqttUrl: string | undefined): Promise<ChildProcess> {
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, 'packages/server/bin/mirrorbase.js', 'serve'], {
     cwd: ROOT,
@@ -124,7 +129,7 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
       DT_JWT_SECRET_KEY: 'bench-secret-bench-secret-bench-secret-0123456789',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
-      ...(WITH_MQTT ? { MQTT_URL, MQTT_TOPIC_ROOT: MQTT_ROOT, MQTT_CLIENT_ID: MQTT_ROOT, MQTT_SESSION_EXPIRY_SECONDS: '60' } : {}),
+      ...(mqttUrl ? { MQTT_URL: mqttUrl, MQTT_TOPIC_ROOT: MQTT_ROOT, MQTT_CLIENT_ID: MQTT_ROOT, MQTT_SESSION_EXPIRY_SECONDS: '60' } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -231,9 +236,24 @@ async function main() {
   const baseUrl = `http://127.0.0.1:${port}`;
   let server: ChildProcess | undefined;
   let sql: postgres.Sql | undefined;
+  let broker: PrivateBroker | undefined;
   try {
+    let mqttUrl: string | undefined;
+    let brokerNote = '';
+    if (WITH_MQTT && process.env.BENCH_MQTT_URL) {
+      mqttUrl = process.env.BENCH_MQTT_URL;
+      brokerNote = `broker ${mqttUrl} (BENCH_MQTT_URL)`;
+    } else if (WITH_MQTT) {
+      broker = await startPrivateMosquitto(await freePort());
+      mqttUrl = broker.url;
+      brokerNote = `a private Mosquitto at ${mqttUrl}: ${broker.config
+        .split('\n')
+        .filter((l) => /^(persistence |max_queued)/.test(l))
+        .join(', ')}`;
+    }
+    const mqttStep = mqttUrl ? mqttBenchStep(MQTT_ROOT, mqttUrl, brokerNote) : undefined;
     console.log(`mirrorbase bench: PostgreSQL ${(await admin`SHOW server_version`)[0].server_version}, database ${BENCH_DB}`);
-    server = await startServer(databaseUrl, port);
+    server = await startServer(databaseUrl, port, mqttUrl);
     const serverStarted = performance.now();
     const startRss = rssMb(server.pid!);
     // Four connections: the read figures time a read's page queries as the server runs them, two pages and a search at once.
@@ -256,7 +276,7 @@ async function main() {
     const idleRss = rssMb(server.pid!);
     if (MQTT_ONLY || LIVE_ONLY) {
       if (LIVE_ONLY) await benchStreamLatency(ctx, { subscribers: STREAM_SUBSCRIBERS, posts: 100, databaseUrl });
-      if (WITH_MQTT) await mqttBenchStep(MQTT_ROOT)(ctx);
+      if (mqttStep) await mqttStep(ctx);
       ctx.report('server RSS peak', `${sampler.peak().toFixed(0)} MB`);
       sampler.stop();
       return;
@@ -274,7 +294,7 @@ async function main() {
     );
     await benchSmallReads(ctx, { connections: 50, seconds: Number(process.env.BENCH_SMALL_READ_SECONDS ?? 10) });
     await benchStreamLatency(ctx, { subscribers: STREAM_SUBSCRIBERS, posts: 100, databaseUrl });
-    if (WITH_MQTT) await mqttBenchStep(MQTT_ROOT)(ctx);
+    if (mqttStep) await mqttStep(ctx);
     if (!INGEST_ONLY) for (const step of READ_STEPS) await step(ctx);
     ctx.report('server RSS peak over the whole benchmark', `${sampler.peak().toFixed(0)} MB`);
     sampler.stop();
@@ -284,6 +304,7 @@ async function main() {
       server.kill('SIGTERM');
       await new Promise((resolve) => server!.once('exit', resolve));
     }
+    await broker?.stop();
     await admin.unsafe(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
     await admin.end();
   }
