@@ -222,6 +222,7 @@ export function createServices(deps: ServicesDeps) {
       heartbeatMs: config.streamHeartbeatSeconds * 1000,
       maxBufferedBytes: config.streamMaxBufferBytes,
       maxReadingsPerEvent: config.streamMaxReadingsPerEvent,
+      now: () => clock().getTime(),
       ...(deps.log ? { onError: (error: unknown) => deps.log?.error({ err: error }, 'realtime stream failed') } : {}),
     }),
   };

@@ -304,6 +304,33 @@ describe('GET /api/v1/readings/stream (Server-Sent Events)', () => {
     expect(text).toContain('"reason":"slow_consumer"');
   });
 
+  it('ends a stream when its token or API key expires, at the next heartbeat', async () => {
+    const created = await ctx.post('/api/v1/keys', {
+      name: 'rt-expiring',
+      scope: 'read',
+      expires_at: new Date(Date.now() + 600_000).toISOString(),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const byKey = await stream('sensor=rt-a', { 'x-api-key': created.json().key }, null);
+    const byToken = await stream('sensor=rt-a');
+    await registered(2);
+    // Ten minutes on, the key has expired and the token (an hour) has not.
+    ctx.advanceClock(601);
+    try {
+      expect(data(await byKey.next((e) => e.event === 'close'))).toMatchObject({ reason: 'credentials_expired' });
+      await byKey.ended;
+      await registered(1);
+      // An hour on, the token too.
+      ctx.advanceClock(3600);
+      expect(data(await byToken.next((e) => e.event === 'close'))).toMatchObject({ reason: 'credentials_expired' });
+      await byToken.ended;
+    } finally {
+      ctx.advanceClock(-4201);
+    }
+    // The token is valid again on the test's clock: a new stream opens.
+    expect((await stream('sensor=rt-a')).status).toBe(200);
+  });
+
   it('ends the streams of an account or key whose credentials change, and on shutdown', async () => {
     const created = await ctx.post('/api/v1/keys', { name: 'rt-reader', scope: 'read' });
     const { key, id } = created.json();

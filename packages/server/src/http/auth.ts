@@ -7,6 +7,7 @@ import {
   PERMISSIONS,
   ROLE_PERMISSIONS,
   userPrincipal,
+  expiringAt,
   type Principal,
   type PrincipalUser,
   type RouteAccess,
@@ -101,9 +102,10 @@ export const authPlugin = fp(
       if (claims.tokenType !== expected) throw new AppError('WRONG_TOKEN_TYPE', 'Token of wrong type');
       if (claims.issuedAtMs < user.tokensValidAfterMs) throw new AppError('TOKEN_REVOKED', 'Token has been revoked');
       const principalUser = { id: user.id, email: user.email, role: user.role };
-      if (claims.apiKeyId === undefined) return userPrincipal(principalUser);
+      const expiresAtMs = claims.exp * 1000;
+      if (claims.apiKeyId === undefined) return expiringAt(userPrincipal(principalUser), expiresAtMs);
       if (!opts.keyTokenPrincipal) throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
-      return opts.keyTokenPrincipal(claims.apiKeyId, principalUser);
+      return expiringAt(await opts.keyTokenPrincipal(claims.apiKeyId, principalUser), expiresAtMs);
     };
     const resolvers = [...(opts.resolvers ?? []), tokenResolver];
 

@@ -82,7 +82,7 @@ const description = [
   'Each event has an id; reconnect with `Last-Event-ID` (EventSource does it by itself) or `since=<id>` to get what',
   'was missed, then the live feed, nothing lost or repeated, as long as the server still keeps it',
   '(MIRRORBASE_STREAM_HISTORY_MINUTES; otherwise a `reset` event says to refetch). The server ends a stream with an',
-  '`event: close` whose reason is `slow_consumer`, `credentials_changed` or `server_shutdown`; reconnect to resume.',
+  '`event: close` whose reason is `slow_consumer`, `credentials_changed`, `credentials_expired` or `server_shutdown`; reconnect to resume.',
   'A comment line every MIRRORBASE_STREAM_HEARTBEAT_SECONDS keeps idle connections open through proxies.',
 ].join('\n');
 
@@ -164,7 +164,7 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub; maxClie
         description: [
           'Upgrade to a WebSocket; each event is a text message holding the JSON that the SSE stream sends as `data`',
           '(with `type` and `id`). Resume with `since=<id>`. The server closes with 4008 (slow_consumer),',
-          '4001 (credentials_changed) or 1001 (server_shutdown), and pings every MIRRORBASE_STREAM_HEARTBEAT_SECONDS.',
+          '4001 (credentials_changed), 4002 (credentials_expired) or 1001 (server_shutdown), and pings every MIRRORBASE_STREAM_HEARTBEAT_SECONDS.',
           'Messages from the client are ignored.',
         ].join('\n'),
         querystring: StreamQuery,

@@ -13,6 +13,7 @@ const SSE_RETRY_MS = 2_000;
 export const WS_CLOSE_CODES: Record<CloseReason, number> = {
   server_shutdown: 1001,
   credentials_changed: 4001,
+  credentials_expired: 4002,
   slow_consumer: 4008,
 };
 

@@ -6,7 +6,7 @@ import { streamLogRepository, type StreamLogFilter } from './stream-log.reposito
 import { buildMessages, DEFAULT_MAX_READINGS_PER_EVENT, type StreamMessage } from './stream-messages.ts';
 
 /** Why the server ended a stream; clients see it (SSE `event: close`, WebSocket close reason). */
-export type CloseReason = 'slow_consumer' | 'credentials_changed' | 'server_shutdown';
+export type CloseReason = 'slow_consumer' | 'credentials_changed' | 'credentials_expired' | 'server_shutdown';
 
 /** Where a stream's messages go: an SSE response or a WebSocket (stream-connections.ts). */
 export interface StreamSink {
@@ -43,6 +43,8 @@ export interface StreamHubOptions {
   /** How often the log is read even without a notification (one was lost; a safety net). */
   pollMs?: number;
   onError?: (error: unknown) => void;
+  /** The clock that decides when credentials have expired (tests). */
+  now?: () => number;
 }
 
 interface Subscriber {
@@ -166,7 +168,15 @@ export function createStreamHub(options: StreamHubOptions) {
     }
   });
 
+  // The heartbeat also ends the streams whose token or key has expired since they opened (at
+  // most a heartbeat late): a stream must not outlive the credentials it was opened with.
   const heartbeat = setInterval(() => {
+    const now = (options.now ?? Date.now)();
+    closeWhere(
+      (s) => s.principal.expiresAtMs !== undefined && s.principal.expiresAtMs <= now,
+      'credentials_expired',
+      'the token or API key expired: reconnect with a fresh one to resume',
+    );
     for (const sub of subscribers) if (!sub.held) sub.sink.heartbeat();
   }, options.heartbeatMs);
   heartbeat.unref();

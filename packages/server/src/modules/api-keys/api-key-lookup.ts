@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.ts';
 import type { Events } from '../../events/events.ts';
-import { keyPrincipal, type Principal } from '../auth/permissions.ts';
+import { expiringAt, keyPrincipal, type Principal } from '../auth/permissions.ts';
 import { hashApiKey } from './api-key-secret.ts';
 import type { ApiKeysService, KeyWithUser } from './api-keys.service.ts';
 
@@ -75,7 +75,10 @@ export function createApiKeyLookup(options: ApiKeyLookupOptions) {
     const entry: Entry = {
       id: key.id,
       ownerEmail: user.email,
-      principal: keyPrincipal(user, { id: key.id, name: key.name, scope: key.scope, sensors: key.sensors ? new Set(key.sensors) : null }),
+      principal: expiringAt(
+        keyPrincipal(user, { id: key.id, name: key.name, scope: key.scope, sensors: key.sensors ? new Set(key.sensors) : null }),
+        key.expiresAt?.getTime(),
+      ),
       expiresAt: key.expiresAt ? key.expiresAt.getTime() : null,
       revokedAt: key.revokedAt,
       lastUsedAt: key.lastUsedAt ? key.lastUsedAt.getTime() : null,

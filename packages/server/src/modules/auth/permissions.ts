@@ -91,6 +91,19 @@ export interface Principal {
   /** Set when an API key authenticated the call (directly, or through tokens it was exchanged for). */
   apiKey: PrincipalKey | null;
   permissions: ReadonlySet<Permission>;
+  /**
+   * When the credentials that made this principal stop being valid (the token's `exp`, the
+   * key's expiry), in milliseconds since the epoch; absent when they do not expire. A request
+   * is over long before; a stream is not, and ends then.
+   */
+  expiresAtMs?: number;
+}
+
+/** The principal, valid no longer than `atMs` as well. */
+export function expiringAt(principal: Principal, atMs: number | null | undefined): Principal {
+  if (atMs === null || atMs === undefined) return principal;
+  const expiresAtMs = principal.expiresAtMs === undefined ? atMs : Math.min(principal.expiresAtMs, atMs);
+  return { ...principal, expiresAtMs };
 }
 
 export function userPrincipal(user: PrincipalUser): Principal {
