@@ -12,7 +12,7 @@ import {
   unique,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { createdAt, updatedAt, valueDatatype } from './common.ts';
+import { createdAt, valueDatatype } from './common.ts';
 import { sensorMeasures, sensors } from './sensors.ts';
 
 export const models = pgTable('model', {

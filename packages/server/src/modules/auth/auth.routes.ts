@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { AppError } from '../../errors.ts';
 import { bearerToken } from '../../http/auth.ts';
 import { Detail, ValidationFailed, ref } from '../../http/schemas.ts';
 import { EmailPassword } from '../users/users.schemas.ts';
