@@ -248,8 +248,8 @@ export function createSkillService(deps: { db: Database; models: Pick<ModelsServ
         runsConsidered: runs.length,
         truncated: matched > runs.length,
         scenarios: [...groups.entries()]
-          // The scenario without a description first, then by description.
-          .sort(([a], [b]) => (a === null ? -1 : b === null ? 1 : a.localeCompare(b)))
+          // The scenario without a description first, then by description (code points, not a locale's collation).
+          .sort(([a], [b]) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0))
           .map(([scenario, g]) => ({ scenario, ...toGroup(g) })),
         overall: toGroup(overall),
         skipped,
