@@ -32,7 +32,7 @@ interface RunSpec {
   measure?: string;
 }
 
-/** Inserts a run through DTBase's route and returns its id (the newest run of the model). */
+/** Inserts a run through DTBase's route and returns its id (runs are inserted one at a time: the newest). */
 async function insertRun(spec: RunSpec): Promise<number> {
   const model = spec.model ?? 'forecast';
   const sensor = spec.sensor === undefined ? 'st-1' : spec.sensor;
@@ -46,8 +46,8 @@ async function insertRun(spec: RunSpec): Promise<number> {
       ? {}
       : { sensor_unique_id: sensor, sensor_measure: { name: spec.measure ?? 'temperature', units: UNITS[spec.measure ?? 'temperature'] } }),
   });
-  const runs = await ctx.get(`/api/v1/runs?model=${model}&from=${encodeURIComponent(spec.time)}&to=${encodeURIComponent(spec.time)}`);
-  return runs.json().items[0].id;
+  const [newest] = await ctx.db.query<{ id: number }>('SELECT max(id)::int AS id FROM model_run');
+  return newest.id;
 }
 
 const UNITS: Record<string, string | null> = { temperature: 'degC', count: 'n', state: null };
