@@ -23,18 +23,16 @@ class ServiceRequestFailed(Exception):
 
 
 class BaseService:
-    """Credentials from the arguments or, as DTBase's services do, from the environment."""
-
-    def __init__(self, email=None, password=None):
-        self.email = email or os.environ.get("DT_DEFAULT_USER_EMAIL")
-        self.password = password or os.environ.get("DT_DEFAULT_USER_PASS")
-
     def get_service_data(self, **kwargs):
         raise NotImplementedError("a service returns its (endpoint, payload) pairs from get_service_data")
 
-    def __call__(self, **kwargs):
-        """Runs the service; returns (endpoint, status) of every request made."""
-        token, _refresh = login(self.email, self.password)
+    def __call__(self, dt_user_email=None, dt_user_password=None, **kwargs):
+        """Runs the service with the service's own keyword arguments; returns (endpoint, status)
+        of every request made. Credentials as DTBase takes them: the two keyword arguments, or
+        the environment variables DT_DEFAULT_USER_EMAIL and DT_DEFAULT_USER_PASS."""
+        email = dt_user_email or os.environ.get("DT_DEFAULT_USER_EMAIL")
+        password = dt_user_password or os.environ.get("DT_DEFAULT_USER_PASS")
+        token, _refresh = login(email, password)
         answered = []
         for endpoint, payload in self.get_service_data(**kwargs):
             response = auth_backend_call("post", endpoint, payload, token)

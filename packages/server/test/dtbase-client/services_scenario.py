@@ -59,7 +59,10 @@ def check(what, got, expected):
 
 
 ingress = StationIngress()
-check("first ingress", statuses(ingress(station="st-9", readings=OBSERVED)), [201, 201, 201])
+# Credentials passed as DTBase's callers pass them; every later call takes them from the environment.
+check("first ingress", statuses(ingress(dt_user_email=os.environ["DT_DEFAULT_USER_EMAIL"],
+                                        dt_user_password=os.environ["DT_DEFAULT_USER_PASS"], station="st-9", readings=OBSERVED)),
+      [201, 201, 201])
 # Again: type and sensor exist (409, fine), the readings are skipped as duplicates.
 check("second ingress", statuses(ingress(station="st-9", readings=OBSERVED)), [409, 409, 201])
 
@@ -75,7 +78,7 @@ except ServiceRequestFailed as failure:
     check("failed request", (failure.endpoint, failure.status_code), ("/model/insert-model-scenario", 400))
 
 try:
-    StationIngress(password="wrong password")(station="st-9", readings=[])
+    StationIngress()(dt_user_password="wrong password", station="st-9", readings=[])
     sys.exit("a wrong password did not stop the service")
 except BackendCallError as failure:
     check("wrong password", "401" in str(failure), True)
