@@ -30,6 +30,7 @@ import { readingsJobs } from './modules/readings/readings.jobs.ts';
 import { createDtbaseReadingsService } from './modules/readings/readings.service.ts';
 import { createRetentionService } from './modules/readings/retention/retention.service.ts';
 import { createRunDetailsService } from './modules/api/run-details.service.ts';
+import { createSkillService } from './modules/skill/skill.service.ts';
 import { createSensorDetailsService } from './modules/api/sensor-details.service.ts';
 import { createSensorsService } from './modules/sensors/sensors.service.ts';
 import { createServiceCaller, type CallService } from './modules/services/service-caller.ts';
@@ -190,6 +191,8 @@ export function createServices(deps: ServicesDeps) {
     locations,
     models,
     runDetails: createRunDetailsService({ models, readings: readingsQuery }),
+    /** Forecast skill: runs' outputs scored against the observations of their sensor measures. */
+    skill: createSkillService({ db, models }),
     registry,
     readings: {
       ingest,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_EMAIL, TEST_PASSWORD, useTestApp } from './helpers/test-app.ts';
 
 const ctx = useTestApp();
@@ -18,15 +18,29 @@ function runPython(script: string, env: Record<string, string>): Promise<{ code:
   });
 }
 
+let address: string;
+beforeAll(async () => {
+  address = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+});
+
 describe('a DTBase client, unchanged', () => {
   it('logs in, records a sensor with readings and a model run, and reads them back over real HTTP', async () => {
-    const address = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     const result = await runPython('scenario.py', {
       DT_BACKEND_URL: address,
       DT_TEST_EMAIL: TEST_EMAIL,
       DT_TEST_PASSWORD: TEST_PASSWORD,
     });
     expect(result.output).toContain('dtbase client scenario: ok');
+    expect(result.code).toBe(0);
+  }, 60_000);
+
+  it("runs an ingress and a model written against DTBase's BaseIngress/BaseModel, twice, and reads their skill", async () => {
+    const result = await runPython('services_scenario.py', {
+      DT_BACKEND_URL: address,
+      DT_DEFAULT_USER_EMAIL: TEST_EMAIL,
+      DT_DEFAULT_USER_PASS: TEST_PASSWORD,
+    });
+    expect(result.output).toContain('dtbase services scenario: ok');
     expect(result.code).toBe(0);
   }, 60_000);
 });

@@ -8,6 +8,8 @@ import { sensorApiRoutes } from './sensors.routes.ts';
 import { sensorApiSchemas } from './sensors.schemas.ts';
 import { serviceApiRoutes, serviceApiSchemas } from './services.routes.ts';
 import { sessionApiRoutes } from './sessions.routes.ts';
+import { skillApiRoutes } from './skill.routes.ts';
+import { skillApiSchemas } from './skill.schemas.ts';
 import { userApiRoutes, userApiSchemas } from './users.routes.ts';
 
 /** The named schemas of the resource API's routes (registered at the root, see app.ts). */
@@ -18,6 +20,7 @@ export const resourceApiSchemas = [
   ...locationApiSchemas,
   ...serviceApiSchemas,
   ...modelApiSchemas,
+  ...skillApiSchemas,
 ];
 
 /**
@@ -32,4 +35,5 @@ export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   await app.register(locationApiRoutes, { locations: services.locations });
   await app.register(serviceApiRoutes, { services: services.registry });
   await app.register(modelApiRoutes, { models: services.models, runDetails: services.runDetails });
+  await app.register(skillApiRoutes, { skill: services.skill });
 };
