@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EntityChanged } from '../src/events/events.ts';
 import { MAX_RETURNED_REQUESTS } from '../src/modules/services/returned-data.ts';
 import { createSensorType } from './helpers/sensor-fixtures.ts';
@@ -39,6 +39,7 @@ const userIds: Record<'editor' | 'viewer' | 'admin', number> = { editor: 0, view
 let adminKey = '';
 const events: EntityChanged[] = [];
 let unsubscribe: () => void = () => {};
+const actionsOf = (runId: number) => events.filter((e) => e.key === String(runId)).map((e) => e.action);
 
 async function login(email: string) {
   const res = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } });
@@ -135,9 +136,9 @@ describe('runs and their log', () => {
     const again = await ctx.get(`/api/v1/services/echo/runs/${body.id}`);
     expect(again.json()).toEqual(body);
     expect((await ctx.get(`/api/v1/services/echo/runs/${body.id + 1000}`)).statusCode).toBe(404);
-    // The run was announced as created (running) and updated (finished).
-    const mine = events.filter((e) => e.key === String(body.id)).map((e) => e.action);
-    expect(mine).toEqual(['created', 'updated']);
+    // The run was announced as created (running) and updated (finished); across processes the
+    // events port delivers them a little later.
+    await vi.waitFor(() => expect(actionsOf(body.id)).toEqual(['created', 'updated']), { timeout: 5000 });
     // DTBase's list-runs keeps its exact shape.
     const listed = (await ctx.post('/service/list-runs', { service_name: 'echo' })).json();
     expect(Object.keys(listed[0]).sort()).toEqual([
@@ -167,7 +168,8 @@ describe('runs and their log', () => {
         body = (await ctx.get(`/api/v1/services/later/runs/${runId}`)).json();
       }
       expect(body).toMatchObject({ status: 'succeeded', response_status_code: 200, trigger: 'request' });
-      expect(events.filter((e) => e.key === String(runId)).map((e) => e.action)).toEqual(['created', 'updated', 'updated']);
+      // Queued, running, finished.
+      await vi.waitFor(() => expect(actionsOf(runId)).toEqual(['created', 'updated', 'updated']), { timeout: 5000 });
     }
     expect(received.filter((r) => r.path === '/later').map((r) => r.body)).toEqual([{ n: 1 }, { n: 2 }]);
   });
@@ -177,7 +179,15 @@ describe('runs and their log', () => {
     await service('hangs', () => ({ hang: true }));
     await service('fails', () => ({ status: 500, json: { error: 'boom' } }));
     await service('garbage', () => ({ json: [['/api/v1/readings', { series: [] }], 5] }));
-    await service('too-many', () => ({ json: { requests: Array.from({ length: MAX_RETURNED_REQUESTS + 1 }, () => ['/api/v1/readings', {}]) } }));
+    await service('too-many', () => ({
+      json: { requests: Array.from({ length: MAX_RETURNED_REQUESTS + 1 }, () => ['/api/v1/readings', {}]) },
+    }));
+    await service('deep-answer', () => ({ raw: `${'['.repeat(10_000)}${']'.repeat(10_000)}` }));
+    const deep = await run('deep-answer', { parameters: {} });
+    expect(deep.statusCode, deep.body).toBe(201);
+    // A 2xx answer is a success; one too deep to keep is recorded without its body, saying why.
+    expect(deep.json()).toMatchObject({ status: 'succeeded', response_status_code: 200, response_json: null });
+    expect(deep.json().error).toMatch(/nested deeper than 256 levels/);
     const expected: Record<string, RegExp> = {
       closed: /^The service could not be reached\.$/,
       hangs: /^The service could not be reached\.$/,
@@ -265,7 +275,11 @@ describe('data returned by a service', () => {
   });
 
   it('writes an answer in the POST /api/v1/readings format', async () => {
-    const series = { sensor: 'ws-2', measure: 'temperature', timestamps: ['2024-04-01T00:00:00Z', '2024-04-02T00:00:00Z', '2024-04-03T00:00:00Z'] };
+    const series = {
+      sensor: 'ws-2',
+      measure: 'temperature',
+      timestamps: ['2024-04-01T00:00:00Z', '2024-04-02T00:00:00Z', '2024-04-03T00:00:00Z'],
+    };
     await service('readings-out', () => ({ json: { series: [{ ...series, values: [1, 2, 3] }] } }));
     const res = await run('readings-out', {}, tokens.editor);
     expect(res.json()).toMatchObject({ status: 'succeeded', written: [{ endpoint: '/api/v1/readings', status: 200, count: 3 }] });
@@ -300,7 +314,12 @@ describe('placeholders', () => {
     await ctx.postCreated('/service/insert-parameter-set', {
       service_name: 'model',
       name: 'fit',
-      parameters: { history, recent: { $readings: { sensor: 'ws-1', measure: 'temperature', window: 'P7D' } }, since: { $window: 'from' }, until: { $window: 'to' } },
+      parameters: {
+        history,
+        recent: { $readings: { sensor: 'ws-1', measure: 'temperature', window: 'P7D' } },
+        since: { $window: 'from' },
+        until: { $window: 'to' },
+      },
     });
     const window = { from: new Date('2024-01-01T12:00:00Z'), to: new Date('2024-01-06T00:00:00Z') };
     const outcome = await ctx.services.registry.runService({
@@ -311,7 +330,7 @@ describe('placeholders', () => {
       actor: { userId: userIds.editor },
     });
     expect(outcome).toEqual({ runId: expect.any(Number), ok: true });
-    const sent = received.at(-1)?.body as Record<string, unknown>;
+    const sent = received.at(-1)!.body as Record<string, unknown>;
     expect(sent.history).toMatchObject({
       sensor: 'ws-1',
       measure: 'temperature',
@@ -328,7 +347,7 @@ describe('placeholders', () => {
     // Without a run window, $window is null; a $readings without window or from is a 422.
     const plain = await run('model', { parameters: { history, since: { $window: 'from' } } });
     expect(plain.statusCode, plain.body).toBe(201);
-    expect((received.at(-1)?.body as { since: unknown }).since).toBeNull();
+    expect((received.at(-1)!.body as { since: unknown }).since).toBeNull();
     const noWindow = await run('model', { parameters: { h: { $readings: { sensor: 'ws-1', measure: 'temperature' } } } });
     expect(noWindow.statusCode).toBe(422);
     expect(noWindow.json().detail).toMatch(/parameters\.h\.\$readings: gives neither window nor from/);
@@ -336,9 +355,18 @@ describe('placeholders', () => {
 
   it('answers 422 naming the place for an unknown sensor or measure or a bad duration, and stores nothing', async () => {
     const cases: [unknown, RegExp][] = [
-      [{ a: [{ $readings: { sensor: 'nope', measure: 'temperature', window: 'P1D' } }] }, /parameters\.a\[0\]\.\$readings: Sensor does not exist/],
-      [{ b: { $readings: { sensor: 'ws-1', measure: 'wind', window: 'P1D' } } }, /parameters\.b\.\$readings: Measure "wind" is not a measure of sensor "ws-1"/],
-      [{ c: { $readings: { sensor: 'ws-1', measure: 'temperature', window: '7 days' } } }, /parameters\.c\.\$readings\.window: "7 days" is not an ISO 8601 duration/],
+      [
+        { a: [{ $readings: { sensor: 'nope', measure: 'temperature', window: 'P1D' } }] },
+        /parameters\.a\[0\]\.\$readings: Sensor does not exist/,
+      ],
+      [
+        { b: { $readings: { sensor: 'ws-1', measure: 'wind', window: 'P1D' } } },
+        /parameters\.b\.\$readings: Measure "wind" is not a measure of sensor "ws-1"/,
+      ],
+      [
+        { c: { $readings: { sensor: 'ws-1', measure: 'temperature', window: '7 days' } } },
+        /parameters\.c\.\$readings\.window: "7 days" is not an ISO 8601 duration/,
+      ],
       [{ d: { $window: 'middle' } }, /parameters\.d\.\$window: must be "from" or "to"/],
     ];
     const sets = await ctx.count('service_parameter_set');

@@ -14,7 +14,11 @@ export function placeholderSeries(db: Database, readings: Pick<ReadingsQueryServ
   return {
     async problem(spec) {
       try {
-        await resolveSeries(db, { sensorUid: spec.sensor, measureName: spec.measure, ...(spec.units === undefined ? {} : { units: spec.units }) });
+        await resolveSeries(db, {
+          sensorUid: spec.sensor,
+          measureName: spec.measure,
+          ...(spec.units === undefined ? {} : { units: spec.units }),
+        });
         return undefined;
       } catch (error) {
         if (error instanceof AppError) return error.detail;

@@ -63,7 +63,8 @@ export function describePath(path: readonly PathPart[]): string {
   );
 }
 
-const DURATION = /^P(?!$)(?:(\d{1,6})Y)?(?:(\d{1,6})M)?(?:(\d{1,6})W)?(?:(\d{1,7})D)?(?:T(?=\d)(?:(\d{1,8})H)?(?:(\d{1,10})M)?(?:(\d{1,12}(?:\.\d{1,6})?)S)?)?$/;
+const DURATION =
+  /^P(?!$)(?:(\d{1,6})Y)?(?:(\d{1,6})M)?(?:(\d{1,6})W)?(?:(\d{1,7})D)?(?:T(?=\d)(?:(\d{1,8})H)?(?:(\d{1,10})M)?(?:(\d{1,12}(?:\.\d{1,6})?)S)?)?$/;
 const ZONED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 /** Earliest start a window may reach: readings are stored for the UTC years 1 to 9999. */
 const EARLIEST_MS = -62_135_596_800_000; // 0001-01-01T00:00:00Z
@@ -102,7 +103,9 @@ function parseReadingsSpec(value: unknown, where: string): ReadingsSpec {
   }
   if (spec.window !== undefined && spec.from !== undefined) throw unprocessable(`${where}: give either window or from, not both`);
   if (spec.window !== undefined && subtractDuration(new Date(), spec.window as string) === undefined) {
-    throw unprocessable(`${where}.window: ${JSON.stringify(String(spec.window).slice(0, 60))} is not an ISO 8601 duration such as P7D or PT6H`);
+    throw unprocessable(
+      `${where}.window: ${JSON.stringify(String(spec.window).slice(0, 60))} is not an ISO 8601 duration such as P7D or PT6H`,
+    );
   }
   for (const key of ['from', 'to'] as const) {
     const text = spec[key] as string | undefined;
@@ -202,7 +205,8 @@ export async function resolvePlaceholders(
           : spec.window !== undefined
             ? subtractDuration(to, spec.window)
             : (context.window?.from ?? undefined);
-      if (!from) throw new Error(`${describePath(p.path)}.$readings: the run's window has no start (a first scheduled run): give window or from`);
+      if (!from)
+        throw new Error(`${describePath(p.path)}.$readings: the run's window has no start (a first scheduled run): give window or from`);
       try {
         replacement = await context.series.read(spec, from, to);
       } catch (error) {

@@ -47,7 +47,8 @@ export function returnedData(json: unknown): ReturnedData {
   if (json === null || typeof json !== 'object') return { kind: 'none' };
   const body = json as Record<string, unknown>;
   if ('requests' in body) {
-    if (!Array.isArray(body.requests)) return { kind: 'invalid', error: 'The answer\'s "requests" must be an array of [endpoint, payload] pairs.' };
+    if (!Array.isArray(body.requests))
+      return { kind: 'invalid', error: 'The answer\'s "requests" must be an array of [endpoint, payload] pairs.' };
     return pairs(body.requests, 'The answer\'s "requests":');
   }
   if (Array.isArray(body.series)) return { kind: 'requests', requests: [['/api/v1/readings', body]] };
@@ -60,7 +61,7 @@ const REFUSED_PREFIXES = ['/api/v1/services'];
 
 /** Why `endpoint` is not a path a returned request may be POSTed to, or undefined. */
 export function endpointProblem(endpoint: string): string | undefined {
-  const problem = 'not a path of this server\'s API (such as /sensor/insert-sensor-readings or /api/v1/readings)';
+  const problem = "not a path of this server's API (such as /sensor/insert-sensor-readings or /api/v1/readings)";
   if (!endpoint.startsWith('/') || endpoint.startsWith('//')) return problem;
   let url: URL;
   try {
@@ -72,7 +73,7 @@ export function endpointProblem(endpoint: string): string | undefined {
   if (url.host !== 'in-process.invalid' || url.pathname !== endpoint.split(/[?#]/)[0] || endpoint.includes('#')) return problem;
   if (!WRITABLE_PREFIXES.some((p) => url.pathname.startsWith(p))) return problem;
   if (REFUSED_PREFIXES.some((p) => url.pathname === p || url.pathname.startsWith(`${p}/`))) {
-    return 'the service registry cannot be called from a service\'s answer';
+    return "the service registry cannot be called from a service's answer";
   }
   return undefined;
 }

@@ -5,7 +5,14 @@ import type { EntityChanged, EntityKind, Events } from '../../events/events.ts';
 import type { CallService, ServiceCallResult } from './service-caller.ts';
 import { redactUrlCredentials } from '../../outbound/redact-url.ts';
 import type { WriteBack } from './in-process.ts';
-import { checkPlaceholders, checkWindowNeeds, findPlaceholders, resolvePlaceholders, type Placeholder, type SeriesAccess } from './placeholders.ts';
+import {
+  checkPlaceholders,
+  checkWindowNeeds,
+  findPlaceholders,
+  resolvePlaceholders,
+  type Placeholder,
+  type SeriesAccess,
+} from './placeholders.ts';
 import { isWritten, returnedData, type WrittenRequest } from './returned-data.ts';
 import {
   servicesRepository,
@@ -37,19 +44,29 @@ export interface ParameterSetInput {
   parameters: Record<string, unknown>;
 }
 
-export interface RunActor { userId: number; apiKeyId?: number | null }
-export interface RunWindow { from: Date | null; to: Date }
+export interface RunActor {
+  userId: number;
+  apiKeyId?: number | null;
+}
+export interface RunWindow {
+  from: Date | null;
+  to: Date;
+}
 export interface RunServiceInput {
   serviceName: string;
   parameterSetName?: string | null;
   parameters?: unknown;
-  actor?: RunActor;          // service-runs: returned data is written with these credentials
-  window?: RunWindow;        // schedules adds (and sends as headers); service-runs uses it for placeholders
-  trigger?: 'request' | 'schedule';  // service-runs records it
-  scheduleId?: number;       // schedules passes it; schedules' migration adds service_run_log.schedule_id
-  signal?: AbortSignal;      // schedules: the job's timeout aborts the call
+  actor?: RunActor; // service-runs: returned data is written with these credentials
+  window?: RunWindow; // schedules adds (and sends as headers); service-runs uses it for placeholders
+  trigger?: 'request' | 'schedule'; // service-runs records it
+  scheduleId?: number; // schedules passes it; schedules' migration adds service_run_log.schedule_id
+  signal?: AbortSignal; // schedules: the job's timeout aborts the call
 }
-export interface ServiceRunOutcome { runId: number; ok: boolean; error?: string }
+export interface ServiceRunOutcome {
+  runId: number;
+  ok: boolean;
+  error?: string;
+}
 
 /** A unique violation from a concurrent insert means the same as the check that ran before it. */
 async function conflictOnRace<T>(detail: string, write: () => Promise<T>): Promise<T> {
