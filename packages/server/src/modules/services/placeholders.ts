@@ -11,6 +11,7 @@
  */
 import { unprocessable } from '../../errors.ts';
 
+/** As request bodies (MAX_JSON_DEPTH, src/http/json-body.ts); checked here too for parameters that come from code or the database. */
 export const MAX_PARAMETER_DEPTH = 64;
 export const MAX_PLACEHOLDERS = 20;
 /** Points per `$readings` series: more readings than this in the range are averaged into this many buckets. */
