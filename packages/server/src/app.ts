@@ -119,6 +119,23 @@ export async function buildApp(deps: AppDeps) {
     await api.register(mqttApiRoutes, { prefix: '/api/v1', mqtt: services.mqtt });
   });
 
+  // What services return is written through these very routes, as the run's actor.
+  services.inProcess.bind(async ({ path, body, token }) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: path,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(body ?? null),
+    });
+    let json: unknown = null;
+    try {
+      json = res.json();
+    } catch {
+      // Not JSON: the status says enough.
+    }
+    return { statusCode: res.statusCode, json };
+  });
+
   return app;
 }
 

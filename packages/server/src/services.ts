@@ -34,7 +34,10 @@ import { createSkillService } from './modules/skill/skill.service.ts';
 import { createSensorDetailsService } from './modules/api/sensor-details.service.ts';
 import { createSensorsService } from './modules/sensors/sensors.service.ts';
 import { createServiceCaller, type CallService } from './modules/services/service-caller.ts';
-import { createServicesService } from './modules/services/services.service.ts';
+import { createServicesService, type ServicesService } from './modules/services/services.service.ts';
+import { createInProcessDispatcher, createWriteBack } from './modules/services/in-process.ts';
+import { placeholderSeries } from './modules/services/placeholder-series.ts';
+import { SERVICE_RUN_JOB, servicesJobs } from './modules/services/services.jobs.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { createMqttService } from './mqtt/mqtt.service.ts';
 import { createAddressPolicy } from './outbound/address-policy.ts';
@@ -104,16 +107,27 @@ export function createServices(deps: ServicesDeps) {
     maxResponseBytes: config.serviceResponseLimitBytes,
     ...(deps.log ? { log: deps.log } : {}),
   });
-  const registry = createServicesService({
+  const partitions = createPartitionsService({ db });
+  const ingest = createReadingsIngest({ db, events, monthlyPartitions: partitions });
+  const readingsQuery = readingsQueryModule(db);
+
+  // Late-bound to the app's own inject by buildApp: what services return is written through
+  // the server's routes, as the run's actor (modules/services/in-process.ts).
+  const inProcess = createInProcessDispatcher();
+  const registry: ServicesService = createServicesService({
     db,
     events,
     clock,
     callService: deps.callService ?? createServiceCaller(outbound),
+    series: placeholderSeries(db, readingsQuery),
+    writeBack: createWriteBack({
+      dispatcher: inProcess,
+      tokens,
+      findUser: (id) => users.findById(id),
+      clock,
+    }),
+    enqueueRun: async (job, tx) => void (await jobs.enqueue(SERVICE_RUN_JOB, job, { tx })),
   });
-
-  const partitions = createPartitionsService({ db });
-  const ingest = createReadingsIngest({ db, events, monthlyPartitions: partitions });
-  const readingsQuery = readingsQueryModule(db);
   const retention = createRetentionService({ db, forgetPartitions: ingest.forgetPartitions });
 
   // Every write, login and refresh; written in batches, flushed when the app closes.
@@ -146,6 +160,7 @@ export function createServices(deps: ServicesDeps) {
   const auditWork = auditJobs({ audit, clock, retentionEveryMs });
   const throttleWork = loginThrottleJobs(loginThrottle);
   const realtimeWork = realtimeJobs({ db, clock, historyMinutes: config.streamHistoryMinutes });
+  const servicesWork = servicesJobs({ registry: () => registry });
   const jobs = createJobRunner({
     db,
     events,
@@ -155,6 +170,7 @@ export function createServices(deps: ServicesDeps) {
       ...auditWork.definitions,
       ...throttleWork.definitions,
       ...realtimeWork.definitions,
+      ...servicesWork.definitions,
     ],
     recurring: [
       ...readingsWork.recurring,
@@ -194,6 +210,8 @@ export function createServices(deps: ServicesDeps) {
     /** Forecast skill: runs' outputs scored against the observations of their sensor measures. */
     skill: createSkillService({ db, models }),
     registry,
+    /** The in-process dispatcher that buildApp binds to its own inject (services' returned data is written through it). */
+    inProcess,
     readings: {
       ingest,
       ingestApi: createReadingsIngestApiService({ db, ingest, bodyLimitBytes: config.bodyLimitBytes }),

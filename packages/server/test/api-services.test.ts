@@ -97,6 +97,12 @@ describe('run logs', () => {
       response_json: null,
       error: 'The service could not be reached.',
       timestamp: expect.any(String),
+      status: 'failed',
+      trigger: 'request',
+      started_at: expect.any(String),
+      finished_at: items[0].timestamp,
+      duration_ms: expect.any(Number),
+      written: null,
     });
     expect(items[3].parameters).toEqual({ once: true });
   });

@@ -203,6 +203,8 @@ describe('services', () => {
       change('service_parameter_set', 'created', set),
       change('service_parameter_set', 'updated', set),
       change('service_run', 'created', run),
+      // Logged as running before the call, finished after it.
+      change('service_run', 'updated', run),
       change('service_parameter_set', 'deleted', set),
       change('service', 'deleted', 'ingress'),
     ]);

@@ -1,5 +1,8 @@
-import { index, integer, jsonb, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { check, index, integer, jsonb, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { apiKeys } from './api-keys.ts';
 import { createdAt, httpMethod, updatedAt } from './common.ts';
+import { users } from './users.ts';
 
 export const services = pgTable('service', {
   id: serial('id').primaryKey(),
@@ -41,6 +44,20 @@ export const serviceRunLogs = pgTable(
     responseJson: jsonb('response_json'),
     error: text('error'),
     timestamp: timestamp('timestamp', { withTimezone: true }).notNull().defaultNow(),
+    /** queued (in the background, not started), running, succeeded or failed (migration 0012). */
+    status: text('status').notNull(),
+    trigger: text('trigger').notNull().default('request'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** What the service returned that was written back: per request, endpoint, status, count. */
+    written: jsonb('written'),
+    /** Whose credentials write what the service returns. */
+    actorUserId: integer('actor_user_id').references(() => users.id, { onDelete: 'set null' }),
+    actorApiKeyId: integer('actor_api_key_id').references(() => apiKeys.id, { onDelete: 'set null' }),
   },
-  (t) => [index('service_run_log_service_idx').on(t.serviceId, t.id)],
+  (t) => [
+    index('service_run_log_service_idx').on(t.serviceId, t.id),
+    check('service_run_log_status_check', sql`${t.status} IN ('queued', 'running', 'succeeded', 'failed')`),
+    check('service_run_log_trigger_check', sql`${t.trigger} IN ('request', 'schedule')`),
+  ],
 );

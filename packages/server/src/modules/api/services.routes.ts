@@ -4,7 +4,8 @@ import { notFound } from '../../errors.ts';
 import { HttpMethodSchema, Nullable, ref } from '../../http/schemas.ts';
 import type { ParameterSetRow, ServiceRow, ServiceRunRow, ServicesService } from '../services/index.ts';
 import { REDACTED_URL } from '../services/services.schemas.ts';
-import { NameParam, Timestamp, listErrors, readErrors } from './api.schemas.ts';
+import { IdParam, NameParam, Timestamp, listErrors, readErrors, writeErrors } from './api.schemas.ts';
+import { runActor } from '../services/run-actor.ts';
 import { PageOf, PageQuery, PageQuerySchema, readPage, sendPage } from './pagination.ts';
 
 const tags = ['services'];
@@ -48,6 +49,29 @@ const ServiceRunResource = Type.Object(
       }),
     ),
     timestamp: Timestamp,
+    status: Type.Union(
+      ['queued', 'running', 'succeeded', 'failed'].map((v) => Type.Literal(v)),
+      {
+        description:
+          'succeeded: the service answered 2xx and whatever data it returned was written; failed: no answer, another ' +
+          'status, data that could not be read, or a returned request that failed (see error and written)',
+      },
+    ),
+    trigger: Type.Union([Type.Literal('request'), Type.Literal('schedule')]),
+    started_at: Nullable(Type.String({ description: 'ISO-8601 UTC; null while queued' })),
+    finished_at: Nullable(Type.String({ description: 'ISO-8601 UTC; null until finished' })),
+    duration_ms: Nullable(Type.Integer({ description: 'finished_at - started_at' })),
+    written: Nullable(
+      Type.Array(
+        Type.Object({
+          endpoint: Type.String(),
+          status: Nullable(Type.Integer({ description: "the route's status; null when the request was not sent (see error)" })),
+          count: Type.Integer({ description: 'readings or records written' }),
+          error: Type.Optional(Type.String()),
+        }),
+        { description: 'what the service returned and was written, request by request (null: it returned no data)' },
+      ),
+    ),
   },
   { $id: 'ServiceRun' },
 );
@@ -80,7 +104,27 @@ const toRun = (r: ServiceRunRow) => ({
   response_json: r.responseJson,
   error: r.error,
   timestamp: r.timestamp,
+  status: r.status,
+  trigger: r.trigger,
+  started_at: r.startedAt,
+  finished_at: r.finishedAt,
+  duration_ms: r.durationMs,
+  written: r.written as never,
 });
+
+const RunRequest = Type.Object(
+  {
+    parameter_set: Type.Optional(Nullable(Type.String({ description: 'name of a parameter set of the service' }))),
+    parameters: Type.Optional(
+      Type.Union([Type.Object({}, { additionalProperties: true }), Type.Array(Type.Unknown()), Type.Null()], {
+        description: "sent to the service (placeholders resolved); when given it wins over the set's",
+      }),
+    ),
+    async: Type.Optional(Type.Boolean({ description: 'run in the background: 202 at once with the run id' })),
+  },
+  { additionalProperties: false },
+);
+const RunQueuedResource = Type.Object({ id: Type.Integer(), status: Type.Literal('queued') });
 
 /** Services by name, with their parameter sets and the log of their runs below them. */
 export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesService }> = async (app, { services }) => {
@@ -179,6 +223,63 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
       const { parameter_set: parameterSetName, ...paging } = request.query;
       const page = await readPage(paging, (p) => services.listRuns({ ...p, serviceName: service.name, parameterSetName }));
       return sendPage(reply, page, toRun);
+    },
+  );
+
+  app.post(
+    '/services/:name/runs',
+    {
+      config: { access: 'services:write' },
+      schema: {
+        tags,
+        operationId: 'runService',
+        summary: 'Run a service now (201 with the finished run) or in the background (202 with its id)',
+        description:
+          'The run is recorded whatever happens: an unreachable service, another status than 2xx or data that could not ' +
+          'be written make a failed run (201, status failed, error says why), not an error of this call. Data the service ' +
+          "returns is written through this server's routes with the caller's credentials (role and key scope apply), at " +
+          'most 1,000 requests per answer. Placeholders: {"$readings": {"sensor", "measure", "window": "P7D"}} (or from/to), ' +
+          `{"$window": "from" | "to"}; an unknown sensor or measure, or a bad duration, is a 422 naming where it is.`,
+        params: ServiceParams,
+        body: RunRequest,
+        response: { 201: ref(ServiceRunResource), 202: RunQueuedResource, ...writeErrors },
+      },
+    },
+    async (request, reply) => {
+      const service = await requireService(request.params.name);
+      const { parameter_set: set, parameters, async: background } = request.body;
+      if (set != null && !(await services.findParameterSet(service.name, set))) {
+        throw notFound(`Service ${JSON.stringify(service.name)} has no parameter set ${JSON.stringify(set)}`);
+      }
+      const run = { serviceName: service.name, parameterSetName: set ?? null, parameters, actor: runActor(request) };
+      if (background === true) {
+        const id = await services.queueRun(run);
+        return reply.status(202).send({ id, status: 'queued' as const });
+      }
+      const outcome = await services.runAndRecord(run);
+      const row = await services.findRun(outcome.runId);
+      if (!row) throw notFound(`Service ${JSON.stringify(service.name)} was deleted during the run`);
+      return reply.status(201).send(toRun(row));
+    },
+  );
+
+  app.get(
+    '/services/:name/runs/:id',
+    {
+      config: { access: 'data:read' },
+      schema: {
+        tags,
+        operationId: 'getServiceRun',
+        summary: 'One run of a service: its status, duration, response, error and what was written',
+        params: Type.Object({ name: NameParam, id: IdParam }),
+        response: { 200: ref(ServiceRunResource), ...readErrors },
+      },
+    },
+    async (request) => {
+      const { name, id } = request.params;
+      const run = await services.findRun(id);
+      if (!run || run.serviceName !== name) throw notFound(`Service ${JSON.stringify(name)} has no run ${id}`);
+      return toRun(run);
     },
   );
 };

@@ -93,6 +93,21 @@ export function createTokenIssuer(settings: TokenSettings) {
       };
     },
 
+    /**
+     * A lone access token for `seconds`, with no refresh token and no session row: what the
+     * service registry writes a run's returned data with, in-process, as the run's actor (a
+     * user, or one of its API keys: claim api_key_id), so that roles and key scopes apply.
+     * It is checked like any access token, against tokens_valid_after and the key's state.
+     */
+    async issueAccessToken(claims: { email: string; issuedAtMs: number; apiKeyId?: number; seconds: number }): Promise<string> {
+      const iat = Math.floor(claims.issuedAtMs / 1000);
+      const keyClaim = claims.apiKeyId === undefined ? {} : { api_key_id: claims.apiKeyId };
+      return sign(
+        { sub: claims.email, iat, iat_ms: claims.issuedAtMs, ...keyClaim, token_type: 'access' satisfies TokenType },
+        iat + claims.seconds,
+      );
+    },
+
     /** Signature, expiry and claim shape; whether the user still exists is the caller's check. */
     async verify(token: string): Promise<VerifiedToken> {
       const known = verified.get(token);

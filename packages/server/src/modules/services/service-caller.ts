@@ -37,6 +37,12 @@ export type CallService = (call: ServiceCall) => Promise<ServiceCallResult>;
 /** What a run whose answer was over the size cap records beside its status. */
 export const ANSWER_TOO_LARGE = 'The answer was larger than MIRRORBASE_SERVICE_RESPONSE_LIMIT_MB and was not kept.';
 
+/** Levels of nesting an answer may have to be kept (jsonb and withoutNul below go no deeper). */
+export const MAX_ANSWER_DEPTH = 256;
+
+/** What a run whose answer nested too deep records beside its status. */
+export const ANSWER_TOO_DEEP = `The answer nested deeper than ${MAX_ANSWER_DEPTH} levels and was not kept.`;
+
 /** What a run that got no answer records, whatever the reason. */
 export const UNREACHABLE_ERROR = 'The service could not be reached.';
 
@@ -53,13 +59,28 @@ function withoutNul(value: unknown): unknown {
   return value;
 }
 
-/** The answer as JSON, or null when it is not JSON. */
-function parseJson(text: string): unknown {
-  try {
-    return withoutNul(JSON.parse(text));
-  } catch {
-    return null;
+/** Whether `value` nests deeper than `limit` levels; iterative, so any depth is safe to ask about. */
+function deeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
   }
+  return false;
+}
+
+/** The answer as JSON (null when it is not JSON), or a note when it is JSON too deep to keep. */
+function parseJson(text: string): { json: unknown; note?: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { json: null };
+  }
+  if (deeperThan(json, MAX_ANSWER_DEPTH)) return { json: null, note: ANSWER_TOO_DEEP };
+  return { json: text.includes('\\u0000') ? withoutNul(json) : json };
 }
 
 /**
@@ -83,6 +104,7 @@ export function createServiceCaller(outbound: OutboundCall): CallService {
     if (result.body === undefined) {
       return { reached: true, statusCode: result.statusCode, json: null, note: ANSWER_TOO_LARGE };
     }
-    return { reached: true, statusCode: result.statusCode, json: parseJson(result.body.toString('utf8')) };
+    const text = result.body.toString('utf8');
+    return { reached: true, statusCode: result.statusCode, ...parseJson(text) };
   };
 }

@@ -19,6 +19,9 @@ export interface ParameterSetRow {
   updatedAt: string | null;
 }
 
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type RunTrigger = 'request' | 'schedule';
+
 export interface RunRow {
   id: number;
   serviceId: number;
@@ -30,6 +33,14 @@ export interface RunRow {
   responseJson: unknown;
   error: string | null;
   timestamp: string;
+  status: RunStatus;
+  trigger: RunTrigger;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  written: unknown;
+  actorUserId: number | null;
+  actorApiKeyId: number | null;
 }
 
 export interface NewRun {
@@ -37,10 +48,21 @@ export interface NewRun {
   parameterSetId: number | null;
   parameterSetName: string | null;
   parameters: unknown;
+  /** running (called now) or queued (in the background). */
+  status: 'queued' | 'running';
+  trigger: RunTrigger;
+  actorUserId: number | null;
+  actorApiKeyId: number | null;
+  at: Date;
+}
+
+export interface FinishedRun {
+  status: 'succeeded' | 'failed';
   responseStatusCode: number | null;
   responseJson: unknown;
   error: string | null;
-  timestamp: Date;
+  written: unknown;
+  at: Date;
 }
 
 export interface Page {
@@ -57,7 +79,10 @@ const PARAMETER_SET_COLUMNS = `p.id, p.service_id AS "serviceId", s.name AS "ser
   mb_iso(p.created_at) AS "createdAt", mb_iso(p.updated_at) AS "updatedAt"`;
 const RUN_COLUMNS = `r.id, r.service_id AS "serviceId", s.name AS "serviceName", r.parameter_set_id AS "parameterSetId",
   r.parameter_set_name AS "parameterSetName", r.parameters, r.response_status_code AS "responseStatusCode",
-  r.response_json AS "responseJson", r.error, mb_iso(r.timestamp) AS timestamp`;
+  r.response_json AS "responseJson", r.error, mb_iso(r.timestamp) AS timestamp, r.status, r.trigger,
+  mb_iso(r.started_at) AS "startedAt", mb_iso(r.finished_at) AS "finishedAt",
+  round(extract(epoch FROM r.finished_at - r.started_at) * 1000)::integer AS "durationMs", r.written,
+  r.actor_user_id AS "actorUserId", r.actor_api_key_id AS "actorApiKeyId"`;
 
 /** All SQL of the service registry: services, their parameter sets and the log of their runs. */
 export function servicesRepository(db: Queryable) {
@@ -141,15 +166,16 @@ export function servicesRepository(db: Queryable) {
     },
 
     /**
-     * Logs a run. The service or set may have been deleted while the call was under way: a
-     * vanished set is recorded by name only, a vanished service records nothing (returns undefined).
+     * Logs a run as it starts (running) or is queued. The set may have been deleted meanwhile:
+     * it is then recorded by name only. Undefined when the service is gone.
      */
     async insertRun(run: NewRun): Promise<number | undefined> {
       const rows = await db.query<{ id: number }>(
         `INSERT INTO service_run_log (service_id, parameter_set_id, parameter_set_name, parameters,
-           response_status_code, response_json, error, timestamp)
+           status, trigger, actor_user_id, actor_api_key_id, timestamp, started_at)
          SELECT s.id, (SELECT p.id FROM service_parameter_set p WHERE p.id = $2 AND p.service_id = s.id),
-           $3::text, $4::text::jsonb, $5::integer, $6::text::jsonb, $7::text, $8::timestamptz
+           $3::text, $4::text::jsonb, $5::text, $6::text, $7::integer, $8::integer, $9::timestamptz,
+           CASE WHEN $5::text = 'running' THEN $9::timestamptz END
          FROM service s WHERE s.id = $1
          RETURNING id`,
         [
@@ -157,13 +183,46 @@ export function servicesRepository(db: Queryable) {
           run.parameterSetId,
           run.parameterSetName,
           toJsonParam(run.parameters),
-          run.responseStatusCode,
-          toJsonParam(run.responseJson),
-          run.error,
-          run.timestamp.toISOString(),
+          run.status,
+          run.trigger,
+          run.actorUserId,
+          run.actorApiKeyId,
+          run.at.toISOString(),
         ],
       );
       return rows[0]?.id;
+    },
+
+    /**
+     * A queued run starts (or a run whose worker died starts again); false when it has
+     * finished already or is gone.
+     */
+    async startQueuedRun(id: number, at: Date): Promise<boolean> {
+      const rows = await db.query(
+        `UPDATE service_run_log SET status = 'running', started_at = $2::timestamptz
+         WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+        [id, at.toISOString()],
+      );
+      return rows.length > 0;
+    },
+
+    /** Records how a run ended; its timestamp becomes the end (DTBase logged runs when they ended). False when it is gone. */
+    async finishRun(id: number, run: FinishedRun): Promise<boolean> {
+      const rows = await db.query(
+        `UPDATE service_run_log SET status = $2::text, response_status_code = $3::integer, response_json = $4::text::jsonb,
+           error = $5::text, written = $6::text::jsonb, timestamp = $7::timestamptz, finished_at = $7::timestamptz
+         WHERE id = $1 RETURNING id`,
+        [id, run.status, run.responseStatusCode, toJsonParam(run.responseJson), run.error, toJsonParam(run.written), run.at.toISOString()],
+      );
+      return rows.length > 0;
+    },
+
+    async findRun(id: number): Promise<RunRow | undefined> {
+      const rows = await db.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM service_run_log r JOIN service s ON s.id = r.service_id WHERE r.id = $1`,
+        [id],
+      );
+      return rows[0];
     },
 
     listRuns(filter: { serviceName?: string | null; parameterSetName?: string | null } & Page = {}): Promise<RunRow[]> {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Detail, ValidationFailed, authErrors } from '../../http/schemas.ts';
 import type { ServicesService } from './services.service.ts';
+import { runActor } from './run-actor.ts';
 import { toDtbaseParameterSet, toDtbaseService, toDtbaseServiceRun } from './services.dtbase.ts';
 import {
   ParameterSetBody,
@@ -10,6 +11,7 @@ import {
   ParameterSetList,
   RunFilterBody,
   RunList,
+  RunQueued,
   RunServiceBody,
   ServiceBody,
   ServiceList,
@@ -154,14 +156,23 @@ export const dtbaseServicesRoutes: FastifyPluginAsyncTypebox<{ services: Service
           'Answers 200 whatever status the service answers with; 403 when the address (or that of a redirect) is ' +
           'loopback, link-local, private or otherwise not public and MIRRORBASE_SERVICE_ALLOWED_HOSTS does not allow it ' +
           '(nothing is connected to); 502, the same for every reason, when it cannot be reached or does not answer in ' +
-          'time. The run is logged in each case (with a null status code unless it answered). Redirects are followed.',
+          'time. The run is logged in each case (with a null status code unless it answered). Redirects are followed. ' +
+          'Placeholders ($readings, $window) in the parameters are resolved at call time (422 when one names an unknown ' +
+          'series). When the service answers with data ([endpoint, payload] pairs, {"requests": [...]} or readings in the ' +
+          "POST /api/v1/readings format), it is written through this server's routes with the caller's credentials and " +
+          'recorded in the run log. With async: true, 202 at once with the run id (the run happens on the job runner).',
         body: RunServiceBody,
-        response: { 200: Detail, 400: Detail, 422: ValidationFailed, 502: Detail, ...authErrors },
+        response: { 200: Detail, 202: RunQueued, 400: Detail, 422: ValidationFailed, 502: Detail, ...authErrors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { service_name, parameter_set_name, parameters } = request.body;
-      await services.runService({ serviceName: service_name, parameterSetName: parameter_set_name, parameters });
+      const run = { serviceName: service_name, parameterSetName: parameter_set_name, parameters, actor: runActor(request) };
+      if (request.body.async === true) {
+        const id = await services.queueRun(run);
+        return reply.status(202).send({ detail: 'Service run queued.', id, status: 'queued' as const });
+      }
+      await services.runService(run);
       return { detail: 'Service called successfully.' };
     },
   );

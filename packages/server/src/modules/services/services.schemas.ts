@@ -58,8 +58,21 @@ export const RunServiceBody = Type.Object({
   service_name: Type.String(),
   parameter_set_name: Type.Optional(Nullable(Type.String())),
   parameters: Type.Optional(CallParameters),
+  async: Type.Optional(
+    Type.Boolean({
+      description:
+        'Mirrorbase: run in the background. Answers 202 at once with the run id; the run log and the service_run entity events show how it goes.',
+    }),
+  ),
 });
 export type RunServiceBody = Static<typeof RunServiceBody>;
+
+/** 202 of a background run: the run id to follow in the run log. */
+export const RunQueued = Type.Object({
+  detail: Type.String({ examples: ['Service run queued.'] }),
+  id: Type.Integer({ description: 'the run id (GET /api/v1/services/{name}/runs/{id})' }),
+  status: Type.Literal('queued'),
+});
 
 export const RunFilterBody = Type.Object({
   service_name: Type.Optional(Nullable(Type.String())),
