@@ -205,9 +205,12 @@ export async function resolvePlaceholders(
           ? new Date(spec.from)
           : spec.window !== undefined
             ? subtractDuration(to, spec.window)
-            : (context.window?.from ?? undefined);
-      if (!from)
-        throw new Error(`${describePath(p.path)}.$readings: the run's window has no start (a first scheduled run): give window or from`);
+            : // A schedule's first run has no previous beat: its window reaches back to the
+              // first reading, rather than failing at 3 a.m. for a set accepted at creation.
+              context.window
+              ? (context.window.from ?? new Date(EARLIEST_MS))
+              : undefined;
+      if (!from) throw new Error(`${describePath(p.path)}.$readings: this run has no data window: give window or from`);
       try {
         replacement = await context.series.read(spec, from, to);
       } catch (error) {
