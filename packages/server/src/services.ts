@@ -35,6 +35,8 @@ import { createSensorsService } from './modules/sensors/sensors.service.ts';
 import { createServiceCaller, type CallService } from './modules/services/service-caller.ts';
 import { createServicesService } from './modules/services/services.service.ts';
 import { createUsersService } from './modules/users/users.service.ts';
+import { schedulesJobs } from './modules/schedules/schedules.jobs.ts';
+import { createSchedulesService } from './modules/schedules/schedules.service.ts';
 import { createMqttService } from './mqtt/mqtt.service.ts';
 import { createAddressPolicy } from './outbound/address-policy.ts';
 import { realtimeJobs } from './realtime/realtime.jobs.ts';
@@ -145,6 +147,12 @@ export function createServices(deps: ServicesDeps) {
   const auditWork = auditJobs({ audit, clock, retentionEveryMs });
   const throttleWork = loginThrottleJobs(loginThrottle);
   const realtimeWork = realtimeJobs({ db, clock, historyMinutes: config.streamHistoryMinutes });
+  const schedulesWork = schedulesJobs({
+    db,
+    registry,
+    backoffMs: config.scheduleRetryBackoffSeconds * 1000,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
   const jobs = createJobRunner({
     db,
     events,
@@ -154,7 +162,10 @@ export function createServices(deps: ServicesDeps) {
       ...auditWork.definitions,
       ...throttleWork.definitions,
       ...realtimeWork.definitions,
+      ...schedulesWork.definitions,
     ],
+    sources: schedulesWork.sources,
+    concurrency: config.jobsConcurrency,
     recurring: [
       ...readingsWork.recurring,
       ...sessionsWork.recurring,
@@ -191,6 +202,8 @@ export function createServices(deps: ServicesDeps) {
     models,
     runDetails: createRunDetailsService({ models, readings: readingsQuery }),
     registry,
+    /** Cron schedules of services, run on the job runner. */
+    schedules: createSchedulesService({ db, events, registry, jobs, clock }),
     readings: {
       ingest,
       ingestApi: createReadingsIngestApiService({ db, ingest, bodyLimitBytes: config.bodyLimitBytes }),

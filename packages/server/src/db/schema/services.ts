@@ -1,5 +1,6 @@
-import { index, integer, jsonb, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, index, integer, jsonb, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { createdAt, httpMethod, updatedAt } from './common.ts';
+import { serviceSchedules } from './schedules.ts';
 
 export const services = pgTable('service', {
   id: serial('id').primaryKey(),
@@ -41,6 +42,8 @@ export const serviceRunLogs = pgTable(
     responseJson: jsonb('response_json'),
     error: text('error'),
     timestamp: timestamp('timestamp', { withTimezone: true }).notNull().defaultNow(),
+    /** The schedule (service_schedule.id) that made the run, if any; kept as null once it is deleted. */
+    scheduleId: integer('schedule_id').references((): AnyPgColumn => serviceSchedules.id, { onDelete: 'set null' }),
   },
-  (t) => [index('service_run_log_service_idx').on(t.serviceId, t.id)],
+  (t) => [index('service_run_log_service_idx').on(t.serviceId, t.id), index('service_run_log_schedule_idx').on(t.scheduleId)],
 );

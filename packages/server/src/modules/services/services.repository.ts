@@ -41,7 +41,11 @@ export interface NewRun {
   responseJson: unknown;
   error: string | null;
   timestamp: Date;
+  /** The schedule that made the run (a schedule deleted meanwhile is left out). */
+  scheduleId?: number | null;
 }
+
+export type RunFilter = { serviceName?: string | null; parameterSetName?: string | null; scheduleId?: number | null } & Page;
 
 export interface Page {
   afterId?: number;
@@ -147,9 +151,10 @@ export function servicesRepository(db: Queryable) {
     async insertRun(run: NewRun): Promise<number | undefined> {
       const rows = await db.query<{ id: number }>(
         `INSERT INTO service_run_log (service_id, parameter_set_id, parameter_set_name, parameters,
-           response_status_code, response_json, error, timestamp)
+           response_status_code, response_json, error, timestamp, schedule_id)
          SELECT s.id, (SELECT p.id FROM service_parameter_set p WHERE p.id = $2 AND p.service_id = s.id),
-           $3::text, $4::text::jsonb, $5::integer, $6::text::jsonb, $7::text, $8::timestamptz
+           $3::text, $4::text::jsonb, $5::integer, $6::text::jsonb, $7::text, $8::timestamptz,
+           (SELECT sc.id FROM service_schedule sc WHERE sc.id = $9::integer)
          FROM service s WHERE s.id = $1
          RETURNING id`,
         [
@@ -161,18 +166,20 @@ export function servicesRepository(db: Queryable) {
           toJsonParam(run.responseJson),
           run.error,
           run.timestamp.toISOString(),
+          run.scheduleId ?? null,
         ],
       );
       return rows[0]?.id;
     },
 
-    listRuns(filter: { serviceName?: string | null; parameterSetName?: string | null } & Page = {}): Promise<RunRow[]> {
+    listRuns(filter: RunFilter = {}): Promise<RunRow[]> {
       return db.query<RunRow>(
         `SELECT ${RUN_COLUMNS} FROM service_run_log r JOIN service s ON s.id = r.service_id
          WHERE ($1::text IS NULL OR s.name = $1) AND ($2::text IS NULL OR r.parameter_set_name = $2)
+           AND ($5::integer IS NULL OR r.schedule_id = $5)
            AND r.id > $3
          ORDER BY r.id LIMIT $4`,
-        [filter.serviceName ?? null, filter.parameterSetName ?? null, filter.afterId ?? 0, filter.limit ?? null],
+        [filter.serviceName ?? null, filter.parameterSetName ?? null, filter.afterId ?? 0, filter.limit ?? null, filter.scheduleId ?? null],
       );
     },
   };

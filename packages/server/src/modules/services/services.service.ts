@@ -4,7 +4,7 @@ import type { HttpMethod } from '../../db/schema/common.ts';
 import type { EntityChanged, EntityKind, Events } from '../../events/events.ts';
 import type { CallService } from './service-caller.ts';
 import { redactUrlCredentials } from '../../outbound/redact-url.ts';
-import { servicesRepository, type Page, type ParameterSetRow, type ServiceRow } from './services.repository.ts';
+import { servicesRepository, type Page, type ParameterSetRow, type RunFilter, type ServiceRow } from './services.repository.ts';
 
 const SERVICE_EXISTS = 'Service already exists.';
 const SERVICE_MISSING = 'Service does not exist.';
@@ -26,12 +26,34 @@ export interface ParameterSetInput {
   parameters: Record<string, unknown>;
 }
 
+export interface RunActor { userId: number; apiKeyId?: number | null }
+export interface RunWindow { from: Date | null; to: Date }
 export interface RunServiceInput {
   serviceName: string;
   parameterSetName?: string | null;
-  /** When given (not null), sent instead of the parameter set's parameters. */
   parameters?: unknown;
+  actor?: RunActor;          // service-runs: returned data is written with these credentials
+  window?: RunWindow;        // schedules adds (and sends as headers); service-runs uses it for placeholders
+  trigger?: 'request' | 'schedule';  // service-runs records it
+  scheduleId?: number;       // schedules passes it; schedules' migration adds service_run_log.schedule_id
+  signal?: AbortSignal;      // schedules: the job's timeout aborts the call
 }
+export interface ServiceRunOutcome { runId: number; ok: boolean; error?: string }
+
+/** The data window of a run, as the headers every call made by a schedule carries (C2). */
+export const WINDOW_FROM_HEADER = 'mirrorbase-window-from';
+export const WINDOW_TO_HEADER = 'mirrorbase-window-to';
+
+function windowHeaders(window: RunWindow | undefined): Record<string, string> | undefined {
+  if (!window) return undefined;
+  return {
+    ...(window.from ? { [WINDOW_FROM_HEADER]: window.from.toISOString() } : {}),
+    [WINDOW_TO_HEADER]: window.to.toISOString(),
+  };
+}
+
+/** What the run log says of a call aborted by its caller (a schedule's timeout, or its process stopping). */
+export const ABORTED_ERROR = 'The call was aborted: it outlasted its timeout, or its server stopped.';
 
 /** A unique violation from a concurrent insert means the same as the check that ran before it. */
 async function conflictOnRace<T>(detail: string, write: () => Promise<T>): Promise<T> {
@@ -132,9 +154,10 @@ export function createServicesService(deps: ServicesServiceDeps) {
      * stays open while the service takes its time. Explicit `parameters` win over the set's;
      * the set is recorded either way. After logging the run it throws a 403 when the address
      * policy refused the service's address, and a 502 (the same for every reason) when there
-     * was no answer.
+     * was no answer. Otherwise it resolves to the run's id and whether the service answered 2xx;
+     * `window` goes to the service as headers, `signal` aborts the call.
      */
-    async runService(request: RunServiceInput): Promise<void> {
+    async runService(request: RunServiceInput): Promise<ServiceRunOutcome> {
       const service = await reads.findService(request.serviceName);
       if (!service) throw missingRecord(SERVICE_OR_SET_MISSING);
       let parameterSet: ParameterSetRow | undefined;
@@ -144,7 +167,15 @@ export function createServicesService(deps: ServicesServiceDeps) {
       }
       const parameters = request.parameters ?? parameterSet?.parameters ?? null;
 
-      const result = await callService({ url: service.url, method: service.httpMethod, parameters });
+      const headers = windowHeaders(request.window);
+      const result = await callService({
+        url: service.url,
+        method: service.httpMethod,
+        parameters,
+        ...(headers ? { headers } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      const unreachableError = !result.reached && !result.refusal && request.signal?.aborted ? ABORTED_ERROR : undefined;
 
       const logged = await reads.insertRun({
         serviceId: service.id,
@@ -153,14 +184,17 @@ export function createServicesService(deps: ServicesServiceDeps) {
         parameters,
         responseStatusCode: result.reached ? result.statusCode : null,
         responseJson: result.reached ? result.json : null,
-        error: result.reached ? (result.note ?? null) : result.error,
+        error: result.reached ? (result.note ?? null) : (unreachableError ?? result.error),
         timestamp: clock(),
+        scheduleId: request.scheduleId ?? null,
       });
       // The service was deleted while we were calling it: there is nothing left to log against.
       if (logged === undefined) throw missingRecord(SERVICE_OR_SET_MISSING);
       await publish(db, changed('service_run', 'created', logged));
       if (!result.reached && result.refusal) throw new AppError('DESTINATION_REFUSED', `Service address refused: ${result.refusal}.`);
-      if (!result.reached) throw new AppError('UPSTREAM_FAILED', 'Service could not be reached.');
+      if (!result.reached) throw new AppError('UPSTREAM_FAILED', unreachableError ?? 'Service could not be reached.');
+      const ok = result.statusCode >= 200 && result.statusCode < 300;
+      return { runId: logged, ok, ...(ok ? {} : { error: `The service answered with status ${result.statusCode}.` }) };
     },
 
     // Reads with a cursor (id > afterId) and a limit (all rows by default). A service's URL is
@@ -172,7 +206,7 @@ export function createServicesService(deps: ServicesServiceDeps) {
     },
     listParameterSets: (filter: { serviceName?: string | null } & Page = {}) => reads.listParameterSets(filter),
     findParameterSet: (serviceName: string, name: string) => reads.findParameterSet(serviceName, name),
-    listRuns: (filter: { serviceName?: string | null; parameterSetName?: string | null } & Page = {}) => reads.listRuns(filter),
+    listRuns: (filter: RunFilter = {}) => reads.listRuns(filter),
   };
 }
 
