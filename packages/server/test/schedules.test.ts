@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTestApp } from './helpers/test-app.ts';
+import { startReplica, useTestApp } from './helpers/test-app.ts';
 import { startRecordingService } from './helpers/recording-service.ts';
 
 // Loopback only through the allow-list; failed attempts are retried at once.
@@ -236,4 +236,32 @@ describe('running schedules', () => {
     expect((await ctx.post('/service/delete-service', { name: 'temp-svc' })).statusCode).toBeLessThan(300);
     expect((await ctx.get('/api/v1/schedules/temp')).statusCode).toBe(404);
   });
+});
+
+describe('two replicas', () => {
+  it('run each beat of a 1-second schedule once, and one runs them all when the other stops', async () => {
+    const env = { MIRRORBASE_SERVICE_ALLOWED_HOSTS: '127.0.0.1', MIRRORBASE_JOBS_POLL_MS: '5000' };
+    const replicas = [await startReplica(ctx.db, env), await startReplica(ctx.db, env)];
+    await addService('replica-svc', '/ok/replica');
+    for (const r of replicas) await r.services.jobs.start();
+    try {
+      await addSchedule({ name: 'every-second', service: 'replica-svc', cron: '* * * * * *' });
+      const calls = () => service.callsTo('/ok/replica');
+      await expect.poll(() => calls().length, { timeout: 15_000, interval: 100 }).toBeGreaterThanOrEqual(3);
+      await replicas[0].services.jobs.stop();
+      const stoppedAt = Date.now();
+      await expect.poll(() => calls().filter((c) => c.at > stoppedAt).length, { timeout: 15_000, interval: 100 }).toBeGreaterThanOrEqual(2);
+      expect((await send('PATCH', '/api/v1/schedules/every-second', { enabled: false })).statusCode).toBe(200);
+      await replicas[1].services.jobs.stop();
+      const windows = calls().map((c) => c.headers['mirrorbase-window-to']);
+      expect(new Set(windows).size).toBe(windows.length);
+      const sorted = calls().sort((x, y) => Date.parse(x.headers['mirrorbase-window-to'] as string) - Date.parse(y.headers['mirrorbase-window-to'] as string));
+      for (let i = 1; i < sorted.length; i++) expect(sorted[i].headers['mirrorbase-window-from']).toBe(sorted[i - 1].headers['mirrorbase-window-to']);
+    } finally {
+      for (const r of replicas) {
+        await r.services.jobs.stop();
+        await r.app.close();
+      }
+    }
+  }, 60_000);
 });

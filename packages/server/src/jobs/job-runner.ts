@@ -310,8 +310,8 @@ export function createJobRunner(options: JobRunnerOptions) {
     const controller = new AbortController();
     const done = execute(job, controller).finally(() => {
       running.delete(job.id);
-      // A free slot: look for more at once.
-      wake();
+      // A free slot: claim more at once (schedules wait for the next tick; they have their own wake-up).
+      if (started && !stopping) void fill(false).catch((error) => log.error({ err: error }, 'job runner pass failed'));
     });
     running.set(job.id, { controller, done });
   }
