@@ -54,7 +54,10 @@ export async function benchSchedules(ctx: BenchContext, options: { schedules: nu
     const sorted = [...delays].sort((a, b) => a - b);
     const within = sorted.filter((d) => d <= 2000).length;
     ctx.report(`schedules: ${n} due in the same second, calls arrived`, `${delays.length}`);
-    ctx.report('schedules: delay from scheduled time to call, p50 / p99 / max', `${percentile(sorted, 50)} / ${percentile(sorted, 99)} / ${sorted.at(-1)} ms`);
+    ctx.report(
+      'schedules: delay from scheduled time to call, p50 / p99 / max',
+      `${percentile(sorted, 50)} / ${percentile(sorted, 99)} / ${sorted.at(-1)} ms`,
+    );
     ctx.report('schedules: calls started within 2 s of their time', `${within} of ${n}`);
   } finally {
     service.closeAllConnections();

@@ -64,7 +64,17 @@ describe('schedules across server processes', () => {
       });
       expect(created.status).toBe(201);
 
-      const added = await cli('schedule', 'add', 'every-2s', '--service', 'proc', '--cron', '*/2 * * * * *', '--user', 'default_user@localhost');
+      const added = await cli(
+        'schedule',
+        'add',
+        'every-2s',
+        '--service',
+        'proc',
+        '--cron',
+        '*/2 * * * * *',
+        '--user',
+        'default_user@localhost',
+      );
       expect(added).toMatch(/^created schedule every-2s; next run /);
       expect(await cli('schedule', 'list')).toMatch(/^every-2s\tproc\t-\t\*\/2 \* \* \* \* \*\tUTC\tenabled\t/);
 

@@ -14,7 +14,12 @@ afterAll(async () => {
 });
 
 const send = (method: 'PATCH' | 'DELETE', url: string, body?: unknown) =>
-  ctx.app.inject({ method, url, headers: { authorization: `Bearer ${ctx.token}` }, ...(body === undefined ? {} : { payload: body as object }) });
+  ctx.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${ctx.token}` },
+    ...(body === undefined ? {} : { payload: body as object }),
+  });
 
 async function addService(name: string, path: string) {
   await ctx.postCreated('/service/insert-service', { name, url: `${service.base}${path}`, http_method: 'POST' });
@@ -151,7 +156,8 @@ describe('running schedules', () => {
 
     // The next beat: its window starts where the last ended.
     await ctx.db.query(`UPDATE service_schedule SET next_run_at = now() + interval '1 second' WHERE name = 'hourly'`);
-    const nextBeat = (await ctx.db.query<{ at: string }>(`SELECT mb_iso(next_run_at) AS at FROM service_schedule WHERE name = 'hourly'`))[0].at;
+    const nextBeat = (await ctx.db.query<{ at: string }>(`SELECT mb_iso(next_run_at) AS at FROM service_schedule WHERE name = 'hourly'`))[0]
+      .at;
     await new Promise((r) => setTimeout(r, 1100));
     await ctx.services.jobs.runDue();
     const second = service.callsTo('/ok/window')[1];
@@ -255,8 +261,11 @@ describe('two replicas', () => {
       await replicas[1].services.jobs.stop();
       const windows = calls().map((c) => c.headers['mirrorbase-window-to']);
       expect(new Set(windows).size).toBe(windows.length);
-      const sorted = calls().sort((x, y) => Date.parse(x.headers['mirrorbase-window-to'] as string) - Date.parse(y.headers['mirrorbase-window-to'] as string));
-      for (let i = 1; i < sorted.length; i++) expect(sorted[i].headers['mirrorbase-window-from']).toBe(sorted[i - 1].headers['mirrorbase-window-to']);
+      const sorted = calls().sort(
+        (x, y) => Date.parse(x.headers['mirrorbase-window-to'] as string) - Date.parse(y.headers['mirrorbase-window-to'] as string),
+      );
+      for (let i = 1; i < sorted.length; i++)
+        expect(sorted[i].headers['mirrorbase-window-from']).toBe(sorted[i - 1].headers['mirrorbase-window-to']);
     } finally {
       for (const r of replicas) {
         await r.services.jobs.stop();

@@ -142,8 +142,8 @@ export const backoffDelay = (backoffMs: number, attempt: number) => Math.min(bac
  * job runs on one replica however many poll (see migration 0004).
  *
  * Each process polls every `pollMs` (and at once when the events port says a job was
- * enqueued): it enqueues the runs of due schedules, then claims and runs due jobs one at a
- * time until none is left. A claim is a lease that the runner renews while the handler works;
+ * enqueued, or when a job source's next beat falls due): it enqueues the runs of due schedules
+ * and sources, then claims due jobs in batches, up to `concurrency` running at once. A claim is a lease that the runner renews while the handler works;
  * a runner that dies stops renewing it, and another takes the job over once it has expired.
  * A failed attempt is retried after a doubling backoff until `maxAttempts`; a handler that
  * outlasts its timeout is aborted and counts as failed. Every claim carries a token of its own,
@@ -223,7 +223,12 @@ export function createJobRunner(options: JobRunnerOptions) {
           source.enqueueDue(tx, (runs) =>
             jobsRepository(tx).enqueueForSchedules(
               source.job,
-              runs.map((r) => ({ schedule: r.schedule, payloadJson: resultJson(r.payload), runAtMs: r.runAtMs, maxAttempts: r.maxAttempts })),
+              runs.map((r) => ({
+                schedule: r.schedule,
+                payloadJson: resultJson(r.payload),
+                runAtMs: r.runAtMs,
+                maxAttempts: r.maxAttempts,
+              })),
             ),
           ),
         );

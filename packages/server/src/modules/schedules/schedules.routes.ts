@@ -37,7 +37,7 @@ const ScheduleResource = Type.Object(
     created_by: Type.Integer({ description: 'id of the user whose credentials the runs carry' }),
     api_key_id: Nullable(Type.Integer({ description: 'the API key that created the schedule, if any: the runs carry its scope too' })),
     last_scheduled_at: Nullable(
-      Type.String({ description: 'the beat of the last enqueued run: the next run\'s window starts here (ISO-8601 UTC)' }),
+      Type.String({ description: "the beat of the last enqueued run: the next run's window starts here (ISO-8601 UTC)" }),
     ),
     next_run_at: Timestamp,
     next_runs: Type.Array(Type.String(), { description: `the next ${UPCOMING} fire times (ISO-8601 UTC)` }),
@@ -48,7 +48,12 @@ const ScheduleResource = Type.Object(
 );
 const SchedulePage = PageOf(ScheduleResource);
 
-const ScheduleName = Type.String({ minLength: 1, maxLength: 200, pattern: '^\\S(.*\\S)?$', description: 'unique; no leading or trailing space' });
+const ScheduleName = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^\\S(.*\\S)?$',
+  description: 'unique; no leading or trailing space',
+});
 const TimeoutSeconds = Type.Integer({ minimum: 1, maximum: MAX_TIMEOUT_SECONDS });
 const Attempts = Type.Integer({ minimum: 1, maximum: MAX_ATTEMPTS });
 
@@ -68,7 +73,9 @@ const NewSchedule = Type.Object(
 
 const ScheduleChange = Type.Object(
   {
-    service: Type.Optional(Type.String({ minLength: 1, description: 'another service (its parameter set is dropped unless one is named)' })),
+    service: Type.Optional(
+      Type.String({ minLength: 1, description: 'another service (its parameter set is dropped unless one is named)' }),
+    ),
     parameter_set: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
     cron: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: CRON_DESCRIPTION })),
     time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: ZONE_DESCRIPTION })),
@@ -149,7 +156,7 @@ export const scheduleApiRoutes: FastifyPluginAsyncTypebox<{ schedules: Schedules
         description:
           "Each run is made once across replicas, with the creator's credentials (and its API key's scope, when a key " +
           'created it), carrying headers Mirrorbase-Window-From (absent on the first run) and Mirrorbase-Window-To: the ' +
-          'previous and this run\'s scheduled times. Beats missed while no server ran are made up by one run. ' +
+          "previous and this run's scheduled times. Beats missed while no server ran are made up by one run. " +
           '422 for an invalid cron expression or time zone, or an unknown service or parameter set.',
         body: NewSchedule,
         response: { 201: ref(ScheduleResource), ...writeErrors },

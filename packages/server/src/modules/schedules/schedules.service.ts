@@ -82,8 +82,7 @@ export function createSchedulesService(deps: SchedulesServiceDeps) {
   const { db, events, registry, jobs, clock } = deps;
   const reads = schedulesRepository(db);
 
-  const publish = (q: Queryable, change: EntityChanged) =>
-    events.publish(q, [change, { type: 'jobs.enqueued', name: SCHEDULE_RUN_JOB }]);
+  const publish = (q: Queryable, change: EntityChanged) => events.publish(q, [change, { type: 'jobs.enqueued', name: SCHEDULE_RUN_JOB }]);
 
   async function resolveService(serviceName: string) {
     const service = await registry.findService(serviceName);
@@ -166,7 +165,8 @@ export function createSchedulesService(deps: SchedulesServiceDeps) {
       if (update.enabled !== undefined) changes.enabled = update.enabled;
       if (update.timeoutSeconds !== undefined) changes.timeoutSeconds = update.timeoutSeconds;
       if (update.maxAttempts !== undefined) changes.maxAttempts = update.maxAttempts;
-      const retimed = (update.cron !== undefined && update.cron.trim() !== current.cron) || (update.timeZone ?? current.timeZone) !== current.timeZone;
+      const retimed =
+        (update.cron !== undefined && update.cron.trim() !== current.cron) || (update.timeZone ?? current.timeZone) !== current.timeZone;
       if (retimed || (update.enabled === true && !current.enabled)) changes.nextRunAt = timing.nextRun(clock())!;
       return guarded(() =>
         db.transaction(async (tx) => {

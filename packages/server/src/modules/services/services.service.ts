@@ -26,19 +26,29 @@ export interface ParameterSetInput {
   parameters: Record<string, unknown>;
 }
 
-export interface RunActor { userId: number; apiKeyId?: number | null }
-export interface RunWindow { from: Date | null; to: Date }
+export interface RunActor {
+  userId: number;
+  apiKeyId?: number | null;
+}
+export interface RunWindow {
+  from: Date | null;
+  to: Date;
+}
 export interface RunServiceInput {
   serviceName: string;
   parameterSetName?: string | null;
   parameters?: unknown;
-  actor?: RunActor;          // service-runs: returned data is written with these credentials
-  window?: RunWindow;        // schedules adds (and sends as headers); service-runs uses it for placeholders
-  trigger?: 'request' | 'schedule';  // service-runs records it
-  scheduleId?: number;       // schedules passes it; schedules' migration adds service_run_log.schedule_id
-  signal?: AbortSignal;      // schedules: the job's timeout aborts the call
+  actor?: RunActor; // service-runs: returned data is written with these credentials
+  window?: RunWindow; // schedules adds (and sends as headers); service-runs uses it for placeholders
+  trigger?: 'request' | 'schedule'; // service-runs records it
+  scheduleId?: number; // schedules passes it; schedules' migration adds service_run_log.schedule_id
+  signal?: AbortSignal; // schedules: the job's timeout aborts the call
 }
-export interface ServiceRunOutcome { runId: number; ok: boolean; error?: string }
+export interface ServiceRunOutcome {
+  runId: number;
+  ok: boolean;
+  error?: string;
+}
 
 /** The data window of a run, as the headers every call made by a schedule carries (C2). */
 export const WINDOW_FROM_HEADER = 'mirrorbase-window-from';
