@@ -7,7 +7,7 @@
  * process, and drops the database at the end.
  *
  * Settings: BENCH_READINGS (default 1000000: with 200,000 the run lasted under a second and its ratios swung by ten points), BENCH_BATCH (10000), BENCH_CONCURRENCY (3),
- * BENCH_SMALL_READ_SECONDS (10), BENCH_STREAM_SUBSCRIBERS (1000), BENCH_ONLY=ingest to skip the read figures (their
+ * BENCH_SMALL_READ_SECONDS (10), BENCH_STREAM_SUBSCRIBERS (1000), BENCH_SCHEDULES (1000; BENCH_ONLY=schedules for that figure alone), BENCH_ONLY=ingest to skip the read figures (their
  * 10-million-point seed takes a minute), BENCH_SERVER_NODE_ARGS for the server's node (e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes).
  *
@@ -24,6 +24,7 @@ import { benchDtbaseSequentialIngest, benchSmallReads } from './core-figures.ts'
 import { startPrivateMosquitto, type PrivateBroker } from './mqtt-broker.ts';
 import { mqttBenchStep } from './mqtt-figures.ts';
 import { readBenchSteps } from './read-figures.ts';
+import { benchSchedules } from './schedule-figures.ts';
 import { benchStreamLatency } from './stream-figures.ts';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -40,6 +41,9 @@ const STREAM_SUBSCRIBERS = Number(process.env.BENCH_STREAM_SUBSCRIBERS ?? 1_000)
  * BENCH_MQTT_URL names a broker to use instead.
  */
 const MQTT_ONLY = process.env.BENCH_ONLY === 'mqtt';
+/** BENCH_ONLY=schedules: only the scheduler figure, BENCH_SCHEDULES (1000) schedules due at once. */
+const SCHEDULES_ONLY = process.env.BENCH_ONLY === 'schedules';
+const SCHEDULES = Number(process.env.BENCH_SCHEDULES ?? 1_000);
 /** BENCH_ONLY=live: only the realtime stream and MQTT figures. */
 const LIVE_ONLY = process.env.BENCH_ONLY === 'live';
 const WITH_MQTT = process.env.BENCH_MQTT !== '0';
@@ -126,6 +130,8 @@ async function startServer(databaseUrl: string, port: number, mqttUrl: string | 
       MIRRORBASE_ALLOW_DEFAULT_USER: '1',
       // Every load comes from this one address: the per-address request limit would measure itself.
       MIRRORBASE_RATE_LIMIT_PER_MINUTE: '0',
+      // The scheduler figure's service listens on loopback, which services may call only when allowed.
+      MIRRORBASE_SERVICE_ALLOWED_HOSTS: '127.0.0.1',
       DT_JWT_SECRET_KEY: 'bench-secret-bench-secret-bench-secret-0123456789',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -271,6 +277,11 @@ async function main() {
       peakRssMb: sampler.peak,
     };
     // Idle: up for IDLE_AFTER_START_MS, nothing asked since the login and the two sensors.
+    if (SCHEDULES_ONLY) {
+      await benchSchedules(ctx, { schedules: SCHEDULES });
+      sampler.stop();
+      return;
+    }
     if (!MQTT_ONLY && !LIVE_ONLY)
       await new Promise((r) => setTimeout(r, Math.max(0, IDLE_AFTER_START_MS - (performance.now() - serverStarted))));
     const idleRss = rssMb(server.pid!);
@@ -294,6 +305,7 @@ async function main() {
     );
     await benchSmallReads(ctx, { connections: 50, seconds: Number(process.env.BENCH_SMALL_READ_SECONDS ?? 10) });
     await benchStreamLatency(ctx, { subscribers: STREAM_SUBSCRIBERS, posts: 100, databaseUrl });
+    await benchSchedules(ctx, { schedules: SCHEDULES });
     if (mqttStep) await mqttStep(ctx);
     if (!INGEST_ONLY) for (const step of READ_STEPS) await step(ctx);
     ctx.report('server RSS peak over the whole benchmark', `${sampler.peak().toFixed(0)} MB`);

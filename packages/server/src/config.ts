@@ -42,6 +42,10 @@ export interface Config {
   readonly jobsLeaseSeconds: number;
   /** Finished job runs are kept in the history this many days. */
   readonly jobsHistoryDays: number;
+  /** How many jobs this process runs at once: service schedules' runs mostly wait on HTTP, and the database pool bounds the queries. */
+  readonly jobsConcurrency: number;
+  /** A failed scheduled service run is tried again after this (seconds), doubled per further attempt. */
+  readonly scheduleRetryBackoffSeconds: number;
   /** false: start-up applies no migration and refuses a database that is not up to date (a separate job migrates). */
   readonly migrateOnStart: boolean;
   /** How long a shutdown waits for requests in flight before it closes what is left and exits with 1. */
@@ -342,6 +346,8 @@ export function loadConfig(env: Env = process.env): Config {
     jobsPollMs: integer(env, 'MIRRORBASE_JOBS_POLL_MS', 5000, 0, 3_600_000),
     jobsLeaseSeconds: integer(env, 'MIRRORBASE_JOBS_LEASE_SECONDS', 60, 1, 86_400),
     jobsHistoryDays: integer(env, 'MIRRORBASE_JOBS_HISTORY_DAYS', 30, 1, 3650),
+    jobsConcurrency: integer(env, 'MIRRORBASE_JOBS_CONCURRENCY', 1000, 1, 10_000),
+    scheduleRetryBackoffSeconds: integer(env, 'MIRRORBASE_SCHEDULE_RETRY_BACKOFF_SECONDS', 30, 0, 3600),
     migrateOnStart: boolean(env, 'MIRRORBASE_MIGRATE_ON_START', true),
     // Below Kubernetes' default grace period of 30 s, so the process ends before a SIGKILL would.
     shutdownTimeoutMs: integer(env, 'MIRRORBASE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 3_600_000),

@@ -39,6 +39,8 @@ import { createInProcessDispatcher, createWriteBack } from './modules/services/i
 import { placeholderSeries } from './modules/services/placeholder-series.ts';
 import { SERVICE_RUN_JOB, servicesJobs } from './modules/services/services.jobs.ts';
 import { createUsersService } from './modules/users/users.service.ts';
+import { schedulesJobs } from './modules/schedules/schedules.jobs.ts';
+import { createSchedulesService } from './modules/schedules/schedules.service.ts';
 import { createMqttService } from './mqtt/mqtt.service.ts';
 import { createAddressPolicy } from './outbound/address-policy.ts';
 import { realtimeJobs } from './realtime/realtime.jobs.ts';
@@ -161,6 +163,12 @@ export function createServices(deps: ServicesDeps) {
   const throttleWork = loginThrottleJobs(loginThrottle);
   const realtimeWork = realtimeJobs({ db, clock, historyMinutes: config.streamHistoryMinutes });
   const servicesWork = servicesJobs({ registry: () => registry });
+  const schedulesWork = schedulesJobs({
+    db,
+    registry,
+    backoffMs: config.scheduleRetryBackoffSeconds * 1000,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
   const jobs = createJobRunner({
     db,
     events,
@@ -171,7 +179,10 @@ export function createServices(deps: ServicesDeps) {
       ...throttleWork.definitions,
       ...realtimeWork.definitions,
       ...servicesWork.definitions,
+      ...schedulesWork.definitions,
     ],
+    sources: schedulesWork.sources,
+    concurrency: config.jobsConcurrency,
     recurring: [
       ...readingsWork.recurring,
       ...sessionsWork.recurring,
@@ -212,6 +223,8 @@ export function createServices(deps: ServicesDeps) {
     registry,
     /** The in-process dispatcher that buildApp binds to its own inject (services' returned data is written through it). */
     inProcess,
+    /** Cron schedules of services, run on the job runner. */
+    schedules: createSchedulesService({ db, events, registry, jobs, clock }),
     readings: {
       ingest,
       ingestApi: createReadingsIngestApiService({ db, ingest, bodyLimitBytes: config.bodyLimitBytes }),

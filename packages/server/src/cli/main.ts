@@ -11,6 +11,7 @@ import { serve } from '../main.ts';
 import { createLoginThrottle } from '../modules/auth/login-throttle.ts';
 import { isRole } from '../modules/auth/permissions.ts';
 import { keyCommand, KEY_USAGE } from './keys.ts';
+import { scheduleCommand, SCHEDULE_USAGE } from './schedules.ts';
 import { usersModule } from '../modules/users/index.ts';
 import { createRetentionService } from '../modules/readings/retention/retention.service.ts';
 import { createAuditService } from '../modules/audit/audit.service.ts';
@@ -35,6 +36,7 @@ Commands:
   user unlock EMAIL             forget a user's failed logins, so that it may log in
                                 again at once (the address limit still applies)
 ${KEY_USAGE}
+${SCHEDULE_USAGE}
   import FILE.csv [--batch N] [--assume-utc]
                                 load readings (sensor,measure,timestamp,value), N rows per
                                 transaction (default 10000); a bad line stops with its number
@@ -229,6 +231,9 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       case 'key':
         await keyCommand(rest, withDatabase);
+        return 0;
+      case 'schedule':
+        await scheduleCommand(rest, withDatabase);
         return 0;
       case 'import':
         await importCommand(rest);

@@ -32,13 +32,14 @@ export type EntityKind =
   | 'service'
   | 'service_parameter_set'
   | 'service_run'
+  | 'service_schedule'
   | 'api_key';
 
 /**
  * An entity was created, changed or deleted; `key` is its natural key as text: the e-mail of a
  * user, the unique identifier of a sensor, the name of a sensor type, location schema, model or
  * service, and the id of the rest (measures, installations, locations, scenarios, runs,
- * parameter sets, service runs, API keys). A deletion stands for what went with it (a model's scenarios
+ * parameter sets, service runs, service schedules, API keys). A deletion stands for what went with it (a model's scenarios
  * and runs, a service's parameter sets and run log, a sensor's installations and readings).
  */
 export interface EntityChanged {

@@ -27,8 +27,8 @@ export interface JobDefinition {
   name: string;
   /** Its result (JSON) is kept in the run history. */
   run: (payload: unknown, ctx: JobContext) => Promise<unknown>;
-  /** Default 15 minutes. */
-  timeoutMs?: number;
+  /** Default 15 minutes; a function of the payload gives each job its own (a service schedule's timeout). */
+  timeoutMs?: number | ((payload: unknown) => number);
   /** Default 3. */
   maxAttempts?: number;
   /** The wait before the second attempt, doubled for each further one (at most an hour). Default 30 s. */
@@ -44,6 +44,36 @@ export interface RecurringJob {
   payload?: unknown;
 }
 
+/** A run that a JobSource enqueues: `schedule` keeps one queued or running run per schedule. */
+export interface SourcedRun {
+  schedule: string;
+  payload: unknown;
+  /** When it is due (ms since the epoch): the beat it runs for. */
+  runAtMs: number;
+  maxAttempts: number;
+}
+
+/**
+ * Recurring runs whose timing is kept outside the runner (the cron schedules of services).
+ * Every pass, inside one transaction, the source locks its due rows (FOR UPDATE SKIP LOCKED),
+ * enqueues their runs through `enqueue` and moves them on, so each beat is enqueued by one
+ * replica. It says when its next beat falls due, so that the runner wakes for it.
+ */
+export interface JobSource {
+  /** The job its runs are (defined among the runner's definitions). */
+  job: string;
+  enqueueDue(
+    tx: Transaction,
+    enqueue: (runs: readonly SourcedRun[]) => Promise<Set<string>>,
+  ): Promise<{
+    /** More are due than one call enqueues: the runner calls again. */
+    more: boolean;
+    /** The next beat (ms since the epoch, database time) and the database's now; null when none is planned. */
+    nextDueMs: number | null;
+    nowMs: number;
+  }>;
+}
+
 export interface JobLog {
   info(data: object, message: string): void;
   warn(data: object, message: string): void;
@@ -55,6 +85,9 @@ export interface JobRunnerOptions {
   events: Events;
   definitions: readonly JobDefinition[];
   recurring?: readonly RecurringJob[];
+  sources?: readonly JobSource[];
+  /** How many jobs this process runs at once (claimed in batches). Default 1. */
+  concurrency?: number;
   /** How often this process looks for due jobs; 0: it runs none (it can still enqueue). */
   pollMs: number;
   /** How long a claim lasts without renewal: a dead runner's job is taken over after this. Default 60 s. */
@@ -109,8 +142,8 @@ export const backoffDelay = (backoffMs: number, attempt: number) => Math.min(bac
  * job runs on one replica however many poll (see migration 0004).
  *
  * Each process polls every `pollMs` (and at once when the events port says a job was
- * enqueued): it enqueues the runs of due schedules, then claims and runs due jobs one at a
- * time until none is left. A claim is a lease that the runner renews while the handler works;
+ * enqueued, or when a job source's next beat falls due): it enqueues the runs of due schedules
+ * and sources, then claims due jobs in batches, up to `concurrency` running at once. A claim is a lease that the runner renews while the handler works;
  * a runner that dies stops renewing it, and another takes the job over once it has expired.
  * A failed attempt is retried after a doubling backoff until `maxAttempts`; a handler that
  * outlasts its timeout is aborted and counts as failed. Every claim carries a token of its own,
@@ -136,6 +169,11 @@ export function createJobRunner(options: JobRunnerOptions) {
   for (const r of recurring) {
     if (!definitions.has(r.job)) throw new Error(`schedule ${r.name} names an undefined job ${r.job}`);
   }
+  const sources = options.sources ?? [];
+  for (const source of sources) {
+    if (!definitions.has(source.job)) throw new Error(`a job source names an undefined job ${source.job}`);
+  }
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   const names = [...definitions.keys()];
   const maxAttemptsOf = (name: string) => definitions.get(name)?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
 
@@ -145,7 +183,9 @@ export function createJobRunner(options: JobRunnerOptions) {
   let unsubscribe: (() => void) | undefined;
   let pass: Promise<number> | undefined;
   let again = false;
-  let current: { controller: AbortController; done: Promise<void> } | undefined;
+  const running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  /** When the next beat of a source falls due, in this process's clock (ms). */
+  let nextSourceDueAt: number | null = null;
 
   async function registerSchedules(): Promise<void> {
     const repo = jobsRepository(db);
@@ -174,10 +214,41 @@ export function createJobRunner(options: JobRunnerOptions) {
     });
   }
 
+  /** Enqueues the due runs of every source; remembers when the next falls due. */
+  async function enqueueFromSources(): Promise<void> {
+    let soonest: number | null = null;
+    for (const source of sources) {
+      for (;;) {
+        const { more, nextDueMs, nowMs } = await db.transaction((tx) =>
+          source.enqueueDue(tx, (runs) =>
+            jobsRepository(tx).enqueueForSchedules(
+              source.job,
+              runs.map((r) => ({
+                schedule: r.schedule,
+                payloadJson: resultJson(r.payload),
+                runAtMs: r.runAtMs,
+                maxAttempts: r.maxAttempts,
+              })),
+            ),
+          ),
+        );
+        if (more && !stopping) continue;
+        // The database's clock decides what is due; this process only waits the difference.
+        if (nextDueMs !== null) {
+          const at = Date.now() + Math.max(0, nextDueMs - nowMs);
+          soonest = soonest === null ? at : Math.min(soonest, at);
+        }
+        break;
+      }
+    }
+    nextSourceDueAt = soonest;
+  }
+
   async function execute(job: JobRun, controller: AbortController): Promise<void> {
     const definition = definitions.get(job.name)!;
     const repo = jobsRepository(db);
-    const timeoutMs = definition.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs =
+      typeof definition.timeoutMs === 'function' ? definition.timeoutMs(job.payload) : (definition.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     let leaseEnds = Date.now() + leaseMs;
     const timeout = setTimeout(() => controller.abort(new JobInterrupted(`timed out after ${timeoutMs} ms`, undefined)), timeoutMs);
     const renew = setInterval(
@@ -240,41 +311,64 @@ export function createJobRunner(options: JobRunnerOptions) {
     }
   }
 
-  /** One pass: due schedules, abandoned jobs, then due jobs one by one until none is left or the runner stops. */
-  async function onePass(): Promise<number> {
-    let ran = 0;
-    do {
-      again = false;
-      await enqueueDueSchedules();
-      const abandoned = await jobsRepository(db).failAbandoned(names);
-      if (abandoned) log.error({ count: abandoned }, 'jobs failed: their runners stopped and no attempts were left');
-      while (!stopping) {
-        const job = await jobsRepository(db).claim(names, `${workerId}/${randomUUID()}`, leaseMs);
-        if (!job) break;
-        const controller = new AbortController();
-        const done = execute(job, controller);
-        current = { controller, done };
-        try {
-          await done;
-        } finally {
-          current = undefined;
-        }
-        ran++;
-      }
-    } while (again && !stopping);
-    return ran;
+  function start(job: JobRun) {
+    const controller = new AbortController();
+    const done = execute(job, controller).finally(() => {
+      running.delete(job.id);
+      // A free slot: claim more at once (schedules wait for the next tick; they have their own wake-up).
+      if (started && !stopping) void fill(false).catch((error) => log.error({ err: error }, 'job runner pass failed'));
+    });
+    running.set(job.id, { controller, done });
   }
 
-  /** Runs every due job now (one pass at a time per runner); returns how many ran. */
-  function runDue(): Promise<number> {
+  /**
+   * One pass: due schedules, abandoned jobs, then claims (in batches) as many due jobs as
+   * there are free slots and starts them; it does not wait for them. A job that ends wakes
+   * the runner for the next pass.
+   */
+  async function onePass(withSchedules: boolean): Promise<number> {
+    let started = 0;
+    do {
+      again = false;
+      if (withSchedules) {
+        await enqueueDueSchedules();
+        await enqueueFromSources();
+      }
+      const abandoned = await jobsRepository(db).failAbandoned(names);
+      if (abandoned) log.error({ count: abandoned }, 'jobs failed: their runners stopped and no attempts were left');
+      while (!stopping && running.size < concurrency) {
+        const jobs = await jobsRepository(db).claimMany(names, `${workerId}/${randomUUID()}`, leaseMs, concurrency - running.size);
+        for (const job of jobs) start(job);
+        started += jobs.length;
+        if (jobs.length === 0) break;
+      }
+    } while (again && !stopping);
+    return started;
+  }
+
+  function fill(withSchedules = true): Promise<number> {
     if (pass) {
       again = true;
       return pass;
     }
-    pass = onePass().finally(() => {
+    pass = onePass(withSchedules).finally(() => {
       pass = undefined;
     });
     return pass;
+  }
+
+  /**
+   * Enqueues the due runs of schedules, then runs every due job and waits for them (and for
+   * jobs due meanwhile, but not for later beats of schedules); returns how many ran.
+   */
+  async function runDue(): Promise<number> {
+    let ran = 0;
+    for (let first = true; ; first = false) {
+      const started = await fill(first);
+      await Promise.all([...running.values()].map((r) => r.done));
+      ran += started;
+      if (started === 0 || stopping) return ran;
+    }
   }
 
   function scheduleTick(delayMs: number) {
@@ -287,11 +381,13 @@ export function createJobRunner(options: JobRunnerOptions) {
   async function tick() {
     timer = undefined;
     try {
-      await runDue();
+      await fill();
     } catch (error) {
       log.error({ err: error }, 'job runner pass failed');
     }
-    scheduleTick(options.pollMs);
+    // Poll, or sooner when a source's next beat falls due before that.
+    const untilDue = nextSourceDueAt === null ? Infinity : Math.max(0, nextSourceDueAt - Date.now());
+    scheduleTick(Math.min(options.pollMs, untilDue));
   }
 
   function wake() {
@@ -325,12 +421,13 @@ export function createJobRunner(options: JobRunnerOptions) {
       stopping = true;
       clearTimeout(timer);
       unsubscribe?.();
-      const running = current;
-      if (running) {
-        const finished = await Promise.race([running.done.then(() => true), sleep(deadlineMs).then(() => false)]);
-        if (!finished) running.controller.abort(new JobInterrupted('interrupted: its process stopped', 0));
-      }
       await pass?.catch(() => {});
+      const jobs = [...running.values()];
+      const finished = await Promise.race([Promise.all(jobs.map((j) => j.done)).then(() => true), sleep(deadlineMs).then(() => false)]);
+      if (!finished) {
+        for (const job of running.values()) job.controller.abort(new JobInterrupted('interrupted: its process stopped', 0));
+        await Promise.all(jobs.map((j) => j.done));
+      }
     },
 
     runDue,

@@ -95,6 +95,53 @@ export function jobsRepository(q: Queryable) {
       return rows[0];
     },
 
+    /**
+     * Claims up to `limit` due jobs at once (as `claim` does one), each with a token of its own:
+     * `lockedBy` then the job's id.
+     */
+    claimMany(names: readonly string[], lockedBy: string, leaseMs: number, limit: number): Promise<JobRun[]> {
+      return q.query<JobRun>(
+        `WITH next AS (
+           SELECT id FROM job
+            WHERE name = ANY($1::text[])
+              AND ((status = 'queued' AND run_at <= now())
+                OR (status = 'running' AND locked_until < now() AND attempts < max_attempts))
+            ORDER BY run_at, id
+            LIMIT $4
+            FOR UPDATE SKIP LOCKED
+         )
+         UPDATE job SET
+           status = 'running', attempts = job.attempts + 1, locked_by = $2 || '/' || job.id,
+           locked_until = now() + ${ms('$3')}, heartbeat_at = now(), started_at = now(), updated_at = now(),
+           last_error = CASE WHEN job.status = 'running'
+             THEN 'taken over: the runner of attempt ' || job.attempts || ' stopped renewing its lease'
+             ELSE job.last_error END
+         FROM next WHERE job.id = next.id
+         RETURNING ${JOB_COLUMNS}`,
+        [names, lockedBy, leaseMs, limit],
+      );
+    },
+
+    /**
+     * Runs of schedules kept outside this module (a JobSource), in one statement; a schedule
+     * whose previous run is still queued or running gets none. Returns the schedules enqueued.
+     */
+    async enqueueForSchedules(
+      name: string,
+      runs: readonly { schedule: string; payloadJson: string; runAtMs: number; maxAttempts: number }[],
+    ): Promise<Set<string>> {
+      if (runs.length === 0) return new Set();
+      const rows = await q.query<{ schedule: string }>(
+        `INSERT INTO job (name, payload, schedule, max_attempts, run_at)
+         SELECT $1, p::jsonb, s, m, to_timestamp(t / 1000)
+           FROM unnest($2::text[], $3::text[], $4::int[], $5::float8[]) AS r(s, p, m, t)
+         ON CONFLICT (schedule) WHERE status IN ('queued', 'running') DO NOTHING
+         RETURNING schedule`,
+        [name, runs.map((r) => r.schedule), runs.map((r) => r.payloadJson), runs.map((r) => r.maxAttempts), runs.map((r) => r.runAtMs)],
+      );
+      return new Set(rows.map((r) => r.schedule));
+    },
+
     /** Running jobs whose lease expired with no attempt left fail for good; returns how many. */
     async failAbandoned(names: readonly string[]): Promise<number> {
       const rows = await q.query<{ id: number }>(

@@ -25,6 +25,8 @@ export interface OutboundRequest {
   /** Header names in lower case. An `authorization` given here is not sent to another origin after a redirect either. */
   headers?: Record<string, string>;
   body?: string;
+  /** Aborts the call early (a schedule's timeout); the deadline of `timeoutMs` applies too. */
+  signal?: AbortSignal;
 }
 
 export type OutboundResult =
@@ -199,7 +201,8 @@ export function createOutboundCaller(options: OutboundCallerOptions): OutboundCa
   const resolve = options.resolve ?? systemResolve;
 
   return async (request) => {
-    const signal = AbortSignal.timeout(timeoutMs);
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = request.signal ? AbortSignal.any([deadline, request.signal]) : deadline;
     let first: URL;
     try {
       first = new URL(request.url);

@@ -21,6 +21,7 @@ export const ENTITY_KINDS: readonly EntityKind[] = [
   'service',
   'service_parameter_set',
   'service_run',
+  'service_schedule',
   'api_key',
 ];
 

@@ -12,3 +12,4 @@ export * from './sessions.ts';
 export * from './audit.ts';
 export * from './api-keys.ts';
 export * from './login-throttle.ts';
+export * from './schedules.ts';

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, check, index, integer, jsonb, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { apiKeys } from './api-keys.ts';
 import { createdAt, httpMethod, updatedAt } from './common.ts';
+import { serviceSchedules } from './schedules.ts';
 import { users } from './users.ts';
 
 export const services = pgTable('service', {
@@ -54,9 +55,12 @@ export const serviceRunLogs = pgTable(
     /** Whose credentials write what the service returns. */
     actorUserId: integer('actor_user_id').references(() => users.id, { onDelete: 'set null' }),
     actorApiKeyId: integer('actor_api_key_id').references(() => apiKeys.id, { onDelete: 'set null' }),
+    /** The schedule (service_schedule.id) that made the run, if any; kept as null once it is deleted. */
+    scheduleId: integer('schedule_id').references((): AnyPgColumn => serviceSchedules.id, { onDelete: 'set null' }),
   },
   (t) => [
     index('service_run_log_service_idx').on(t.serviceId, t.id),
+    index('service_run_log_schedule_idx').on(t.scheduleId),
     check('service_run_log_status_check', sql`${t.status} IN ('queued', 'running', 'succeeded', 'failed')`),
     check('service_run_log_trigger_check', sql`${t.trigger} IN ('request', 'schedule')`),
   ],

@@ -7,6 +7,7 @@ import { modelApiSchemas } from './models.schemas.ts';
 import { sensorApiRoutes } from './sensors.routes.ts';
 import { sensorApiSchemas } from './sensors.schemas.ts';
 import { serviceApiRoutes, serviceApiSchemas } from './services.routes.ts';
+import { scheduleApiRoutes, scheduleApiSchemas } from '../schedules/schedules.routes.ts';
 import { sessionApiRoutes } from './sessions.routes.ts';
 import { skillApiRoutes } from './skill.routes.ts';
 import { skillApiSchemas } from './skill.schemas.ts';
@@ -19,6 +20,7 @@ export const resourceApiSchemas = [
   ...sensorApiSchemas,
   ...locationApiSchemas,
   ...serviceApiSchemas,
+  ...scheduleApiSchemas,
   ...modelApiSchemas,
   ...skillApiSchemas,
 ];
@@ -34,6 +36,7 @@ export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   await app.register(sensorApiRoutes, { sensors: services.sensors, sensorDetails: services.sensorDetails });
   await app.register(locationApiRoutes, { locations: services.locations });
   await app.register(serviceApiRoutes, { services: services.registry });
+  await app.register(scheduleApiRoutes, { schedules: services.schedules, registry: services.registry });
   await app.register(modelApiRoutes, { models: services.models, runDetails: services.runDetails });
   await app.register(skillApiRoutes, { skill: services.skill });
 };

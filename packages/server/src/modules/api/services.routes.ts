@@ -33,7 +33,7 @@ const ParameterSetResource = Type.Object(
   { $id: 'ParameterSet' },
 );
 
-const ServiceRunResource = Type.Object(
+export const ServiceRunResource = Type.Object(
   {
     id: Type.Integer(),
     service: Type.String(),
@@ -78,7 +78,7 @@ const ServiceRunResource = Type.Object(
 
 const ServicePage = PageOf(ServiceResource);
 const ParameterSetPage = PageOf(ParameterSetResource);
-const ServiceRunPage = PageOf(ServiceRunResource);
+export const ServiceRunPage = PageOf(ServiceRunResource);
 
 /** The named schemas of the service resources. */
 export const serviceApiSchemas = [ServiceResource, ParameterSetResource, ServiceRunResource, ServicePage, ParameterSetPage, ServiceRunPage];
@@ -95,7 +95,7 @@ const toParameterSet = (p: ParameterSetRow) => ({
   created_at: p.createdAt,
   updated_at: p.updatedAt,
 });
-const toRun = (r: ServiceRunRow) => ({
+export const toRun = (r: ServiceRunRow) => ({
   id: r.id,
   service: r.serviceName,
   parameter_set: r.parameterSetName,

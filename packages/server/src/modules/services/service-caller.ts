@@ -6,6 +6,10 @@ export interface ServiceCall {
   method: HttpMethod;
   /** Sent as the JSON body; null or undefined sends no body. */
   parameters: unknown;
+  /** Extra request headers (lower-case names), e.g. a schedule's data window (Mirrorbase-Window-From/To). */
+  headers?: Record<string, string>;
+  /** Aborts the call (a schedule's timeout). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -90,14 +94,15 @@ function parseJson(text: string): { json: unknown; note?: string } {
  * bounds the time and the size of the answer. It never throws: a failure is a result to record.
  */
 export function createServiceCaller(outbound: OutboundCall): CallService {
-  return async ({ url, method, parameters }) => {
+  return async ({ url, method, parameters, headers, signal }) => {
     // As requests does with json=None: no parameters, no body (and no content type).
     const body = parameters === null || parameters === undefined ? undefined : JSON.stringify(parameters);
     const result = await outbound({
       url,
       method,
-      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { ...headers, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body }),
+      ...(signal ? { signal } : {}),
     });
     if (result.outcome === 'refused') return { reached: false, refusal: result.rule, error: `Refused: ${result.rule}.` };
     if (result.outcome === 'unreachable') return { reached: false, error: UNREACHABLE_ERROR };

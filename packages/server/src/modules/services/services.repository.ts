@@ -54,6 +54,8 @@ export interface NewRun {
   actorUserId: number | null;
   actorApiKeyId: number | null;
   at: Date;
+  /** The schedule that made the run (a schedule deleted meanwhile is left out). */
+  scheduleId?: number | null;
 }
 
 export interface FinishedRun {
@@ -64,6 +66,8 @@ export interface FinishedRun {
   written: unknown;
   at: Date;
 }
+
+export type RunFilter = { serviceName?: string | null; parameterSetName?: string | null; scheduleId?: number | null } & Page;
 
 export interface Page {
   afterId?: number;
@@ -172,10 +176,11 @@ export function servicesRepository(db: Queryable) {
     async insertRun(run: NewRun): Promise<number | undefined> {
       const rows = await db.query<{ id: number }>(
         `INSERT INTO service_run_log (service_id, parameter_set_id, parameter_set_name, parameters,
-           status, trigger, actor_user_id, actor_api_key_id, timestamp, started_at)
+           status, trigger, actor_user_id, actor_api_key_id, timestamp, started_at, schedule_id)
          SELECT s.id, (SELECT p.id FROM service_parameter_set p WHERE p.id = $2 AND p.service_id = s.id),
            $3::text, $4::text::jsonb, $5::text, $6::text, $7::integer, $8::integer, $9::timestamptz,
-           CASE WHEN $5::text = 'running' THEN $9::timestamptz END
+           CASE WHEN $5::text = 'running' THEN $9::timestamptz END,
+           (SELECT sc.id FROM service_schedule sc WHERE sc.id = $10::integer)
          FROM service s WHERE s.id = $1
          RETURNING id`,
         [
@@ -188,6 +193,7 @@ export function servicesRepository(db: Queryable) {
           run.actorUserId,
           run.actorApiKeyId,
           run.at.toISOString(),
+          run.scheduleId ?? null,
         ],
       );
       return rows[0]?.id;
@@ -225,13 +231,14 @@ export function servicesRepository(db: Queryable) {
       return rows[0];
     },
 
-    listRuns(filter: { serviceName?: string | null; parameterSetName?: string | null } & Page = {}): Promise<RunRow[]> {
+    listRuns(filter: RunFilter = {}): Promise<RunRow[]> {
       return db.query<RunRow>(
         `SELECT ${RUN_COLUMNS} FROM service_run_log r JOIN service s ON s.id = r.service_id
          WHERE ($1::text IS NULL OR s.name = $1) AND ($2::text IS NULL OR r.parameter_set_name = $2)
+           AND ($5::integer IS NULL OR r.schedule_id = $5)
            AND r.id > $3
          ORDER BY r.id LIMIT $4`,
-        [filter.serviceName ?? null, filter.parameterSetName ?? null, filter.afterId ?? 0, filter.limit ?? null],
+        [filter.serviceName ?? null, filter.parameterSetName ?? null, filter.afterId ?? 0, filter.limit ?? null, filter.scheduleId ?? null],
       );
     },
   };

@@ -19,6 +19,7 @@ import {
   type FinishedRun,
   type Page,
   type ParameterSetRow,
+  type RunFilter,
   type RunRow,
   type RunTrigger,
   type ServiceRow,
@@ -67,6 +68,21 @@ export interface ServiceRunOutcome {
   ok: boolean;
   error?: string;
 }
+
+/** The data window of a run, as the headers every call made by a schedule carries (C2). */
+export const WINDOW_FROM_HEADER = 'mirrorbase-window-from';
+export const WINDOW_TO_HEADER = 'mirrorbase-window-to';
+
+function windowHeaders(window: RunWindow | undefined): Record<string, string> | undefined {
+  if (!window) return undefined;
+  return {
+    ...(window.from ? { [WINDOW_FROM_HEADER]: window.from.toISOString() } : {}),
+    [WINDOW_TO_HEADER]: window.to.toISOString(),
+  };
+}
+
+/** What the run log says of a call aborted by its caller (a schedule's timeout, or its process stopping). */
+export const ABORTED_ERROR = 'The call was aborted: it outlasted its timeout, or its server stopped.';
 
 /** A unique violation from a concurrent insert means the same as the check that ran before it. */
 async function conflictOnRace<T>(detail: string, write: () => Promise<T>): Promise<T> {
@@ -182,6 +198,7 @@ export function createServicesService(deps: ServicesServiceDeps) {
       actorUserId: request.actor?.userId ?? null,
       actorApiKeyId: request.actor?.apiKeyId ?? null,
       at: clock(),
+      scheduleId: request.scheduleId ?? null,
     });
     if (runId !== undefined) await publish(q, changed('service_run', 'created', runId));
     return runId;
@@ -211,7 +228,7 @@ export function createServicesService(deps: ServicesServiceDeps) {
     service: ServiceRow,
     parameters: unknown,
     placeholders: readonly Placeholder[],
-    context: { window?: RunWindow | undefined; actor?: RunActor | undefined },
+    context: { window?: RunWindow | undefined; actor?: RunActor | undefined; signal?: AbortSignal | undefined },
   ): Promise<Executed> {
     let resolved: unknown;
     try {
@@ -219,9 +236,17 @@ export function createServicesService(deps: ServicesServiceDeps) {
     } catch (error) {
       return fail(runId, `Placeholders could not be resolved: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const result: ServiceCallResult = await callService({ url: service.url, method: service.httpMethod, parameters: resolved });
+    const headers = windowHeaders(context.window);
+    const result: ServiceCallResult = await callService({
+      url: service.url,
+      method: service.httpMethod,
+      parameters: resolved,
+      ...(headers ? { headers } : {}),
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
     if (!result.reached) {
-      const done = await fail(runId, result.error);
+      const aborted = result.refusal === undefined && context.signal?.aborted;
+      const done = await fail(runId, aborted ? ABORTED_ERROR : result.error);
       return { ...done, failure: result.refusal === undefined ? {} : { refusal: result.refusal } };
     }
     const answered = { responseStatusCode: result.statusCode, responseJson: result.json };
@@ -376,7 +401,7 @@ export function createServicesService(deps: ServicesServiceDeps) {
     },
     listParameterSets: (filter: { serviceName?: string | null } & Page = {}) => reads.listParameterSets(filter),
     findParameterSet: (serviceName: string, name: string) => reads.findParameterSet(serviceName, name),
-    listRuns: (filter: { serviceName?: string | null; parameterSetName?: string | null } & Page = {}) => reads.listRuns(filter),
+    listRuns: (filter: RunFilter = {}) => reads.listRuns(filter),
   };
 }
 
