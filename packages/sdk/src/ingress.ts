@@ -56,6 +56,14 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
+/**
+ * The URL of a module of the Node entry, computed so that bundlers do not follow it into a
+ * browser build (node:http would break it); .ts when running from source (tests, tsx).
+ */
+function nodeModule(name: string): string {
+  return new URL(`./node/${name}.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href;
+}
+
 /** An "already exists" answer to a create: DTBase's services re-run without treating it as an error. */
 const isAlreadyExists = (status: number) => status === 409;
 
@@ -173,7 +181,7 @@ export abstract class BaseIngress<P = Record<string, unknown>> {
 
   /** An HTTP service (Node only) the registry can call; see {@link ServeOptions}. */
   async serve(options: ServeOptions = {}): Promise<ServeHandle> {
-    const { serve } = await import('./node/serve.ts');
+    const { serve } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ nodeModule('serve'))) as typeof import('./node/serve.ts');
     return serve(this as BaseIngress<unknown>, options);
   }
 
@@ -183,7 +191,7 @@ export abstract class BaseIngress<P = Record<string, unknown>> {
    * (0 ok, 1 a failed request or an error).
    */
   async runCli(argv?: string[]): Promise<number> {
-    const { runCli } = await import('./node/cli.ts');
+    const { runCli } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ nodeModule('cli'))) as typeof import('./node/cli.ts');
     return runCli(this as BaseIngress<unknown>, argv);
   }
 }

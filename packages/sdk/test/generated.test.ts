@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without types
 import { generateTypes, outputPath } from '../scripts/generate.mjs';
@@ -36,5 +37,24 @@ describe('the browser entry', () => {
     expect(nodeImports).toEqual([]);
     // And the Node entry does use them: the scan would see them.
     expect(await readdir(path.join(src, 'node'))).toContain('serve.ts');
+  });
+});
+
+describe('a browser bundle', () => {
+  it('builds from the main entry for the browser platform, with no Node built-in in it', async () => {
+    // esbuild fails on a node: import when bundling for the browser: this is what a web app's build does.
+    const result = await build({
+      entryPoints: [path.join(src, 'index.ts')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    const code = result.outputFiles[0].text;
+    expect(code).toContain('MirrorbaseClient');
+    expect(code).not.toContain('createServer');
+    expect(code).not.toMatch(/from\s*["']node:/);
   });
 });
