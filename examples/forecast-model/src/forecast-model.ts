@@ -1,4 +1,4 @@
-import { BaseModel, type MirrorbaseClient, type ServiceRequest } from '@mirrorbase/sdk';
+import { BaseModel, type MirrorbaseClient, type ServiceContext, type ServiceRequest } from '@mirrorbase/sdk';
 import { fitHoltWinters, forecastHoltWinters, type HoltWintersFit } from './holt-winters.ts';
 import { regularise } from './series.ts';
 
@@ -140,7 +140,7 @@ export class ForecastModel extends BaseModel<ForecastParams> {
   /** The fit of the last run, for logs and tests. */
   lastResult?: ForecastResult;
 
-  async getServiceData(raw: ForecastParams, context: { window?: { from: string | null; to: string }; client: MirrorbaseClient }): Promise<ServiceRequest[]> {
+  async getServiceData(raw: ForecastParams, context: ServiceContext): Promise<ServiceRequest[]> {
     const p = checkParams(raw);
     const units = await measureUnits(context.client, p.sensor, p.measure);
     let history = p.history;

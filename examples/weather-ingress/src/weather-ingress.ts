@@ -1,4 +1,4 @@
-import { BaseIngress, type MirrorbaseClient, type ServiceRequest } from '@mirrorbase/sdk';
+import { BaseIngress, type BaseIngressOptions, type MirrorbaseClient, type ServiceContext, type ServiceRequest } from '@mirrorbase/sdk';
 import { DEFAULT_VARIABLES, FORECAST_URL, fetchHourly, type HourlyRequest, type HourlyWeather } from './open-meteo.ts';
 
 /** The JSON parameters of one run (a parameter set in the service registry, or --params). */
@@ -116,12 +116,7 @@ async function checkExistingType(client: MirrorbaseClient, typeName: string, var
     );
 }
 
-export interface WeatherIngressOptions {
-  baseUrl?: string;
-  apiKey?: string;
-  email?: string;
-  password?: string;
-  client?: MirrorbaseClient;
+export interface WeatherIngressOptions extends BaseIngressOptions {
   /** Open-Meteo's base URL when the parameters name none (also env OPEN_METEO_URL). */
   openMeteoUrl?: string;
 }
@@ -142,13 +137,12 @@ export class WeatherIngress extends BaseIngress<WeatherParams> {
     this.openMeteoUrl = openMeteoUrl ?? process.env.OPEN_METEO_URL ?? FORECAST_URL;
   }
 
-  async getServiceData(
-    raw: WeatherParams,
-    context: { window?: { from: string | null; to: string }; client: MirrorbaseClient },
-  ): Promise<ServiceRequest[]> {
+  async getServiceData(raw: WeatherParams, context: ServiceContext): Promise<ServiceRequest[]> {
     const p = checkParams(raw);
     const { request, keep } = upstreamRequest(p, context.window);
-    await checkExistingType(context.client, p.sensor_type ?? DEFAULT_SENSOR_TYPE, request.variables);
+    // Without credentials (a served service answering pairs for the registry to write) there
+    // is nobody to ask; the registry's write then reports a missing measure itself.
+    if (context.client.hasCredentials) await checkExistingType(context.client, p.sensor_type ?? DEFAULT_SENSOR_TYPE, request.variables);
     const weather = await fetchHourly(p.base_url ?? this.openMeteoUrl, request, { timeoutMs: p.timeout_ms ?? 30_000 });
     return weatherRequests(p, weather, keep);
   }
