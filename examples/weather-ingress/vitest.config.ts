@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // The end-to-end tests start a real Mirrorbase in-process with the server's own test helpers:
@@ -6,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 const engines = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
 
 export default defineConfig({
+  // The SDK's sources, not its build: the tests always exercise the SDK as it is checked out.
+  resolve: { alias: { '@mirrorbase/sdk': fileURLToPath(new URL('../../packages/sdk/src/index.ts', import.meta.url)) } },
   test: {
     projects: engines.map((engine) => ({
       extends: true,

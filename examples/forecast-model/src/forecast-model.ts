@@ -33,7 +33,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** P14D, PT72H, P1DT12H: days and hours only, enough for a history window. */
 export function durationMs(text: string): number {
   const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(text);
-  if (!match || text === 'P' || text.endsWith('T')) throw new Error(`history_window must be an ISO 8601 duration such as P14D or PT72H, not ${JSON.stringify(text)}`);
+  if (!match || text === 'P' || text.endsWith('T'))
+    throw new Error(`history_window must be an ISO 8601 duration such as P14D or PT72H, not ${JSON.stringify(text)}`);
   const [, d = '0', h = '0', m = '0'] = match;
   return ((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000;
 }
@@ -41,7 +42,8 @@ export function durationMs(text: string): number {
 export function checkParams(raw: unknown): ForecastParams {
   if (!isRecord(raw)) throw new Error('parameters must be a JSON object with sensor and measure');
   const p = raw as unknown as ForecastParams;
-  for (const key of ['sensor', 'measure'] as const) if (typeof p[key] !== 'string' || p[key] === '') throw new Error(`${key} must be a non-empty string`);
+  for (const key of ['sensor', 'measure'] as const)
+    if (typeof p[key] !== 'string' || p[key] === '') throw new Error(`${key} must be a non-empty string`);
   for (const key of ['season_length', 'horizon'] as const)
     if (p[key] !== undefined && (!Number.isInteger(p[key]) || (p[key] as number) < 1 || (p[key] as number) > 10_000))
       throw new Error(`${key} must be a whole number from 1 to 10000`);
@@ -51,7 +53,8 @@ export function checkParams(raw: unknown): ForecastParams {
   if (p.history_to !== undefined && Number.isNaN(Date.parse(p.history_to))) throw new Error('history_to must be an ISO 8601 instant');
   if (p.history !== undefined && (!isRecord(p.history) || !Array.isArray(p.history.timestamps) || !Array.isArray(p.history.values)))
     throw new Error('history must be {timestamps: [...], values: [...]}');
-  for (const key of ['model', 'scenario'] as const) if (p[key] !== undefined && (typeof p[key] !== 'string' || p[key] === '')) throw new Error(`${key} must be a non-empty string`);
+  for (const key of ['model', 'scenario'] as const)
+    if (p[key] !== undefined && (typeof p[key] !== 'string' || p[key] === '')) throw new Error(`${key} must be a non-empty string`);
   return p;
 }
 
@@ -147,7 +150,12 @@ export class ForecastModel extends BaseModel<ForecastParams> {
     if (!history) {
       const to = new Date(p.history_to ?? context.window?.to ?? Date.now());
       const from = new Date(to.getTime() - durationMs(p.history_window ?? 'P14D'));
-      history = await context.client.readings.query({ sensor: p.sensor, measure: p.measure, from: from.toISOString(), to: to.toISOString() });
+      history = await context.client.readings.query({
+        sensor: p.sensor,
+        measure: p.measure,
+        from: from.toISOString(),
+        to: to.toISOString(),
+      });
     }
     const result = forecastSeries(history, p);
     this.lastResult = result;

@@ -113,7 +113,11 @@ const fromParameters = (p: HoltWintersParameters) => [unsquash(p.alpha), unsquas
  * contraction 1/2, shrink 1/2). Small and derivative-free, which suits an SSE surface that
  * is cheap to evaluate and smooth enough.
  */
-export function nelderMead(f: (x: number[]) => number, start: number[], options: { step?: number; maxIterations?: number; tolerance?: number } = {}) {
+export function nelderMead(
+  f: (x: number[]) => number,
+  start: number[],
+  options: { step?: number; maxIterations?: number; tolerance?: number } = {},
+) {
   const { step = 0.5, maxIterations = 400, tolerance = 1e-10 } = options;
   const n = start.length;
   let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + step : v)))].map((x) => ({ x, fx: f(x) }));
@@ -136,7 +140,10 @@ export function nelderMead(f: (x: number[]) => number, start: number[], options:
       const contracted = fr < worst.fx ? along(-0.5) : along(0.5);
       const fc = f(contracted);
       if (fc < Math.min(fr, worst.fx)) simplex[n] = { x: contracted, fx: fc };
-      else simplex = simplex.map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => best.x[j] + 0.5 * (v - best.x[j])), fx: Number.NaN })).map((p) => (Number.isNaN(p.fx) ? { x: p.x, fx: f(p.x) } : p));
+      else
+        simplex = simplex
+          .map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => best.x[j] + 0.5 * (v - best.x[j])), fx: Number.NaN }))
+          .map((p) => (Number.isNaN(p.fx) ? { x: p.x, fx: f(p.x) } : p));
     }
   }
   simplex.sort((a, b) => a.fx - b.fx);
@@ -206,7 +213,10 @@ export function normalQuantile(p: number): number {
   if (p > 1 - low) return -normalQuantile(1 - p);
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /**
@@ -231,7 +241,9 @@ export function forecastHoltWinters(fit: HoltWintersFit, horizon: number, covera
     const mean = fit.level + h * fit.trend + fit.season[(h - 1) % m];
     const variance =
       fit.sigma ** 2 *
-      (1 + (h - 1) * (a * a + a * trendGain * h + (trendGain * trendGain * h * (2 * h - 1)) / 6) + g * k * (2 * a + g + trendGain * m * (k + 1)));
+      (1 +
+        (h - 1) * (a * a + a * trendGain * h + (trendGain * trendGain * h * (2 * h - 1)) / 6) +
+        g * k * (2 * a + g + trendGain * m * (k + 1)));
     const sd = Math.sqrt(variance);
     result.mean.push(mean);
     result.sd.push(sd);

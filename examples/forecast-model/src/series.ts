@@ -18,7 +18,11 @@ export function medianStep(times: readonly number[]): number {
   return gaps[Math.floor((gaps.length - 1) / 2)];
 }
 
-export function regularise(timestamps: readonly string[], values: readonly unknown[], options: { stepMs?: number; maxGapSteps?: number } = {}): RegularSeries {
+export function regularise(
+  timestamps: readonly string[],
+  values: readonly unknown[],
+  options: { stepMs?: number; maxGapSteps?: number } = {},
+): RegularSeries {
   const points: { t: number; v: number }[] = [];
   for (let i = 0; i < timestamps.length; i++) {
     const t = Date.parse(timestamps[i]);

@@ -30,11 +30,16 @@ export function checkParams(raw: unknown): Required<Pick<WeatherParams, 'latitud
   if (!isRecord(raw)) throw new Error('parameters must be a JSON object with latitude and longitude');
   const p = raw as unknown as WeatherParams;
   if (typeof p.latitude !== 'number' || p.latitude < -90 || p.latitude > 90) throw new Error('latitude must be a number from -90 to 90');
-  if (typeof p.longitude !== 'number' || p.longitude < -180 || p.longitude > 180) throw new Error('longitude must be a number from -180 to 180');
-  if (p.variables !== undefined && (!Array.isArray(p.variables) || p.variables.length === 0 || !p.variables.every((v) => typeof v === 'string' && /^[a-z0-9_]+$/.test(v))))
+  if (typeof p.longitude !== 'number' || p.longitude < -180 || p.longitude > 180)
+    throw new Error('longitude must be a number from -180 to 180');
+  if (
+    p.variables !== undefined &&
+    (!Array.isArray(p.variables) || p.variables.length === 0 || !p.variables.every((v) => typeof v === 'string' && /^[a-z0-9_]+$/.test(v)))
+  )
     throw new Error('variables must be a non-empty list of Open-Meteo hourly variable names such as temperature_2m');
   for (const key of ['start_date', 'end_date'] as const)
-    if (p[key] !== undefined && (typeof p[key] !== 'string' || !DATE.test(p[key] as string))) throw new Error(`${key} must be a date, YYYY-MM-DD`);
+    if (p[key] !== undefined && (typeof p[key] !== 'string' || !DATE.test(p[key] as string)))
+      throw new Error(`${key} must be a date, YYYY-MM-DD`);
   for (const key of ['past_days', 'forecast_days', 'timeout_ms'] as const)
     if (p[key] !== undefined && (typeof p[key] !== 'number' || !Number.isInteger(p[key]) || (p[key] as number) < 0))
       throw new Error(`${key} must be a whole number`);
@@ -50,7 +55,10 @@ export const sensorIdFor = (p: WeatherParams) => p.sensor ?? `open-meteo-${p.lat
  * hours since the previous run, whole UTC days around it, since Open-Meteo takes dates);
  * otherwise Open-Meteo's own default range, or past_days/forecast_days.
  */
-export function upstreamRequest(p: WeatherParams, window?: { from: string | null; to: string }): { request: HourlyRequest; keep?: (iso: string) => boolean } {
+export function upstreamRequest(
+  p: WeatherParams,
+  window?: { from: string | null; to: string },
+): { request: HourlyRequest; keep?: (iso: string) => boolean } {
   const request: HourlyRequest = { latitude: p.latitude, longitude: p.longitude, variables: p.variables ?? DEFAULT_VARIABLES };
   if (p.start_date || p.end_date) {
     request.startDate = p.start_date ?? p.end_date;
@@ -94,7 +102,12 @@ export function weatherRequests(p: WeatherParams, weather: HourlyWeather, keep?:
     ],
     [
       '/sensor/insert-sensor',
-      { type_name: typeName, unique_identifier: sensor, name: `Open-Meteo ${p.latitude}, ${p.longitude}`, notes: `latitude ${p.latitude}, longitude ${p.longitude}` },
+      {
+        type_name: typeName,
+        unique_identifier: sensor,
+        name: `Open-Meteo ${p.latitude}, ${p.longitude}`,
+        notes: `latitude ${p.latitude}, longitude ${p.longitude}`,
+      },
     ],
     ['/api/v1/readings', { series: series.filter((s) => s.timestamps.length > 0) }],
   ];

@@ -59,7 +59,10 @@ describe('Open-Meteo client, against recorded answers on a local server', () => 
   });
 
   it('refuses values that are not numbers and columns of the wrong length', () => {
-    const body = (column: unknown[]) => ({ utc_offset_seconds: 0, hourly: { time: ['2026-01-01T00:00', '2026-01-01T01:00'], temperature_2m: column } });
+    const body = (column: unknown[]) => ({
+      utc_offset_seconds: 0,
+      hourly: { time: ['2026-01-01T00:00', '2026-01-01T01:00'], temperature_2m: column },
+    });
     expect(() => parseHourly(body([1, 'warm']), ['temperature_2m'])).toThrow(/not a number: "warm"/);
     expect(() => parseHourly(body([1]), ['temperature_2m'])).toThrow(/1 values of temperature_2m for 2 times/);
     expect(() => parseHourly(body([1, 2]), ['wind_speed_10m'])).toThrow(/without hourly.wind_speed_10m/);

@@ -30,7 +30,8 @@ describe('weather ingress, end to end against a real Mirrorbase and a recorded O
 
   const floatRows = (sensor: string) =>
     ctx.count(`reading_float r JOIN sensor s ON s.id = r.sensor_id WHERE s.unique_identifier = '${sensor}'`);
-  const ingress = (openMeteoPath = '/v1/forecast') => new WeatherIngress({ baseUrl, apiKey, openMeteoUrl: `${upstream.url}${openMeteoPath}` });
+  const ingress = (openMeteoPath = '/v1/forecast') =>
+    new WeatherIngress({ baseUrl, apiKey, openMeteoUrl: `${upstream.url}${openMeteoPath}` });
 
   it('creates the sensor type with its units and the sensor, writes every reading, and a re-run adds nothing', async () => {
     const summary = await ingress().run({ ...berlin, start_date: '2026-11-28', end_date: '2026-11-30' });
@@ -47,7 +48,9 @@ describe('weather ingress, end to end against a real Mirrorbase and a recorded O
       ['precipitation', 'mm'],
       ['wind_speed_10m', 'km/h'],
     ]);
-    const series = (await ctx.get('/api/v1/readings?sensor=berlin-weather&measure=temperature_2m&from=2026-11-28T00:00:00Z&to=2026-12-01T00:00:00Z')).json();
+    const series = (
+      await ctx.get('/api/v1/readings?sensor=berlin-weather&measure=temperature_2m&from=2026-11-28T00:00:00Z&to=2026-12-01T00:00:00Z')
+    ).json();
     expect(series.timestamps).toHaveLength(72);
     expect(series.timestamps[0]).toMatch(/^2026-11-28T00:00:00(\.000)?Z$/);
     expect(await floatRows('berlin-weather')).toBe(4 * 72);
@@ -123,7 +126,13 @@ describe('weather ingress, end to end against a real Mirrorbase and a recorded O
     // The real program, as a scheduler or a person runs it.
     const run = promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts', '--params', JSON.stringify({ ...berlin, sensor: 'never-written', base_url: `${upstream.url}/500` })],
+      [
+        '--import',
+        'tsx',
+        'src/main.ts',
+        '--params',
+        JSON.stringify({ ...berlin, sensor: 'never-written', base_url: `${upstream.url}/500` }),
+      ],
       { cwd: root, env: { ...process.env, MIRRORBASE_URL: baseUrl, MIRRORBASE_EMAIL: TEST_EMAIL, MIRRORBASE_PASSWORD: TEST_PASSWORD } },
     );
     const failure = (await run.catch((e: unknown) => e)) as { code: number; stderr: string };
