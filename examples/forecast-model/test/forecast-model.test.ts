@@ -12,7 +12,8 @@ const wobble = (i: number) => 0.15 * Math.sin(i * 1.7) * Math.cos(i * 0.31);
 const stamp = (i: number) => new Date(T0 + i * HOUR).toISOString();
 
 describe('forecast model, end to end against a real Mirrorbase', () => {
-  const ctx = useTestApp();
+  // The registry may call services on 127.0.0.1 only when told so.
+  const ctx = useTestApp({ MIRRORBASE_SERVICE_ALLOWED_HOSTS: '127.0.0.1' });
   let baseUrl: string;
 
   beforeAll(async () => {
@@ -96,11 +97,35 @@ describe('forecast model, end to end against a real Mirrorbase', () => {
     expect(list.items.map((r: { scenario: string }) => JSON.parse(r.scenario).scenario ?? null).sort()).toEqual(['exact', null]);
   });
 
+  it('called by the service registry with a parameter set, the served model writes its run', async () => {
+    const key = (await ctx.post('/api/v1/keys', { name: 'served model', scope: 'read-write' })).json().key;
+    const service = await new ForecastModel({ baseUrl, apiKey: key }).serve({ port: 0, host: '127.0.0.1', mode: 'post' });
+    try {
+      await ctx.postCreated('/service/insert-service', { name: 'forecast', url: service.url, http_method: 'POST' });
+      await ctx.postCreated('/service/insert-parameter-set', {
+        service_name: 'forecast',
+        name: 'greenhouse',
+        parameters: { ...params, horizon: 6, scenario: 'registry' },
+      });
+      const res = await ctx.post('/service/run-service', { service_name: 'forecast', parameter_set_name: 'greenhouse' });
+      expect(res.statusCode, res.body).toBe(200);
+      const log = (await ctx.post('/service/list-runs', { service_name: 'forecast' })).json();
+      expect(log[0].response_status_code).toBe(200);
+      expect(log[0].response_json).toMatchObject({ failed: 0 });
+      const list = (await ctx.get('/api/v1/runs?model=holt-winters&from=2026-01-01T00:00:00Z')).json();
+      const run = list.items.find((r: { scenario: string }) => JSON.parse(r.scenario).scenario === 'registry');
+      const detail = (await ctx.get(`/api/v1/runs/${run.id}`)).json();
+      expect(detail.outputs.map((o: { values: number[] }) => o.values.length)).toEqual([6, 6, 6]);
+    } finally {
+      await service.close();
+    }
+  });
+
   it('fails clearly on an unknown sensor or too short a history, writing nothing', async () => {
     const model = new ForecastModel({ baseUrl, email: 'tester@example.org', password: 'correct horse battery staple' });
     await expect(model.run({ sensor: 'nowhere', measure: 'temperature' })).rejects.toThrow(/sensor nowhere could not be read \(404\)/);
     await expect(model.run({ ...params, history_window: 'PT30H' })).rejects.toThrow(/at least two seasons/);
-    expect(await ctx.count('model_run')).toBe(2);
+    expect(await ctx.count('model_run')).toBe(3);
     expect(() => forecastSeries({ timestamps: [], values: [] }, params)).toThrow(/0 numeric reading/);
   });
 });
