@@ -155,7 +155,10 @@ export abstract class BaseIngress<P = Record<string, unknown>> {
 
   /** The pairs for these parameters, checked. */
   async requests(params: P, window?: RunWindow): Promise<ServiceRequest[]> {
-    return checkRequests(await this.getServiceData(params, { ...(window ? { window } : {}), client: this.client }));
+    const context = { ...(window ? { window } : {}) } as ServiceContext;
+    // Lazy: a service in 'return' mode may have no server address, and need no client.
+    Object.defineProperty(context, 'client', { get: () => this.client, enumerable: true });
+    return checkRequests(await this.getServiceData(params, context));
   }
 
   /**
