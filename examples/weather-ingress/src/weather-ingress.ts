@@ -129,6 +129,15 @@ async function checkExistingType(client: MirrorbaseClient, typeName: string, var
     );
 }
 
+/** Whether the context's client can call the server (it is built lazily, and fails without an address). */
+function hasCredentials(context: ServiceContext): boolean {
+  try {
+    return context.client.hasCredentials;
+  } catch {
+    return false;
+  }
+}
+
 export interface WeatherIngressOptions extends BaseIngressOptions {
   /** Open-Meteo's base URL when the parameters name none (also env OPEN_METEO_URL). */
   openMeteoUrl?: string;
@@ -155,7 +164,7 @@ export class WeatherIngress extends BaseIngress<WeatherParams> {
     const { request, keep } = upstreamRequest(p, context.window);
     // Without credentials (a served service answering pairs for the registry to write) there
     // is nobody to ask; the registry's write then reports a missing measure itself.
-    if (context.client.hasCredentials) await checkExistingType(context.client, p.sensor_type ?? DEFAULT_SENSOR_TYPE, request.variables);
+    if (hasCredentials(context)) await checkExistingType(context.client, p.sensor_type ?? DEFAULT_SENSOR_TYPE, request.variables);
     const weather = await fetchHourly(p.base_url ?? this.openMeteoUrl, request, { timeoutMs: p.timeout_ms ?? 30_000 });
     return weatherRequests(p, weather, keep);
   }

@@ -63,8 +63,8 @@ describe('weather ingress, end to end against a real Mirrorbase and a recorded O
     expect(await ctx.count(`sensor WHERE unique_identifier = 'berlin-weather'`)).toBe(1);
   });
 
-  it('as a served service in return mode: reads the window headers and answers only the hours of the window', async () => {
-    const service = await new WeatherIngress({ baseUrl: 'http://127.0.0.1:9', openMeteoUrl: `${upstream.url}/v1/forecast` }).serve({
+  it('as a served service without a server address (return mode): reads the window headers and answers only the hours of the window', async () => {
+    const service = await new WeatherIngress({ openMeteoUrl: `${upstream.url}/v1/forecast`, clientOptions: { env: false } }).serve({
       port: 0,
       host: '127.0.0.1',
       mode: 'return',
