@@ -140,10 +140,14 @@ export function nelderMead(
       const contracted = fr < worst.fx ? along(-0.5) : along(0.5);
       const fc = f(contracted);
       if (fc < Math.min(fr, worst.fx)) simplex[n] = { x: contracted, fx: fc };
-      else
-        simplex = simplex
-          .map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => best.x[j] + 0.5 * (v - best.x[j])), fx: Number.NaN }))
-          .map((p) => (Number.isNaN(p.fx) ? { x: p.x, fx: f(p.x) } : p));
+      else {
+        // Shrink every vertex halfway towards the best one.
+        simplex = simplex.map((p, i) => {
+          if (i === 0) return p;
+          const x = p.x.map((v, j) => best.x[j] + 0.5 * (v - best.x[j]));
+          return { x, fx: f(x) };
+        });
+      }
     }
   }
   simplex.sort((a, b) => a.fx - b.fx);
