@@ -78,20 +78,42 @@ export function upstreamRequest(
   return { request };
 }
 
+export const LOCATION_SCHEMA = 'latitude-longitude';
 /**
- * DTBase-style requests that store the weather: the sensor type (its measures carry
- * Open-Meteo's units), the sensor, and every series in one `/api/v1/readings` request. The
- * creates answer 409 on a re-run (not an error) and readings that exist are skipped, so
- * running it again writes nothing new.
+ * When the sensor was installed at its location. A weather grid point has always been where it
+ * is, and a fixed instant makes the installation a create that answers 409 on every re-run
+ * rather than a new installation per run.
+ */
+export const INSTALLED_AT = '1970-01-01T00:00:00Z';
+
+/**
+ * DTBase-style requests that store the weather: the location (schema latitude/longitude, in
+ * degrees), the sensor type (its measures carry Open-Meteo's units), the sensor installed at
+ * the location, and every series in one `/api/v1/readings` request. The creates answer 409 on
+ * a re-run (not an error) and readings that exist are skipped, so running it again writes
+ * nothing new.
  */
 export function weatherRequests(p: WeatherParams, weather: HourlyWeather, keep?: (iso: string) => boolean): ServiceRequest[] {
   const sensor = sensorIdFor(p);
   const typeName = p.sensor_type ?? DEFAULT_SENSOR_TYPE;
+  const coordinates = { latitude: p.latitude, longitude: p.longitude };
   const series = weather.series.map((s) => {
     const rows = s.timestamps.map((t, i) => [t, s.values[i]] as const).filter(([t]) => keep?.(t) ?? true);
     return { sensor, measure: s.variable, timestamps: rows.map(([t]) => t), values: rows.map(([, v]) => v) };
   });
   return [
+    [
+      '/location/insert-location-schema',
+      {
+        name: LOCATION_SCHEMA,
+        description: 'WGS 84 latitude and longitude',
+        identifiers: [
+          { name: 'latitude', units: 'degrees', datatype: 'float' },
+          { name: 'longitude', units: 'degrees', datatype: 'float' },
+        ],
+      },
+    ],
+    ['/location/insert-location-for-schema', { schema_name: LOCATION_SCHEMA, coordinates }],
     [
       '/sensor/insert-sensor-type',
       {
@@ -100,14 +122,10 @@ export function weatherRequests(p: WeatherParams, weather: HourlyWeather, keep?:
         measures: weather.series.map((s) => ({ name: s.variable, units: s.units || null, datatype: 'float' })),
       },
     ],
+    ['/sensor/insert-sensor', { type_name: typeName, unique_identifier: sensor, name: `Open-Meteo ${p.latitude}, ${p.longitude}` }],
     [
-      '/sensor/insert-sensor',
-      {
-        type_name: typeName,
-        unique_identifier: sensor,
-        name: `Open-Meteo ${p.latitude}, ${p.longitude}`,
-        notes: `latitude ${p.latitude}, longitude ${p.longitude}`,
-      },
+      '/sensor/insert-sensor-location',
+      { unique_identifier: sensor, schema_name: LOCATION_SCHEMA, coordinates, installation_datetime: INSTALLED_AT },
     ],
     ['/api/v1/readings', { series: series.filter((s) => s.timestamps.length > 0) }],
   ];

@@ -36,11 +36,16 @@ describe('weather ingress, end to end against a real Mirrorbase and a recorded O
   it('creates the sensor type with its units and the sensor, writes every reading, and a re-run adds nothing', async () => {
     const summary = await ingress().run({ ...berlin, start_date: '2026-11-28', end_date: '2026-11-30' });
     expect(summary.failed).toBe(0);
-    expect(summary.requests.map((r) => [r.endpoint, r.ok])).toEqual([
-      ['/sensor/insert-sensor-type', true],
-      ['/sensor/insert-sensor', true],
-      ['/api/v1/readings', true],
+    expect(summary.requests.map((r) => [r.endpoint, r.status])).toEqual([
+      ['/location/insert-location-schema', 201],
+      ['/location/insert-location-for-schema', 201],
+      ['/sensor/insert-sensor-type', 201],
+      ['/sensor/insert-sensor', 201],
+      ['/sensor/insert-sensor-location', 201],
+      ['/api/v1/readings', 200],
     ]);
+    const sensor = (await ctx.get('/api/v1/sensors/berlin-weather')).json();
+    expect(sensor.location).toMatchObject({ schema: 'latitude-longitude', coordinates: { latitude: 52.52, longitude: 13.41 } });
     const type = (await ctx.get('/api/v1/sensor-types/open-meteo-weather')).json();
     expect(type.measures.map((m: { name: string; units: string }) => [m.name, m.units])).toEqual([
       ['temperature_2m', '°C'],
@@ -58,7 +63,8 @@ describe('weather ingress, end to end against a real Mirrorbase and a recorded O
     // Again: the creates answer 409 (not a failure), the readings are duplicates.
     const again = await ingress().run({ ...berlin, start_date: '2026-11-28', end_date: '2026-11-30' });
     expect(again.failed).toBe(0);
-    expect(again.requests.map((r) => r.status)).toEqual([409, 409, 200]);
+    expect(again.requests.map((r) => r.status)).toEqual([409, 409, 409, 409, 409, 200]);
+    expect(await ctx.count('sensor_location')).toBe(1);
     expect(await floatRows('berlin-weather')).toBe(4 * 72);
     expect(await ctx.count(`sensor WHERE unique_identifier = 'berlin-weather'`)).toBe(1);
   });
