@@ -22,6 +22,12 @@ export interface ForecastParams {
   horizon?: number;
   /** Probability of the prediction interval, e.g. 0.95. */
   coverage?: number;
+  /**
+   * The units of the sensor's measure, which the model measures take over. Read from the
+   * server when left out; needed when the service has no credentials (it answers its requests
+   * for the registry to write, with the history sent in the call).
+   */
+  units?: string;
   /** Model and scenario names the run is filed under. */
   model?: string;
   scenario?: string;
@@ -53,6 +59,7 @@ export function checkParams(raw: unknown): ForecastParams {
   if (p.history_to !== undefined && Number.isNaN(Date.parse(p.history_to))) throw new Error('history_to must be an ISO 8601 instant');
   if (p.history !== undefined && (!isRecord(p.history) || !Array.isArray(p.history.timestamps) || !Array.isArray(p.history.values)))
     throw new Error('history must be {timestamps: [...], values: [...]}');
+  if (p.units !== undefined && typeof p.units !== 'string') throw new Error('units must be a string');
   for (const key of ['model', 'scenario'] as const)
     if (p[key] !== undefined && (typeof p[key] !== 'string' || p[key] === '')) throw new Error(`${key} must be a non-empty string`);
   return p;
@@ -132,6 +139,15 @@ async function measureUnits(client: MirrorbaseClient, sensor: string, measure: s
   return found.units ?? '';
 }
 
+/** Whether the context's client can call the server (it is built lazily, and fails without an address). */
+function hasCredentials(context: ServiceContext): boolean {
+  try {
+    return context.client.hasCredentials;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads a sensor's history, fits additive Holt-Winters and writes the forecast (mean and the
  * bounds of a prediction interval) as a model run compared with that sensor and measure.
@@ -140,12 +156,15 @@ async function measureUnits(client: MirrorbaseClient, sensor: string, measure: s
  *   await new ForecastModel({ apiKey: 'mb_...' }).run({ sensor: 'ws-1', measure: 'temperature', horizon: 24 });
  */
 export class ForecastModel extends BaseModel<ForecastParams> {
-  /** The fit of the last run, for logs and tests. */
+  /** The fit of the last run (of this instance: a served one answers many), for logs and tests. */
   lastResult?: ForecastResult;
 
   async getServiceData(raw: ForecastParams, context: ServiceContext): Promise<ServiceRequest[]> {
     const p = checkParams(raw);
-    const units = await measureUnits(context.client, p.sensor, p.measure);
+    const canAsk = hasCredentials(context);
+    if (!canAsk && (p.units === undefined || p.history === undefined))
+      throw new Error('without credentials for the server this model needs both history and units in its parameters');
+    const units = p.units ?? (await measureUnits(context.client, p.sensor, p.measure));
     let history = p.history;
     if (!history) {
       const to = new Date(p.history_to ?? context.window?.to ?? Date.now());

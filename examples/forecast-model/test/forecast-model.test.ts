@@ -121,6 +121,35 @@ describe('forecast model, end to end against a real Mirrorbase', () => {
     }
   });
 
+  it('served without credentials (return mode), answers the run for the registry to write from the history and units it is sent', async () => {
+    const service = await new ForecastModel({ clientOptions: { env: false } }).serve({ port: 0, host: '127.0.0.1' });
+    try {
+      const n = DAYS * 24;
+      const history = { timestamps: Array.from({ length: n }, (_, i) => stamp(i)), values: Array.from({ length: n }, (_, i) => truth(i)) };
+      const call = (body: unknown) =>
+        fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await call({ sensor: 'greenhouse-1', measure: 'temperature', horizon: 3, units: 'degC', history });
+      expect(res.status).toBe(200);
+      const { requests } = (await res.json()) as { requests: [string, Record<string, unknown>][] };
+      expect(requests.map(([endpoint]) => endpoint)).toEqual([
+        '/model/insert-model',
+        '/model/insert-model-measure',
+        '/model/insert-model-measure',
+        '/model/insert-model-measure',
+        '/model/insert-model-scenario',
+        '/model/insert-model-run',
+      ]);
+      expect(requests[5][1]).toMatchObject({ sensor_unique_id: 'greenhouse-1', sensor_measure: { name: 'temperature', units: 'degC' } });
+      const refused = await call({ sensor: 'greenhouse-1', measure: 'temperature' });
+      expect(refused.ok).toBe(false);
+      expect(await refused.json()).toEqual({
+        error: 'without credentials for the server this model needs both history and units in its parameters',
+      });
+    } finally {
+      await service.close();
+    }
+  });
+
   it('fails clearly on an unknown sensor or too short a history, writing nothing', async () => {
     const model = new ForecastModel({ baseUrl, email: 'tester@example.org', password: 'correct horse battery staple' });
     await expect(model.run({ sensor: 'nowhere', measure: 'temperature' })).rejects.toThrow(/sensor nowhere could not be read \(404\)/);
