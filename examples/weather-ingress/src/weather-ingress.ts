@@ -68,6 +68,8 @@ export function upstreamRequest(
   if (window) {
     const to = Date.parse(window.to);
     const from = window.from ? Date.parse(window.from) : to - 24 * 3600_000;
+    if (Number.isNaN(to) || Number.isNaN(from))
+      throw new Error(`the run's window is not ISO 8601: ${JSON.stringify(window).slice(0, 120)}`);
     request.startDate = new Date(from).toISOString().slice(0, 10);
     request.endDate = new Date(to).toISOString().slice(0, 10);
     // The hours of the window only: (from, to]. A reading at `from` belonged to the previous run.

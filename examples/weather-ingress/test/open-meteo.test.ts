@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_VARIABLES, fetchHourly, OpenMeteoError, parseHourly } from '../src/open-meteo.ts';
+import { upstreamRequest } from '../src/weather-ingress.ts';
 import { startUpstream } from './upstream.ts';
 
 const berlin = { latitude: 52.52, longitude: 13.41, variables: DEFAULT_VARIABLES };
@@ -66,5 +67,25 @@ describe('Open-Meteo client, against recorded answers on a local server', () => 
     expect(() => parseHourly(body([1, 'warm']), ['temperature_2m'])).toThrow(/not a number: "warm"/);
     expect(() => parseHourly(body([1]), ['temperature_2m'])).toThrow(/1 values of temperature_2m for 2 times/);
     expect(() => parseHourly(body([1, 2]), ['wind_speed_10m'])).toThrow(/without hourly.wind_speed_10m/);
+  });
+});
+
+describe('what a run asks Open-Meteo for', () => {
+  const p = { latitude: 1, longitude: 2 };
+  it('explicit dates win over the window; the window gives whole days and keeps (from, to]; no window, the first run, a day', () => {
+    const window = { from: '2026-11-29T22:00:00Z', to: '2026-11-30T02:00:00Z' };
+    expect(upstreamRequest({ ...p, start_date: '2026-01-01' }, window)).toEqual({
+      request: { ...p, variables: DEFAULT_VARIABLES, startDate: '2026-01-01', endDate: '2026-01-01' },
+    });
+    const { request, keep } = upstreamRequest(p, window);
+    expect([request.startDate, request.endDate]).toEqual(['2026-11-29', '2026-11-30']);
+    expect(['2026-11-29T22:00:00Z', '2026-11-29T23:00:00Z', '2026-11-30T02:00:00Z', '2026-11-30T03:00:00Z'].map((t) => keep!(t))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
+    expect(upstreamRequest(p, { from: null, to: '2026-11-30T02:00:00Z' }).request.startDate).toBe('2026-11-29');
+    expect(() => upstreamRequest(p, { from: null, to: 'yesterday' })).toThrow(/window is not ISO 8601/);
   });
 });
