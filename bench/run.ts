@@ -7,7 +7,7 @@
  * process, and drops the database at the end.
  *
  * Settings: BENCH_READINGS (default 1000000: with 200,000 the run lasted under a second and its ratios swung by ten points), BENCH_BATCH (10000), BENCH_CONCURRENCY (3),
- * BENCH_SMALL_READ_SECONDS (10), BENCH_STREAM_SUBSCRIBERS (1000), BENCH_ONLY=ingest to skip the read figures (their
+ * BENCH_SMALL_READ_SECONDS (10), BENCH_STREAM_SUBSCRIBERS (1000), BENCH_ONLY=sdk for the SDK's ingest figures only, BENCH_ONLY=ingest to skip the read figures (their
  * 10-million-point seed takes a minute), BENCH_SERVER_NODE_ARGS for the server's node (e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes).
  *
@@ -24,11 +24,13 @@ import { benchDtbaseSequentialIngest, benchSmallReads } from './core-figures.ts'
 import { startPrivateMosquitto, type PrivateBroker } from './mqtt-broker.ts';
 import { mqttBenchStep } from './mqtt-figures.ts';
 import { readBenchSteps } from './read-figures.ts';
+import { benchSdkIngest } from './sdk-figures.ts';
 import { benchStreamLatency } from './stream-figures.ts';
 
 const ROOT = path.resolve(__dirname, '..');
 const SERVER_URL_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const BENCH_DB = 'mirrorbase_bench';
+/** BENCH_DATABASE_NAME: the database created (and dropped) for the run, so two runs on one server can differ. */
+const BENCH_DB = process.env.BENCH_DATABASE_NAME ?? 'mirrorbase_bench';
 const READINGS = Number(process.env.BENCH_READINGS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 3);
@@ -42,7 +44,9 @@ const STREAM_SUBSCRIBERS = Number(process.env.BENCH_STREAM_SUBSCRIBERS ?? 1_000)
 const MQTT_ONLY = process.env.BENCH_ONLY === 'mqtt';
 /** BENCH_ONLY=live: only the realtime stream and MQTT figures. */
 const LIVE_ONLY = process.env.BENCH_ONLY === 'live';
-const WITH_MQTT = process.env.BENCH_MQTT !== '0';
+/** BENCH_ONLY=sdk: only the SDK's streamed ingest beside plain HTTP posts (BENCH_READINGS, BENCH_BATCH, BENCH_CONCURRENCY). */
+const SDK_ONLY = process.env.BENCH_ONLY === 'sdk';
+const WITH_MQTT = process.env.BENCH_MQTT !== '0' && !SDK_ONLY;
 const MQTT_ROOT = `bench-${process.pid}-${Date.now().toString(36)}`;
 const PASSWORD = 'bench-password';
 const START_MS = Date.parse('2024-01-01T00:00:00Z');
@@ -271,6 +275,22 @@ async function main() {
       peakRssMb: sampler.peak,
     };
     // Idle: up for IDLE_AFTER_START_MS, nothing asked since the login and the two sensors.
+    const sdkStep = () =>
+      benchSdkIngest(ctx, {
+        readings: READINGS,
+        batch: BATCH,
+        concurrency: CONCURRENCY,
+        startMs: START_MS,
+        createSensor: (uid) => createFloatSensor(ctx.sql, uid),
+      });
+    if (SDK_ONLY) {
+      try {
+        await sdkStep();
+      } finally {
+        sampler.stop();
+      }
+      return;
+    }
     if (!MQTT_ONLY && !LIVE_ONLY)
       await new Promise((r) => setTimeout(r, Math.max(0, IDLE_AFTER_START_MS - (performance.now() - serverStarted))));
     const idleRss = rssMb(server.pid!);
@@ -295,6 +315,7 @@ async function main() {
     await benchSmallReads(ctx, { connections: 50, seconds: Number(process.env.BENCH_SMALL_READ_SECONDS ?? 10) });
     await benchStreamLatency(ctx, { subscribers: STREAM_SUBSCRIBERS, posts: 100, databaseUrl });
     if (mqttStep) await mqttStep(ctx);
+    await sdkStep();
     if (!INGEST_ONLY) for (const step of READ_STEPS) await step(ctx);
     ctx.report('server RSS peak over the whole benchmark', `${sampler.peak().toFixed(0)} MB`);
     sampler.stop();

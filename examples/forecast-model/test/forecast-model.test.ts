@@ -111,7 +111,7 @@ describe('forecast model, end to end against a real Mirrorbase', () => {
       expect(res.statusCode, res.body).toBe(200);
       const log = (await ctx.post('/service/list-runs', { service_name: 'forecast' })).json();
       expect(log[0].response_status_code).toBe(200);
-      expect(log[0].response_json).toMatchObject({ failed: 0 });
+      expect(log[0].response_json).toMatchObject({ summary: { failed: 0 } });
       const list = (await ctx.get('/api/v1/runs?model=holt-winters&from=2026-01-01T00:00:00Z')).json();
       const run = list.items.find((r: { scenario: string }) => JSON.parse(r.scenario).scenario === 'registry');
       const detail = (await ctx.get(`/api/v1/runs/${run.id}`)).json();

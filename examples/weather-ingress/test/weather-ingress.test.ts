@@ -110,6 +110,7 @@ describe('weather ingress, end to end against a real Mirrorbase and a recorded O
       expect(await floatRows('berlin-archive')).toBe(4 * 44);
       const log = (await ctx.post('/service/list-runs', { service_name: 'weather' })).json();
       expect(log[0].response_status_code).toBe(200);
+      expect(log[0].response_json).toMatchObject({ summary: { failed: 0, written: 6 } });
     } finally {
       await service.close();
     }

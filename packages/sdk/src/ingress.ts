@@ -45,7 +45,7 @@ export interface ServeOptions {
   host?: string;
   /**
    * 'return': answer `{"requests": [[endpoint, payload], ...]}` for the registry to write with
-   * the run's credentials; 'post': write them here and answer the summary. Default: 'post' when
+   * the run's credentials; 'post': write them here and answer `{"summary": RunSummary}`. Default: 'post' when
    * this service has credentials, else 'return'.
    */
   mode?: 'return' | 'post';
@@ -97,15 +97,17 @@ export async function postRequests(client: MirrorbaseClient, requests: readonly 
   return summary;
 }
 
-/** Checks what getServiceData returned, so a mistake there is named instead of posted. */
+/** Checks what getServiceData returned (a mistake is named instead of posted); endpoints get their leading slash. */
 export function checkRequests(value: unknown): ServiceRequest[] {
   if (!Array.isArray(value)) throw new TypeError('getServiceData must return an array of [endpoint, payload] pairs');
-  value.forEach((pair, i) => {
+  return value.map((pair, i): ServiceRequest => {
     if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || pair[0] === '') {
       throw new TypeError(`getServiceData: item ${i} is not an [endpoint, payload] pair`);
     }
+    // DTBase's services often write "sensor/insert-sensor"; the registry takes server paths only.
+    const endpoint = /^(\/|https?:\/\/)/.test(pair[0]) ? pair[0] : `/${pair[0]}`;
+    return [endpoint, pair[1]];
   });
-  return value as ServiceRequest[];
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MirrorbaseClient, MirrorbaseError } from '../src/index.ts';
 import { TEST_EMAIL, TEST_PASSWORD, useSdkServer } from './helpers/server.ts';
 
-const ACCESS_SECONDS = 2;
+const ACCESS_SECONDS = 3;
 const server = useSdkServer({ DT_JWT_ACCESS_TOKEN_EXPIRES_SECONDS: String(ACCESS_SECONDS) });
 
 /** The real fetch, noting each request's method, path and auth headers on the way. */
@@ -36,7 +36,8 @@ describe('MirrorbaseClient authentication', () => {
       body: { name: 'sdk-type', description: null, measures: [{ name: 'temperature', units: 'degC', datatype: 'float' }] },
     });
     expect(types.response.status, JSON.stringify(types.error)).toBe(201);
-    expect(calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([
+    // (On a slow machine the short-lived token may be refreshed in between: that is the next test's subject.)
+    expect(calls.filter((c) => c.path !== '/auth/refresh').map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([
       'POST /auth/login 200',
       'GET /api/v1/sensors 200',
       'POST /sensor/insert-sensor-type 201',
@@ -99,16 +100,16 @@ describe('MirrorbaseClient authentication', () => {
     const client = new MirrorbaseClient({ baseUrl: server.url, email: TEST_EMAIL, password: TEST_PASSWORD, fetch: fetchImpl, env: false });
     await client.login();
     // Revoke the session on the server (logout): the client's token is refused although not expired.
-    const before = calls.length;
     const logout = await client.api.POST('/api/v1/auth/logout', {});
     expect(logout.response.status).toBe(204);
+    const before = calls.length;
     const { response } = await client.api.GET('/api/v1/sensors', {});
     expect(response.status).toBe(200);
-    expect(calls.slice(before + 1).map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([
-      'GET /api/v1/sensors 401',
-      'POST /auth/refresh 401',
-      'POST /auth/login 200',
-      'GET /api/v1/sensors 200',
-    ]);
+    const after = calls.slice(before).map((c) => `${c.method} ${c.path} ${c.status}`);
+    // The refused token (or, on a slow machine, the refresh ahead of expiry) leads to a refused
+    // refresh token, then a new login, and the request goes through.
+    expect(after.slice(-3)).toEqual(['POST /auth/refresh 401', 'POST /auth/login 200', 'GET /api/v1/sensors 200']);
+    expect(['GET /api/v1/sensors 401', undefined]).toContain(after.at(-4));
+    expect(after.length).toBeLessThanOrEqual(4);
   });
 });

@@ -88,6 +88,8 @@ describe('BaseIngress.run', () => {
     expect(summary.written).toBe(1);
     expect(summary.requests[0]).toMatchObject({ ok: false, status: expect.any(Number), error: expect.any(String) });
     expect(summary.requests[0].status).toBeGreaterThanOrEqual(400);
+    // DTBase-style endpoints without the leading slash are server paths too.
+    expect(summary.requests[1]).toEqual({ endpoint: '/sensor/insert-sensor', status: 201, ok: true });
   });
 
   it('names a getServiceData result that is not pairs', async () => {
@@ -183,6 +185,15 @@ describe('serve()', () => {
       const runs = await server.ctx.post('/service/list-runs', { service_name: 'sdk-ingress' });
       expect(runs.statusCode, runs.body).toBe(200);
       expect(JSON.stringify(runs.json())).toContain('"written":3');
+
+      // Its answer, asked directly: the summary, wrapped (a bare "requests" array would read as pairs
+      // to the registry), and 502 when a request failed so that the run is recorded as failed.
+      const direct = await fetch(service.url, { method: 'POST', body: JSON.stringify({ sensor: 'post-2', values: [5] }) });
+      expect(direct.status).toBe(200);
+      expect((await direct.json()).summary).toMatchObject({ written: 3, failed: 0 });
+      const refused = await fetch(service.url, { method: 'POST', body: JSON.stringify({ sensor: 'post-3', values: ['x'] }) });
+      expect(refused.status).toBe(502);
+      expect((await refused.json()).summary).toMatchObject({ written: 2, failed: 1 });
     } finally {
       await service.close();
     }

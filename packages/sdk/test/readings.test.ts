@@ -14,7 +14,7 @@ describe('streamed ingest and reads', () => {
   it('ingests an async iterable of rows as NDJSON and reads them back (query and export)', async () => {
     await server.createSensor('stream-1');
     const client = new MirrorbaseClient({ baseUrl: server.url, apiKey: await server.createKey(), env: false });
-    const N = 20_000;
+    const N = 5_000;
     let produced = 0;
     async function* rows(): AsyncGenerator<ReadingRow> {
       for (let i = 0; i < N; i++) {

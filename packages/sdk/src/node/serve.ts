@@ -34,7 +34,7 @@ function answer(response: ServerResponse, status: number, body: unknown) {
  * Serves an ingress or model over HTTP for the registry: any method and path; the JSON body
  * (none: `{}`) is the parameters, the window headers become `context.window`.
  * 'return' answers `{"requests": [[endpoint, payload], ...]}` (200); 'post' writes them and
- * answers the summary, 200 when everything was written and 502 when a request failed, so the
+ * answers `{"summary": RunSummary}`, 200 when everything was written and 502 when a request failed, so the
  * registry records the run as failed. An error of getServiceData answers 500 with its message.
  *
  * @example
@@ -56,7 +56,8 @@ export async function serve(ingress: BaseIngress<unknown>, options: ServeOptions
       const requests = await ingress.requests(params, windowFromHeaders(request.headers));
       if (mode === 'return') return answer(response, 200, { requests });
       const summary = await postRequests(ingress.client, requests);
-      answer(response, summary.failed === 0 ? 200 : 502, summary);
+      // Wrapped: a bare summary has a "requests" array, which the registry would take for pairs to write.
+      answer(response, summary.failed === 0 ? 200 : 502, { summary });
     } catch (error) {
       const status = (error as { status?: number }).status ?? 500;
       if (!response.headersSent) answer(response, status, { error: (error as Error).message });
