@@ -281,6 +281,8 @@ async function main() {
         batch: BATCH,
         concurrency: CONCURRENCY,
         startMs: START_MS,
+        email: 'default_user@localhost',
+        password: PASSWORD,
         createSensor: (uid) => createFloatSensor(ctx.sql, uid),
       });
     if (SDK_ONLY) {

@@ -12,6 +12,9 @@ export interface SdkBenchOptions {
   batch: number;
   concurrency: number;
   startMs: number;
+  /** The benchmark's user: the SDK logs in by itself, as an application would. */
+  email: string;
+  password: string;
   /** Makes a fresh float sensor for one side. */
   createSensor: (uid: string) => Promise<{ uid: string; measure: string }>;
 }
@@ -63,7 +66,7 @@ export async function benchSdkIngest(ctx: BenchContext, options: SdkBenchOptions
     return (await res.json()).inserted as number;
   });
 
-  const client = new MirrorbaseClient({ baseUrl: ctx.baseUrl, email: 'default_user@localhost', password: 'bench-password', env: false });
+  const client = new MirrorbaseClient({ baseUrl: ctx.baseUrl, email: options.email, password: options.password, env: false });
   await client.login();
   const sdk = await timed(
     sdkBatches,
