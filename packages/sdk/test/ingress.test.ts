@@ -160,6 +160,32 @@ describe('serve()', () => {
     }
   });
 
+  it("'return' mode end to end: the registry writes the served pairs as the caller of the run", async () => {
+    const service = await new TestIngress({ clientOptions: { env: false } }).serve();
+    try {
+      await server.ctx.postCreated('/service/insert-service', { name: 'sdk-returning', url: service.url, http_method: 'POST' });
+      const run = await server.ctx.post('/api/v1/services/sdk-returning/runs', {
+        parameters: { sensor: 'ret-e2e', values: [4, 5, 6], type: 'returning-type' },
+      });
+      expect(run.statusCode, run.body).toBe(201);
+      expect(run.json()).toMatchObject({ status: 'succeeded' });
+      expect(run.json().written.map((w: { endpoint: string; status: number }) => [w.endpoint, w.status])).toEqual([
+        ['/sensor/insert-sensor-type', 201],
+        ['/sensor/insert-sensor', 201],
+        ['/sensor/insert-sensor-readings', 201],
+      ]);
+      expect(await stored('ret-e2e')).toBe(3);
+      // Run again: the creates answer 409, which is done; the readings are not stored twice.
+      const again = await server.ctx.post('/api/v1/services/sdk-returning/runs', {
+        parameters: { sensor: 'ret-e2e', values: [4, 5, 6], type: 'returning-type' },
+      });
+      expect(again.json(), again.body).toMatchObject({ status: 'succeeded' });
+      expect(await stored('ret-e2e')).toBe(3);
+    } finally {
+      await service.close();
+    }
+  });
+
   it('answers 500 with the message when getServiceData fails', async () => {
     const service = await new FailingModel({ clientOptions: { env: false } }).serve({ mode: 'return' });
     try {
