@@ -46,6 +46,32 @@ describe(`events across replicas (${replicaKind})`, () => {
     }
   });
 
+  it('groups concurrent publishes made outside a transaction: each resolves once its events are delivered, all numbered', async () => {
+    const seen = new Map<string, number>();
+    const stop = ctx.events.subscribe((event) => {
+      if (event.type === 'entity.changed' && event.key.startsWith('group-')) seen.set(event.key, event.streamId!);
+    });
+    try {
+      const keys = Array.from({ length: 200 }, (_, i) => `group-${i}`);
+      await Promise.all(
+        keys.map(async (key) => {
+          await ctx.events.publish(ctx.db, [{ type: 'entity.changed', entity: 'sensor', action: 'created', key }]);
+          // Resolved: this publish's event is committed and was delivered here already.
+          expect(seen.has(key)).toBe(true);
+        }),
+      );
+      const ids = keys.map((key) => seen.get(key)!);
+      expect(new Set(ids).size).toBe(200);
+      const logged = await ctx.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM stream_event WHERE key LIKE 'group-%' AND id = ANY($1::bigint[])`,
+        [ids],
+      );
+      expect(logged[0]!.n).toBe(200);
+    } finally {
+      stop();
+    }
+  });
+
   it('a user deleted through one replica can no longer call the other, whose lookup had cached it', async () => {
     const replica = await startReplica(ctx.db);
     try {

@@ -171,7 +171,9 @@ describe('runs and their log', () => {
       // Queued, running, finished.
       await vi.waitFor(() => expect(actionsOf(runId)).toEqual(['created', 'updated', 'updated']), { timeout: 5000 });
     }
-    expect(received.filter((r) => r.path === '/later').map((r) => r.body)).toEqual([{ n: 1 }, { n: 2 }]);
+    // Both background runs were made (in either order: the job runner runs jobs concurrently).
+    const bodies = received.filter((r) => r.path === '/later').map((r) => r.body as { n: number });
+    expect(bodies.sort((a, b) => a.n - b.n)).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
   it('records failures as failed runs with a clear error: unreachable, timed out, 500, malformed data', async () => {

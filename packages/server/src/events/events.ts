@@ -194,11 +194,22 @@ export function createEvents(deps: { db: Database; onError?: (error: unknown) =>
     await q.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [EVENTS_CHANNEL, payloads]);
   }
 
-  return {
-    async publish(q, events) {
-      if (events.length === 0) return;
-      if (!isTransaction(q)) {
-        const merged = mergeEvents(events);
+  /**
+   * Publishes made outside a transaction, grouped: those that arrive while a group commits go
+   * together in the next one, one transaction for all. Appending to the stream log holds its
+   * lock until the commit, so one transaction per publish made a thousand service runs that
+   * start at once wait for each other's commits (most of their start-up time); grouped, they
+   * share a few. Each publish still resolves once its events are committed and delivered.
+   */
+  let waiting: { events: readonly MirrorbaseEvent[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let flushing = false;
+
+  async function flushGroups() {
+    while (waiting.length > 0) {
+      const group = waiting;
+      waiting = [];
+      const merged = mergeEvents(group.flatMap((entry) => entry.events));
+      try {
         if (merged.some(isStreamed)) {
           // The log and the notification commit together, like a transaction's would.
           await deps.db.transaction(async (tx) => {
@@ -206,11 +217,31 @@ export function createEvents(deps: { db: Database; onError?: (error: unknown) =>
             await notify(tx, merged);
           });
         } else {
-          await notify(q, merged);
+          await notify(deps.db, merged);
         }
-        merged.forEach(deliver);
-        return;
+      } catch (error) {
+        for (const entry of group) entry.reject(error);
+        continue;
       }
+      merged.forEach(deliver);
+      for (const entry of group) entry.resolve();
+    }
+    flushing = false;
+  }
+
+  function publishGrouped(events: readonly MirrorbaseEvent[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      waiting.push({ events, resolve, reject });
+      if (flushing) return;
+      flushing = true;
+      void flushGroups();
+    });
+  }
+
+  return {
+    async publish(q, events) {
+      if (events.length === 0) return;
+      if (!isTransaction(q)) return publishGrouped(events);
       let list = pending.get(q);
       if (!list) {
         list = [];
