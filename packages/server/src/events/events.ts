@@ -17,23 +17,27 @@ export interface ReadingsAccepted {
   streamId?: number;
 }
 
-export type EntityKind =
-  | 'user'
-  | 'sensor'
-  | 'sensor_type'
-  | 'sensor_measure'
-  | 'sensor_location'
-  | 'location'
-  | 'location_schema'
-  | 'model'
-  | 'model_scenario'
-  | 'model_measure'
-  | 'model_run'
-  | 'service'
-  | 'service_parameter_set'
-  | 'service_run'
-  | 'service_schedule'
-  | 'api_key';
+/** Every kind of entity whose changes are published (and streamed): the one list, the type derived from it. */
+export const ENTITY_KINDS = [
+  'user',
+  'sensor',
+  'sensor_type',
+  'sensor_measure',
+  'sensor_location',
+  'location',
+  'location_schema',
+  'model',
+  'model_scenario',
+  'model_measure',
+  'model_run',
+  'service',
+  'service_parameter_set',
+  'service_run',
+  'service_schedule',
+  'api_key',
+] as const;
+
+export type EntityKind = (typeof ENTITY_KINDS)[number];
 
 /**
  * An entity was created, changed or deleted; `key` is its natural key as text: the e-mail of a

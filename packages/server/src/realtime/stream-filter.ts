@@ -1,4 +1,4 @@
-import type { EntityKind } from '../events/events.ts';
+import { ENTITY_KINDS, type EntityKind } from '../events/events.ts';
 import type { Principal } from '../modules/auth/permissions.ts';
 import type { StreamLogFilter } from './stream-log.repository.ts';
 import type { StreamMessage } from './stream-messages.ts';
@@ -6,24 +6,8 @@ import type { StreamMessage } from './stream-messages.ts';
 /** Entity events about people and their keys: only for those who manage them. */
 const ADMIN_ENTITIES: ReadonlySet<string> = new Set<EntityKind>(['user', 'api_key']);
 
-export const ENTITY_KINDS: readonly EntityKind[] = [
-  'user',
-  'sensor',
-  'sensor_type',
-  'sensor_measure',
-  'sensor_location',
-  'location',
-  'location_schema',
-  'model',
-  'model_scenario',
-  'model_measure',
-  'model_run',
-  'service',
-  'service_parameter_set',
-  'service_run',
-  'service_schedule',
-  'api_key',
-];
+/** The kinds a stream may ask for (`entities=`), kept in events.ts. */
+export { ENTITY_KINDS };
 
 /**
  * The entity kinds a caller may follow: data entities with data:read, users and keys with
