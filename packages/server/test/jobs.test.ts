@@ -221,8 +221,8 @@ describe('the job runner', () => {
     const b = runnerOn(1, [{ name: 'test.orphan', run: async () => void (ranOn = 'b') }], { leaseMs: 5000 });
     const id = await b.enqueue('test.orphan');
     // Replica 0 claims it with a 300 ms lease, then dies (never renews, never records).
-    const dead = 'replica-0/dead';
-    const claimed = await jobsRepository(replicas[0].db).claim(['test.orphan'], dead, 300);
+    const [claimed] = await jobsRepository(replicas[0].db).claimMany(['test.orphan'], 'replica-0', 300, 1);
+    const dead = `replica-0/${id}`;
     expect(claimed).toMatchObject({ id, status: 'running', attempts: 1, lockedBy: dead });
     expect(await b.runDue()).toBe(0);
     await eventually(async () => (await b.runDue()) === 1, 3000);
@@ -239,7 +239,7 @@ describe('the job runner', () => {
   it('fails a job whose runner died on its last attempt', async () => {
     const b = runnerOn(1, [{ name: 'test.last-orphan', maxAttempts: 1, run: async () => 'never' }]);
     const id = await b.enqueue('test.last-orphan');
-    await jobsRepository(replicas[0].db).claim(['test.last-orphan'], 'replica-0/dead', 100);
+    await jobsRepository(replicas[0].db).claimMany(['test.last-orphan'], 'replica-0', 100, 1);
     await sleep(150);
     await b.runDue();
     const run = await b.get(id);

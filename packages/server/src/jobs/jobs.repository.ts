@@ -66,38 +66,11 @@ export function jobsRepository(q: Queryable) {
     },
 
     /**
-     * Claims the oldest due job among `names`: a queued one whose time has come, or a running
-     * one whose lease expired (its runner died) with attempts left. FOR UPDATE SKIP LOCKED makes
-     * concurrent claims take different rows; a row claimed meanwhile is re-checked against the
-     * condition on its new version and left out, so one job is claimed by one runner.
-     */
-    async claim(names: readonly string[], lockedBy: string, leaseMs: number): Promise<JobRun | undefined> {
-      const rows = await q.query<JobRun>(
-        `WITH next AS (
-           SELECT id FROM job
-            WHERE name = ANY($1::text[])
-              AND ((status = 'queued' AND run_at <= now())
-                OR (status = 'running' AND locked_until < now() AND attempts < max_attempts))
-            ORDER BY run_at, id
-            LIMIT 1
-            FOR UPDATE SKIP LOCKED
-         )
-         UPDATE job SET
-           status = 'running', attempts = job.attempts + 1, locked_by = $2,
-           locked_until = now() + ${ms('$3')}, heartbeat_at = now(), started_at = now(), updated_at = now(),
-           last_error = CASE WHEN job.status = 'running'
-             THEN 'taken over: the runner of attempt ' || job.attempts || ' stopped renewing its lease'
-             ELSE job.last_error END
-         FROM next WHERE job.id = next.id
-         RETURNING ${JOB_COLUMNS}`,
-        [names, lockedBy, leaseMs],
-      );
-      return rows[0];
-    },
-
-    /**
-     * Claims up to `limit` due jobs at once (as `claim` does one), each with a token of its own:
-     * `lockedBy` then the job's id.
+     * Claims up to `limit` due jobs among `names`, oldest first: queued ones whose time has come,
+     * or running ones whose lease expired (their runner died) with attempts left. FOR UPDATE SKIP
+     * LOCKED makes concurrent claims take different rows; a row claimed meanwhile is re-checked
+     * against the condition on its new version and left out, so one job is claimed by one
+     * runner. Each gets a token of its own: `lockedBy` then the job's id.
      */
     claimMany(names: readonly string[], lockedBy: string, leaseMs: number, limit: number): Promise<JobRun[]> {
       return q.query<JobRun>(
