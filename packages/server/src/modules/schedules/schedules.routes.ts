@@ -6,6 +6,7 @@ import { NameParam, Timestamp, listErrors, readErrors, writeErrors } from '../ap
 import { PageOf, PageQuery, PageQuerySchema, readPage, sendPage } from '../api/pagination.ts';
 import { ServiceRunPage, toRun } from '../api/services.routes.ts';
 import type { ServicesService } from '../services/index.ts';
+import { runActor } from '../services/run-actor.ts';
 import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_TIMEOUT_SECONDS,
@@ -163,7 +164,6 @@ export const scheduleApiRoutes: FastifyPluginAsyncTypebox<{ schedules: Schedules
       },
     },
     async (request, reply) => {
-      const principal = request.principal!;
       const b = request.body;
       const created = await schedules.create(
         {
@@ -176,7 +176,8 @@ export const scheduleApiRoutes: FastifyPluginAsyncTypebox<{ schedules: Schedules
           ...(b.timeout_seconds !== undefined ? { timeoutSeconds: b.timeout_seconds } : {}),
           ...(b.max_attempts !== undefined ? { maxAttempts: b.max_attempts } : {}),
         },
-        { userId: principal.user.id, apiKeyId: principal.apiKey?.id ?? null },
+        // The runs act as whoever created the schedule, as a run asked for now acts as its caller.
+        runActor(request),
       );
       return reply.status(201).send(toSchedule(created));
     },
