@@ -3,7 +3,7 @@ import { credentialsFromEnv } from './env.ts';
 import type { paths } from './generated/openapi.ts';
 import { ReadingsApi } from './readings.ts';
 import { backoffMs, isIdempotentMethod, isNetworkError, RETRY_STATUSES, type RetryOptions, retryAfterMs, sleep } from './retry.ts';
-import { TokenSession } from './tokens.ts';
+import { TokenSession, type TokenStore } from './tokens.ts';
 
 export interface MirrorbaseClientOptions {
   /** The server, e.g. `https://twin.example.org` (env MIRRORBASE_URL). */
@@ -13,6 +13,12 @@ export interface MirrorbaseClientOptions {
   /** A person's login, exchanged at /auth/login for tokens (env MIRRORBASE_EMAIL, MIRRORBASE_PASSWORD). */
   email?: string;
   password?: string;
+  /**
+   * Keeps a password login's tokens between page loads (a browser app), without the password:
+   * the client starts from the stored tokens and saves each refreshed pair. When the refresh
+   * token is refused, requests fail with a 401 MirrorbaseError and the store is emptied.
+   */
+  tokenStore?: TokenStore;
   /** The fetch to use (default: globalThis.fetch). */
   fetch?: typeof fetch;
   /** Retrying idempotent requests; `false` turns it off. */
@@ -58,7 +64,9 @@ export class MirrorbaseClient {
     this.apiKey = options.apiKey ?? (options.email || options.password ? undefined : env.apiKey);
     const email = options.email ?? env.email;
     const password = options.password ?? env.password;
-    if (!this.apiKey && email && password) this.session = new TokenSession(this.baseUrl, this.fetchImpl, email, password);
+    if (!this.apiKey && ((email && password) || options.tokenStore)) {
+      this.session = new TokenSession(this.baseUrl, this.fetchImpl, email, password, undefined, options.tokenStore);
+    }
     const retry = options.retry === false ? { retries: 0 } : (options.retry ?? {});
     this.retryOptions = { retries: retry.retries ?? 3, baseDelayMs: retry.baseDelayMs ?? 200, maxDelayMs: retry.maxDelayMs ?? 30_000 };
     this.api = createClient<paths>({ baseUrl: this.baseUrl, fetch: (request: Request) => this.send(request) });
@@ -79,6 +87,25 @@ export class MirrorbaseClient {
    */
   async login(): Promise<void> {
     await this.session?.login();
+  }
+
+  /** Whether a password session holds tokens now (false after logout or an ended session). */
+  get loggedIn(): boolean {
+    return this.apiKey !== undefined || (this.session?.loggedIn ?? false);
+  }
+
+  /**
+   * Ends a password session: the server revokes its refresh tokens, and the client (and its
+   * token store) forgets them. Ends locally even when the server cannot be reached.
+   */
+  async logout(): Promise<void> {
+    if (!this.session?.loggedIn) return;
+    try {
+      const response = await this.send(new Request(`${this.baseUrl}/api/v1/auth/logout`, { method: 'POST' }));
+      await response.body?.cancel();
+    } finally {
+      this.session.clear();
+    }
   }
 
   /**

@@ -33,3 +33,4 @@ export type {
   StreamFilters,
 } from './readings.ts';
 export type { RetryOptions } from './retry.ts';
+export type { TokenPair, TokenStore } from './tokens.ts';

@@ -5,6 +5,7 @@ import { authPlugin } from './http/auth.ts';
 import { errorHandlerPlugin } from './http/error-handler.ts';
 import { gracefulClosePlugin } from './http/graceful-close.ts';
 import { hardeningPlugin } from './http/hardening.ts';
+import { registerWebApp } from './http/web-app.ts';
 import { healthRoutes } from './http/health.ts';
 import { openapiPlugin } from './http/openapi.ts';
 import { requestLogPlugin } from './http/request-log.ts';
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDeps) {
     ...mqttApiSchemas,
   ]);
   await app.register(healthRoutes, { ping: services.ping });
+  registerWebApp(app, config.webRoot);
 
   // Everything below declares its access and passes through authentication.
   await app.register(async (api) => {

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseAllowList, type AllowListEntry } from './outbound/address-policy.ts';
 
 export interface Config {
@@ -79,6 +80,8 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** Which browser origins may call the API cross-origin: '*', 'loopback' (http://localhost:*, ...) or a list (empty: none). */
   readonly corsOrigins: '*' | 'loopback' | readonly string[];
+  /** The built web app served at / (packages/web builds into packages/server/public). */
+  readonly webRoot: string;
   /** MQTT ingest (src/mqtt/): off, a bridge to an external broker, or the embedded broker. */
   readonly mqtt: MqttConfig;
 }
@@ -364,6 +367,8 @@ export function loadConfig(env: Env = process.env): Config {
     loginFailureWindowSeconds: integer(env, 'MIRRORBASE_LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
     rateLimitPerMinute: integer(env, 'MIRRORBASE_RATE_LIMIT_PER_MINUTE', 12_000, 0, 100_000_000),
     corsOrigins: corsOrigins(env, nodeEnv),
+    // src/config.ts and the bundled dist/*.js both sit one folder below the package.
+    webRoot: path.resolve(env.MIRRORBASE_WEB_ROOT ?? fileURLToPath(new URL('../public', import.meta.url))),
     mqtt: mqttConfig(env),
   });
 }

@@ -1,0 +1,72 @@
+import type { QueryClient } from '@tanstack/react-query';
+import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Outlet, redirect } from '@tanstack/react-router';
+import { client } from './api/client.ts';
+import { LoginPage } from './auth/LoginPage.tsx';
+import { AppShell } from './layout/AppShell.tsx';
+import { RouteError } from './layout/RouteError.tsx';
+
+export interface RouterContext {
+  queryClient: QueryClient;
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Outlet,
+  errorComponent: RouteError,
+});
+
+/** Where to go after logging in: only a path of this app (never another site). */
+export function safeRedirect(target: unknown): string {
+  return typeof target === 'string' && target.startsWith('/') && !target.startsWith('//') && !target.startsWith('/login') ? target : '/';
+}
+
+const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/login',
+  validateSearch: (search: Record<string, unknown>): { redirect?: string } =>
+    typeof search.redirect === 'string' ? { redirect: safeRedirect(search.redirect) } : {},
+  component: LoginPage,
+});
+
+/** Every page but the login: a session is needed, else the login page, which brings you back here. */
+const appRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: 'app',
+  beforeLoad: ({ location }) => {
+    if (!client.loggedIn) throw redirect({ to: '/login', search: { redirect: location.href } });
+  },
+  component: AppShell,
+});
+
+// One route per page, each page a chunk of its own: the first load carries only the shell.
+const page = (path: string, load: () => Promise<Record<string, unknown>>, name: string) =>
+  createRoute({ getParentRoute: () => appRoute, path, component: lazyRouteComponent(load as never, name as never) });
+
+const pageRoutes = [
+  page('/', () => import('./pages/overview/OverviewPage.tsx'), 'OverviewPage'),
+  page('/sensor-types', () => import('./pages/sensor-types/SensorTypesPage.tsx'), 'SensorTypesPage'),
+  page('/sensors', () => import('./pages/sensors/SensorsPage.tsx'), 'SensorsPage'),
+  page('/sensors/$uid', () => import('./pages/sensors/SensorPage.tsx'), 'SensorPage'),
+  page('/plots', () => import('./pages/plots/PlotsPage.tsx'), 'PlotsPage'),
+  page('/readings', () => import('./pages/readings/ReadingsPage.tsx'), 'ReadingsPage'),
+  page('/locations', () => import('./pages/locations/LocationsPage.tsx'), 'LocationsPage'),
+  page('/models', () => import('./pages/models/ModelsPage.tsx'), 'ModelsPage'),
+  page('/models/runs/$id', () => import('./pages/models/RunPage.tsx'), 'RunPage'),
+  page('/services', () => import('./pages/services/ServicesPage.tsx'), 'ServicesPage'),
+  page('/services/$name', () => import('./pages/services/ServicePage.tsx'), 'ServicePage'),
+  page('/users', () => import('./pages/users/UsersPage.tsx'), 'UsersPage'),
+  page('/keys', () => import('./pages/keys/KeysPage.tsx'), 'KeysPage'),
+  page('/audit', () => import('./pages/audit/AuditPage.tsx'), 'AuditPage'),
+  page('/account', () => import('./pages/account/AccountPage.tsx'), 'AccountPage'),
+];
+
+const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren(pageRoutes)]);
+
+export function createAppRouter(queryClient: QueryClient) {
+  return createRouter({ routeTree, context: { queryClient }, defaultPreload: 'intent', scrollRestoration: true });
+}
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: ReturnType<typeof createAppRouter>;
+  }
+}
