@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MirrorbaseClient, MirrorbaseError } from '../src/index.ts';
+import { MirrorbaseClient, MirrorbaseError, type TokenPair, type TokenStore } from '../src/index.ts';
 import { TEST_EMAIL, TEST_PASSWORD, useSdkServer } from './helpers/server.ts';
 
 const ACCESS_SECONDS = 3;
@@ -111,5 +111,88 @@ describe('MirrorbaseClient authentication', () => {
     expect(after.slice(-3)).toEqual(['POST /auth/refresh 401', 'POST /auth/login 200', 'GET /api/v1/sensors 200']);
     expect(['GET /api/v1/sensors 401', undefined]).toContain(after.at(-4));
     expect(after.length).toBeLessThanOrEqual(4);
+  });
+
+  describe('a stored session (a browser app: tokens kept, never the password)', () => {
+    function memoryStore() {
+      let pair: TokenPair | undefined;
+      const saves: (TokenPair | undefined)[] = [];
+      const store: TokenStore = {
+        load: () => pair,
+        save: (next) => {
+          pair = next;
+          saves.push(next);
+        },
+      };
+      return {
+        store,
+        saves,
+        get pair() {
+          return pair;
+        },
+      };
+    }
+
+    it('starts from stored tokens, saves each refreshed pair, and forgets them on logout', async () => {
+      const memory = memoryStore();
+      const login = new MirrorbaseClient({
+        baseUrl: server.url,
+        email: TEST_EMAIL,
+        password: TEST_PASSWORD,
+        tokenStore: memory.store,
+        env: false,
+      });
+      await login.login();
+      const first = memory.pair;
+      expect(first?.refresh_token).toBeTruthy();
+      // A new client (a reload) with the store only: no password, yet it is logged in.
+      const { calls, fetchImpl } = recordingFetch();
+      const client = new MirrorbaseClient({ baseUrl: server.url, tokenStore: memory.store, fetch: fetchImpl, env: false });
+      expect(client.loggedIn).toBe(true);
+      expect((await client.api.GET('/api/v1/me', {})).response.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, ACCESS_SECONDS * 800));
+      expect((await client.api.GET('/api/v1/me', {})).response.status).toBe(200);
+      expect(calls.map((c) => c.path)).toContain('/auth/refresh');
+      expect(memory.pair?.refresh_token).not.toBe(first?.refresh_token);
+      await client.logout();
+      expect(client.loggedIn).toBe(false);
+      expect(memory.pair).toBeUndefined();
+    });
+
+    it('takes the tokens another client on the same store refreshed, instead of presenting a used refresh token', async () => {
+      const memory = memoryStore();
+      await new MirrorbaseClient({
+        baseUrl: server.url,
+        email: TEST_EMAIL,
+        password: TEST_PASSWORD,
+        tokenStore: memory.store,
+        env: false,
+      }).login();
+      const tabA = new MirrorbaseClient({ baseUrl: server.url, tokenStore: memory.store, env: false });
+      const tabB = new MirrorbaseClient({ baseUrl: server.url, tokenStore: memory.store, env: false });
+      await tabA.refreshCredentials();
+      // Tab B still holds the old pair; presenting its refresh token again would end every session.
+      await tabB.refreshCredentials();
+      expect((await tabA.api.GET('/api/v1/me', {})).response.status).toBe(200);
+      expect((await tabB.api.GET('/api/v1/me', {})).response.status).toBe(200);
+    });
+
+    it('ends with a 401 and an empty store when the refresh token is refused (there is no password to fall back on)', async () => {
+      const memory = memoryStore();
+      const login = new MirrorbaseClient({
+        baseUrl: server.url,
+        email: TEST_EMAIL,
+        password: TEST_PASSWORD,
+        tokenStore: memory.store,
+        env: false,
+      });
+      await login.login();
+      await login.api.POST('/api/v1/auth/logout', {}); // revokes the refresh token on the server
+      const client = new MirrorbaseClient({ baseUrl: server.url, tokenStore: memory.store, env: false });
+      const error = await client.refreshCredentials().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MirrorbaseError);
+      expect((error as MirrorbaseError).status).toBe(401);
+      expect(memory.pair).toBeUndefined();
+    });
   });
 });
