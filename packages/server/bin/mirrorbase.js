@@ -4,6 +4,7 @@
 // second, in a child process so its memory never lands in the server), so that `git pull &&
 // npm start` never runs stale code.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { staleReason } from '../scripts/build.mjs';
 
@@ -16,6 +17,23 @@ if (reason) {
     execFileSync(process.execPath, [script, '--if-stale'], { stdio: ['ignore', 2, 2] });
   } catch {
     process.exit(1);
+  }
+}
+
+// `serve` in a source checkout: the web app it serves is rebuilt too when its sources changed.
+if (process.argv[2] === 'serve' || process.argv[2] === undefined) {
+  const webBuild = new URL('../../web/scripts/build.mjs', import.meta.url);
+  if (existsSync(webBuild)) {
+    const { webStaleReason } = await import(webBuild.href);
+    const webReason = webStaleReason();
+    if (webReason) {
+      process.stderr.write(`mirrorbase: building the web app (${webReason})\n`);
+      try {
+        execFileSync(process.execPath, [fileURLToPath(webBuild)], { stdio: ['ignore', 2, 2] });
+      } catch {
+        process.stderr.write('mirrorbase: the web app could not be built; serving the API without it\n');
+      }
+    }
   }
 }
 

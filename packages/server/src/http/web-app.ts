@@ -58,7 +58,7 @@ interface WebFile {
 function loadWebFiles(root: string): Map<string, WebFile> {
   const files = new Map<string, WebFile>();
   for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
+    if (!entry.isFile() || entry.name.startsWith('.')) continue; // .build-signature is the build's, not the browser's
     const file = path.join(entry.parentPath, entry.name);
     const urlPath = `/${path.relative(root, file).split(path.sep).join('/')}`;
     const ext = path.extname(file).toLowerCase();

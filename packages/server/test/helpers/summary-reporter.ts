@@ -18,7 +18,10 @@ export default class SummaryReporter implements Reporter {
       }
     }
     const slowest = [...testModules]
-      .map((module) => ({ name: `${module.project.name} ${module.moduleId.split('/').slice(-2).join('/')}`, ms: module.diagnostic().duration }))
+      .map((module) => ({
+        name: `${module.project.name} ${module.moduleId.split('/').slice(-2).join('/')}`,
+        ms: module.diagnostic().duration,
+      }))
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 12);
     console.log('\nslowest files:');
