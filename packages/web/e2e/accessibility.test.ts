@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessibilityViolations } from './helpers/axe.ts';
+import { seedDemoTwin } from './helpers/demo-twin.ts';
 import { useWebApp } from './helpers/web-app.ts';
 
 /** Every page of the app's navigation, as an admin sees it. */
@@ -19,7 +20,12 @@ const PAGES = [
 ];
 
 describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
-  const web = useWebApp();
+  const web = useWebApp({ MIRRORBASE_SERVICE_ALLOWED_HOSTS: '127.0.0.1' });
+  let demo: { close(): Promise<void> };
+  beforeAll(async () => {
+    demo = await seedDemoTwin(web.ctx); // pages with tables, plots and runs in them, not empty ones
+  });
+  afterAll(() => demo?.close());
 
   it('the login page has no violations, in the light and the dark theme', async () => {
     const { page } = await web.newPage();
