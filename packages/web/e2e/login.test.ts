@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TEST_EMAIL, useWebApp } from './helpers/web-app.ts';
+import { TEST_EMAIL, TEST_PASSWORD, useWebApp } from './helpers/web-app.ts';
 
 describe('logging in and out', () => {
   const web = useWebApp();
@@ -68,5 +68,24 @@ describe('logging in and out', () => {
     const second = (await stored()).access_token;
     expect(second).toBeTruthy();
     expect(second).not.toBe(first);
+  });
+
+  it('sends a person whose session was ended elsewhere to the login page, and back to the page afterwards', async () => {
+    const { page } = await web.newPage();
+    await web.login(page);
+    await page.goto('/sensor-types');
+    await page.locator('main h1').first().waitFor();
+    // An admin ends every session of this user (as after a stolen laptop): the stored tokens are refused.
+    const admin = await web.ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: TEST_EMAIL, password: TEST_PASSWORD } });
+    const ended = await web.ctx.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/users/${encodeURIComponent(TEST_EMAIL)}/sessions`,
+      headers: { authorization: `Bearer ${admin.json().access_token}` },
+    });
+    expect(ended.statusCode).toBe(204);
+    await page.goto('/sensors');
+    await page.waitForURL(/\/login\?redirect=%2Fsensors/);
+    await web.login(page);
+    await page.waitForURL(`${web.url}/sensors`);
   });
 });
