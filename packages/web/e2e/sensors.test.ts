@@ -42,6 +42,7 @@ describe('sensor types, sensors and a sensor page', () => {
     await page.getByRole('button', { name: 'Add a measure' }).click();
     await page.getByLabel('Measure 3 is').selectOption('existing');
     await page.getByLabel('Existing measure 3').selectOption({ label: 'humidity (%), float' });
+    await page.screenshot({ path: '/tmp/A-sensor-types-form.png', fullPage: true });
     await page.getByRole('button', { name: 'Create sensor type' }).click();
     await page.getByRole('status').filter({ hasText: 'Sensor type created' }).waitFor();
     await page.getByRole('cell', { name: 'weather-station', exact: true }).waitFor();
