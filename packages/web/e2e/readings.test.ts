@@ -122,6 +122,28 @@ describe('the readings table: upload, table, download', () => {
     await screenshotDarkPhone(page, '/tmp/A-readings-dark-phone.png');
   });
 
+  it('shows the bytes sent while a larger file is still on its way', async () => {
+    const { page } = await web.newPage();
+    await web.login(page);
+    await page.goto('/readings');
+    const lines = ['sensor,measure,timestamp,value'];
+    for (let i = 0; i < 6000; i++)
+      lines.push(`meter-1,power,${new Date(Date.parse('2024-04-01T00:00:00Z') + i * 1000).toISOString()},${i}.5`);
+    const csv = Buffer.from(`${lines.join('\n')}\n`);
+    // Chromium's own network throttling (DevTools protocol) slows the upload to about 100 kB/s.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 100_000 });
+    await page.getByLabel('CSV file of readings').setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: csv });
+    await page.getByRole('button', { name: 'Upload CSV' }).click();
+    const total = csv.length.toLocaleString('en-US');
+    const partial = new RegExp(`^Sent [1-9][\\d,]* bytes of ${total} bytes \\(([1-9]|[1-9]\\d)%\\)`);
+    await page.getByTestId('upload-progress-text').filter({ hasText: partial }).waitFor({ timeout: 20_000 });
+    await page.getByRole('status').filter({ hasText: 'Stored 6,000 readings; skipped 0 duplicates' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('upload-progress-text').textContent()).toBe(`Sent ${total} bytes of ${total} bytes (100%)`);
+    await cdp.detach();
+  });
+
   it('downloads text values (commas, quotes) exactly as the API returns them', async () => {
     const { page } = await web.newPage();
     await web.login(page);

@@ -89,9 +89,9 @@ export function SensorTypeForm({ measures }: { measures: SensorMeasure[] }) {
               <label>
                 Measure {n} is
                 <select {...register(`measures.${index}.source`)}>
-                  <option value="new">a new measure</option>
+                  <option value="new">new</option>
                   <option value="existing" disabled={measures.length === 0}>
-                    an existing measure
+                    existing
                   </option>
                 </select>
               </label>
