@@ -129,7 +129,7 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
         summary: 'The sensors installed at a location, past and present, newest installation first',
         description:
           'Every installation record at the location (POST /sensor/insert-sensor-location); current says whether the ' +
-          "sensor is still there (no later installation elsewhere). Not paged: a place holds few installations.",
+          'sensor is still there (no later installation elsewhere). Not paged: a place holds few installations.',
         params: Type.Object({ id: IdParam }),
         response: { 200: LocationSensorsResource, ...readErrors },
       },

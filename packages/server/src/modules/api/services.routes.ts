@@ -271,7 +271,8 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
         tags,
         operationId: 'listRecentServiceRuns',
         summary: 'The runs of every service, newest first',
-        description: 'The run log across services (GET /api/v1/services/{name}/runs gives one service, oldest first). Paged by next_cursor.',
+        description:
+          'The run log across services (GET /api/v1/services/{name}/runs gives one service, oldest first). Paged by next_cursor.',
         querystring: PageQuerySchema,
         response: { 200: ref(ServiceRunPage), ...listErrors },
       },
