@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../errors.ts';
 import type { SensorsService } from '../sensors/index.ts';
-import { NameParam, listErrors, readErrors } from './api.schemas.ts';
+import { IdParam, NameParam, listErrors, readErrors } from './api.schemas.ts';
 import { PageQuerySchema, readPage, sendPage } from './pagination.ts';
 import type { SensorDetailsService } from './sensor-details.service.ts';
 import {
+  LocationSensorsResource,
   SensorDetailsResource,
   SensorMeasurePage,
   SensorPage,
@@ -13,6 +14,7 @@ import {
   SensorTypePage,
   SensorTypeResource,
   toCurrentLocation,
+  toLocationSensor,
   toSensor,
   toSensorMeasure,
   toSensorType,
@@ -114,6 +116,28 @@ export const sensorApiRoutes: FastifyPluginAsyncTypebox<{ sensors: SensorsServic
         measures: measures.map((m) => ({ ...toSensorMeasure(m), latest: m.latest })),
         location: sensor.location && toCurrentLocation(sensor.location),
       };
+    },
+  );
+
+  app.get(
+    '/locations/:id/sensors',
+    {
+      config: { access: 'data:read' },
+      schema: {
+        tags: ['locations'],
+        operationId: 'listLocationSensors',
+        summary: 'The sensors installed at a location, past and present, newest installation first',
+        description:
+          'Every installation record at the location (POST /sensor/insert-sensor-location); current says whether the ' +
+          'sensor is still there (no later installation elsewhere). Not paged: a place holds few installations.',
+        params: Type.Object({ id: IdParam }),
+        response: { 200: LocationSensorsResource, ...readErrors },
+      },
+    },
+    async (request) => {
+      const installations = await sensors.listInstallationsAt(request.params.id);
+      if (!installations) throw notFound(`Location ${request.params.id} does not exist`);
+      return { items: installations.map(toLocationSensor) };
     },
   );
 };

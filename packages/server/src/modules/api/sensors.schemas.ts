@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Datatype, Nullable, Value, ref } from '../../http/schemas.ts';
-import type { MeasureRow, SensorLocationRow, SensorRow, SensorTypeWithMeasures } from '../sensors/index.ts';
+import type { InstallationAtRow, MeasureRow, SensorLocationRow, SensorRow, SensorTypeWithMeasures } from '../sensors/index.ts';
 import { Timestamp } from './api.schemas.ts';
 import { PageOf, PageQuery } from './pagination.ts';
 
@@ -66,6 +66,32 @@ export const SensorDetailsSchema = Type.Object(
   { $id: 'SensorDetails', description: 'location: the latest installation, null when the sensor was never installed' },
 );
 
+const LocationSensorSchema = Type.Object(
+  {
+    sensor: Type.String({ description: 'unique identifier of the sensor' }),
+    name: Nullable(Type.String()),
+    type: Type.String({ description: 'name of the sensor type' }),
+    installation_datetime: Timestamp,
+    current: Type.Boolean({ description: "true when this is the sensor's latest installation: it is there now" }),
+  },
+  { $id: 'LocationSensor', description: 'a sensor installed at a location, and since when' },
+);
+
+const LocationSensorsSchema = Type.Object(
+  { items: Type.Array(ref(LocationSensorSchema), { description: 'newest installation first' }) },
+  { $id: 'LocationSensors' },
+);
+
+export const LocationSensorsResource = ref(LocationSensorsSchema);
+
+export const toLocationSensor = (row: InstallationAtRow) => ({
+  sensor: row.uniqueIdentifier,
+  name: row.sensorName,
+  type: row.typeName,
+  installation_datetime: row.installationDatetime,
+  current: row.current,
+});
+
 const SensorMeasurePageSchema = PageOf(SensorMeasureSchema);
 const SensorTypePageSchema = PageOf(SensorTypeSchema);
 const SensorPageSchema = PageOf(SensorSchema);
@@ -86,6 +112,8 @@ export const sensorApiSchemas = [
   LatestValueSchema,
   SensorMeasureLatestSchema,
   SensorDetailsSchema,
+  LocationSensorSchema,
+  LocationSensorsSchema,
   SensorMeasurePageSchema,
   SensorTypePageSchema,
   SensorPageSchema,

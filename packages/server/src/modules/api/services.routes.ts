@@ -264,6 +264,24 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
   );
 
   app.get(
+    '/service-runs',
+    {
+      config: { access: 'data:read' },
+      schema: {
+        tags,
+        operationId: 'listRecentServiceRuns',
+        summary: 'The runs of every service, newest first',
+        description:
+          'The run log across services (GET /api/v1/services/{name}/runs gives one service, oldest first). Paged by next_cursor.',
+        querystring: PageQuerySchema,
+        response: { 200: ref(ServiceRunPage), ...listErrors },
+      },
+    },
+    async (request, reply) =>
+      sendPage(reply, await readPage(request.query, ({ afterId, limit }) => services.listRecentRuns({ beforeId: afterId, limit })), toRun),
+  );
+
+  app.get(
     '/services/:name/runs/:id',
     {
       config: { access: 'data:read' },

@@ -1,4 +1,5 @@
 export type {
+  InstallationAtRow,
   MeasureRow,
   SensorDetails,
   SensorLocationRow,

@@ -35,6 +35,17 @@ export interface InstallationRow {
   installationDatetime: string;
 }
 
+/** A sensor installed at some location: who, since when, and whether it is still there. */
+export interface InstallationAtRow {
+  sensorId: number;
+  uniqueIdentifier: string;
+  sensorName: string | null;
+  typeName: string;
+  installationDatetime: string;
+  /** This is the sensor's latest installation, so the sensor is there now. */
+  current: boolean;
+}
+
 const MEASURE_COLUMNS = `id, name, units, datatype::text AS datatype`;
 const TYPE_COLUMNS = `id, name, description`;
 const TYPE_MEASURES_JSON = `COALESCE((
@@ -189,6 +200,23 @@ export function sensorsRepository(db: Queryable) {
          WHERE s.unique_identifier = $1
          ORDER BY sl.installation_datetime DESC, sl.id DESC`,
         [uniqueIdentifier],
+      );
+    },
+
+    /** The installations at a location, newest first, each marked current when it is its sensor's latest. */
+    listInstallationsAt(locationId: number): Promise<InstallationAtRow[]> {
+      return db.query<InstallationAtRow>(
+        `SELECT s.id AS "sensorId", s.unique_identifier AS "uniqueIdentifier", s.name AS "sensorName", t.name AS "typeName",
+           mb_iso(sl.installation_datetime) AS "installationDatetime",
+           NOT EXISTS (
+             SELECT 1 FROM sensor_location later
+             WHERE later.sensor_id = sl.sensor_id
+               AND (later.installation_datetime, later.id) > (sl.installation_datetime, sl.id)
+           ) AS current
+         FROM sensor_location sl JOIN sensor s ON s.id = sl.sensor_id JOIN sensor_type t ON t.id = s.type_id
+         WHERE sl.location_id = $1
+         ORDER BY sl.installation_datetime DESC, sl.id DESC`,
+        [locationId],
       );
     },
 

@@ -6,6 +6,7 @@ import type { CoordinateValues, LocationsService } from '../locations/index.ts';
 import { translateViolations } from '../shared/constraint-errors.ts';
 import {
   sensorsRepository,
+  type InstallationAtRow,
   type MeasureRow,
   type SensorRow,
   type SensorsRepository,
@@ -184,6 +185,16 @@ export function createSensorsService(deps: { db: Database; events: Events; locat
     listSensorLocations: async (uniqueIdentifier: string): Promise<SensorLocationRow[]> =>
       withLocations(await reader.listInstallations(uniqueIdentifier)),
 
+    /**
+     * The sensors installed at a location, past and present (newest installation first); undefined
+     * for an unknown location, so that a route can tell "nobody" from "no such place".
+     */
+    async listInstallationsAt(locationId: number): Promise<InstallationAtRow[] | undefined> {
+      const [location] = await locations.findLocationsByIds([locationId]);
+      if (!location) return undefined;
+      return reader.listInstallationsAt(locationId);
+    },
+
     /** Sensors by id, optionally of one type, with a cursor (id > afterId) and a limit. */
     listSensors: (options: { typeName?: string | null; afterId?: number; limit?: number } = {}) => reader.listSensors(options),
 
@@ -251,4 +262,4 @@ export function createSensorsService(deps: { db: Database; events: Events; locat
 }
 
 export type SensorsService = ReturnType<typeof createSensorsService>;
-export type { MeasureRow, SensorRow, SensorTypeWithMeasures };
+export type { InstallationAtRow, MeasureRow, SensorRow, SensorTypeWithMeasures };

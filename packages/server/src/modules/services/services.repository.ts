@@ -231,6 +231,16 @@ export function servicesRepository(db: Queryable) {
       return rows[0];
     },
 
+    /** Runs of every service, newest first, keyset-paged: ids below `beforeId` (0: from the newest). */
+    listRecentRuns(page: { beforeId?: number; limit?: number } = {}): Promise<RunRow[]> {
+      return db.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM service_run_log r JOIN service s ON s.id = r.service_id
+         WHERE ($1::integer = 0 OR r.id < $1)
+         ORDER BY r.id DESC LIMIT $2`,
+        [page.beforeId ?? 0, page.limit ?? null],
+      );
+    },
+
     listRuns(filter: RunFilter = {}): Promise<RunRow[]> {
       return db.query<RunRow>(
         `SELECT ${RUN_COLUMNS} FROM service_run_log r JOIN service s ON s.id = r.service_id

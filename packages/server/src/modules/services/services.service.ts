@@ -402,6 +402,8 @@ export function createServicesService(deps: ServicesServiceDeps) {
     listParameterSets: (filter: { serviceName?: string | null } & Page = {}) => reads.listParameterSets(filter),
     findParameterSet: (serviceName: string, name: string) => reads.findParameterSet(serviceName, name),
     listRuns: (filter: RunFilter = {}) => reads.listRuns(filter),
+    /** Runs of every service, newest first (an overview's "what ran lately"). */
+    listRecentRuns: (page: { beforeId?: number; limit?: number } = {}) => reads.listRecentRuns(page),
   };
 }
 

@@ -1,0 +1,51 @@
+import { useState } from 'react';
+
+/**
+ * A button for an action that cannot be undone: the first press asks, in place, for a second
+ * one ("Delete" becomes "Really delete?" and "Cancel"), so nothing goes on a stray click and no
+ * modal dialog steals the focus.
+ */
+export function ConfirmButton({
+  label,
+  confirmLabel,
+  onConfirm,
+  busy = false,
+  accessibleName,
+}: {
+  label: string;
+  confirmLabel?: string;
+  onConfirm: () => void;
+  busy?: boolean;
+  /** Names what the action is on, for screen readers ("Delete location 3"). */
+  accessibleName?: string;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" className="secondary outline" aria-label={accessibleName} disabled={busy} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span className="inline-actions">
+      <button
+        type="button"
+        className="contrast"
+        aria-label={accessibleName ? `Confirm: ${accessibleName}` : undefined}
+        // The second press is the one that acts: it takes the focus so Enter confirms, Tab reaches Cancel.
+        // biome-ignore lint/a11y/noAutofocus: the focus moves to the control that replaced the one just pressed
+        autoFocus
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        {confirmLabel ?? `Really ${label.toLowerCase()}?`}
+      </button>
+      <button type="button" className="secondary" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}
