@@ -178,6 +178,12 @@ describe('users, API keys, account and the audit log', () => {
     await page.getByRole('button', { name: 'Newer' }).click();
     await table.getByText(/page 1\)$/).waitFor();
     expect(await rows.first().textContent()).toBe(newest);
-    await page.screenshot({ path: '/tmp/D/audit.png', fullPage: true });
+    await page.screenshot({ path: '/tmp/D/audit.png' });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: '/tmp/D/audit-phone-dark.png' });
+    await page.goto('/users');
+    await page.getByRole('rowheader', { name: /ed@example.org/ }).waitFor();
+    await page.screenshot({ path: '/tmp/D/users-phone-dark.png', fullPage: true });
   });
 });

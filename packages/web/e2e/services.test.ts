@@ -84,6 +84,9 @@ describe('services', () => {
     expect(await historyRows(page).first().locator('th').textContent()).toBe('2');
     expect(await historyRows(page).count()).toBe(2);
     await page.screenshot({ path: '/tmp/D/service.png', fullPage: true });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.getByText('Create a schedule').click();
+    await page.screenshot({ path: '/tmp/D/service-phone.png', fullPage: true });
   });
 
   it('creates a schedule from a cron expression, shows its next runs, disables and deletes it', async () => {

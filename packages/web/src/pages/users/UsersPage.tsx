@@ -47,7 +47,7 @@ function Users() {
       <QueryState query={users} label="users">
         {(items) => (
           <div className="table-scroll">
-            <table className="striped">
+            <table className="striped users-table">
               <caption className="visually-hidden">Users</caption>
               <thead>
                 <tr>
