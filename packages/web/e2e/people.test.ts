@@ -22,6 +22,15 @@ describe('users, API keys, account and the audit log', () => {
     await page.getByRole('button', { name: 'Add user' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/^Could not add the user\. Conflict: .*exists/);
 
+    // Added and deleted again.
+    await page.getByLabel('E-mail', { exact: true }).fill('brief@example.org');
+    await page.getByLabel('Password', { exact: true }).fill('a short stay');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('button', { name: 'Delete brief@example.org' }).click();
+    await page.getByRole('button', { name: 'Delete brief@example.org' }).click();
+    await expect.poll(() => page.getByRole('rowheader', { name: /brief@example.org/ }).count()).toBe(0);
+    expect((await web.ctx.get('/api/v1/users/brief@example.org')).statusCode).toBe(404);
+
     await page.getByRole('combobox', { name: 'Role of ed@example.org' }).selectOption('viewer');
     await expect.poll(async () => (await web.ctx.get('/api/v1/users/ed@example.org')).json().role).toBe('viewer');
     await page.getByRole('button', { name: 'Set the password of ed@example.org' }).click();
@@ -140,11 +149,11 @@ describe('users, API keys, account and the audit log', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/operation=createUser/);
     await rows.filter({ hasText: 'createUser' }).first().waitFor();
-    expect(await rows.count()).toBe(2); // ed, and the refused second ed
+    expect(await rows.count()).toBe(3); // ed, the refused second ed, and brief
     expect((await rows.allTextContents()).every((text) => text.includes('createUser') && text.includes(TEST_EMAIL))).toBe(true);
     expect((await rows.allTextContents()).some((text) => text.includes('409'))).toBe(true);
 
-    for (const operation of ['updateUser', 'createApiKey', 'revokeApiKey']) {
+    for (const operation of ['updateUser', 'deleteUser', 'createApiKey', 'revokeApiKey']) {
       await page.getByLabel('Action (operation)').fill(operation);
       await page.getByRole('button', { name: 'Apply filters' }).click();
       await rows.filter({ hasText: operation }).first().waitFor();

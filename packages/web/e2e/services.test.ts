@@ -55,6 +55,14 @@ describe('services', () => {
     await page.getByLabel('Parameters (a JSON object').fill('{"city": "London"}');
     await page.getByRole('button', { name: 'Add parameter set' }).click();
     await page.getByRole('rowheader', { name: 'london' }).waitFor();
+    // A second set, deleted again (two presses: the first asks).
+    await page.getByLabel('Set name').fill('spare');
+    await page.getByLabel('Parameters (a JSON object').fill('{}');
+    await page.getByRole('button', { name: 'Add parameter set' }).click();
+    await page.getByRole('button', { name: 'Delete spare' }).click();
+    await page.getByRole('button', { name: 'Delete spare' }).click();
+    await expect.poll(() => page.getByRole('rowheader', { name: 'spare' }).count()).toBe(0);
+    expect((await web.ctx.get('/api/v1/services/weather/parameter-sets/spare')).statusCode).toBe(404);
     await page.getByRole('button', { name: 'Edit london' }).click();
     await page.getByLabel('Parameters of london (JSON)').fill('{"city": "Paris"}');
     await page.getByRole('button', { name: 'Save' }).click();
