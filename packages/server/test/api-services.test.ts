@@ -114,9 +114,19 @@ describe('run logs', () => {
     expect((await ctx.get('/api/v1/services/model/runs')).json().items.map((r: { id: number }) => r.id)).toEqual([5]);
   });
 
+  it('lists newest first when asked, paging on in that order', async () => {
+    const newest = (await ctx.get('/api/v1/services/ingress/runs?order=newest')).json().items;
+    expect(newest.map((r: { id: number }) => r.id)).toEqual([4, 3, 2, 1]);
+    const { items, pages } = await readAllPages<{ id: number }>(ctx, '/api/v1/services/ingress/runs?order=newest', 3);
+    expect(pages).toBe(2);
+    expect(items.map((r) => r.id)).toEqual([4, 3, 2, 1]);
+    const hourly = await readAllPages<{ id: number }>(ctx, '/api/v1/services/ingress/runs?order=newest&parameter_set=hourly', 1);
+    expect(hourly.items.map((r) => r.id)).toEqual([3, 1]);
+  });
+
   it('answers 404 for an unknown service and 422 for a bad query', async () => {
     expect((await ctx.get('/api/v1/services/nothing/runs')).statusCode).toBe(404);
-    for (const query of ['limit=5000', 'cursor=%25%25']) {
+    for (const query of ['limit=5000', 'cursor=%25%25', 'order=sideways']) {
       const res = await ctx.get(`/api/v1/services/ingress/runs?${query}`);
       expect(res.statusCode, query).toBe(422);
       expect(res.json().code).toBe('VALIDATION_FAILED');

@@ -4,6 +4,7 @@ import { client } from './api/client.ts';
 import { LoginPage } from './auth/LoginPage.tsx';
 import { AppShell } from './layout/AppShell.tsx';
 import { RouteError } from './layout/RouteError.tsx';
+import { validateAuditSearch } from './pages/audit/audit-search.ts';
 
 export interface RouterContext {
   queryClient: QueryClient;
@@ -55,7 +56,13 @@ const pageRoutes = [
   page('/services/$name', () => import('./pages/services/ServicePage.tsx'), 'ServicePage'),
   page('/users', () => import('./pages/users/UsersPage.tsx'), 'UsersPage'),
   page('/keys', () => import('./pages/keys/KeysPage.tsx'), 'KeysPage'),
-  page('/audit', () => import('./pages/audit/AuditPage.tsx'), 'AuditPage'),
+  // The audit log's filters live in the address, checked here.
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: '/audit',
+    validateSearch: validateAuditSearch,
+    component: lazyRouteComponent(() => import('./pages/audit/AuditPage.tsx'), 'AuditPage'),
+  }),
   page('/account', () => import('./pages/account/AccountPage.tsx'), 'AccountPage'),
 ];
 

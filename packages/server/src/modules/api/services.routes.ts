@@ -84,7 +84,16 @@ export const ServiceRunPage = PageOf(ServiceRunResource);
 export const serviceApiSchemas = [ServiceResource, ParameterSetResource, ServiceRunResource, ServicePage, ParameterSetPage, ServiceRunPage];
 
 const ServiceParams = Type.Object({ name: NameParam });
-const RunQuery = Type.Object({ ...PageQuery, parameter_set: Type.Optional(Type.String({ description: 'name of a parameter set' })) });
+const RunQuery = Type.Object({
+  ...PageQuery,
+  parameter_set: Type.Optional(Type.String({ description: 'name of a parameter set' })),
+  order: Type.Optional(
+    Type.Union([Type.Literal('oldest'), Type.Literal('newest')], {
+      default: 'oldest',
+      description: 'oldest first (the default) or newest first; a cursor pages on in the order it was made in',
+    }),
+  ),
+});
 
 const toService = (s: ServiceRow) => ({ id: s.id, name: s.name, url: s.url, http_method: s.httpMethod, created_at: s.createdAt });
 const toParameterSet = (p: ParameterSetRow) => ({
@@ -212,7 +221,7 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
       schema: {
         tags,
         operationId: 'listServiceRuns',
-        summary: 'The log of the runs of a service, oldest first, optionally of one parameter set',
+        summary: 'The log of the runs of a service, oldest first (or newest, by ?order=), optionally of one parameter set',
         params: ServiceParams,
         querystring: RunQuery,
         response: { 200: ref(ServiceRunPage), ...readErrors },
@@ -220,8 +229,9 @@ export const serviceApiRoutes: FastifyPluginAsyncTypebox<{ services: ServicesSer
     },
     async (request, reply) => {
       const service = await requireService(request.params.name);
-      const { parameter_set: parameterSetName, ...paging } = request.query;
-      const page = await readPage(paging, (p) => services.listRuns({ ...p, serviceName: service.name, parameterSetName }));
+      const { parameter_set: parameterSetName, order, ...paging } = request.query;
+      const newestFirst = order === 'newest';
+      const page = await readPage(paging, (p) => services.listRuns({ ...p, serviceName: service.name, parameterSetName, newestFirst }));
       return sendPage(reply, page, toRun);
     },
   );

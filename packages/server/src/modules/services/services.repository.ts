@@ -67,7 +67,13 @@ export interface FinishedRun {
   at: Date;
 }
 
-export type RunFilter = { serviceName?: string | null; parameterSetName?: string | null; scheduleId?: number | null } & Page;
+export type RunFilter = {
+  serviceName?: string | null;
+  parameterSetName?: string | null;
+  scheduleId?: number | null;
+  /** Newest first: afterId is then the last (smallest) id seen, 0 meaning from the newest. */
+  newestFirst?: boolean;
+} & Page;
 
 export interface Page {
   afterId?: number;
@@ -242,12 +248,13 @@ export function servicesRepository(db: Queryable) {
     },
 
     listRuns(filter: RunFilter = {}): Promise<RunRow[]> {
+      // The order is spelled out, not bound: an index scan in either direction, no sort.
+      const position = filter.newestFirst ? '($3 = 0 OR r.id < $3) ORDER BY r.id DESC' : 'r.id > $3 ORDER BY r.id';
       return db.query<RunRow>(
         `SELECT ${RUN_COLUMNS} FROM service_run_log r JOIN service s ON s.id = r.service_id
          WHERE ($1::text IS NULL OR s.name = $1) AND ($2::text IS NULL OR r.parameter_set_name = $2)
            AND ($5::integer IS NULL OR r.schedule_id = $5)
-           AND r.id > $3
-         ORDER BY r.id LIMIT $4`,
+           AND ${position} LIMIT $4`,
         [filter.serviceName ?? null, filter.parameterSetName ?? null, filter.afterId ?? 0, filter.limit ?? null, filter.scheduleId ?? null],
       );
     },
