@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoTwin } from '../e2e/helpers/demo-twin.ts';
 import { useWebApp } from '../e2e/helpers/web-app.ts';
 
@@ -39,27 +39,31 @@ const SHOTS: { name: string; path: string; theme?: 'light' | 'dark'; phone?: boo
   { name: 'overview-phone', path: '/', phone: true },
 ];
 
-const web = useWebApp({ MIRRORBASE_SERVICE_ALLOWED_HOSTS: '127.0.0.1' });
-let demo: { close(): Promise<void> };
-beforeAll(async () => {
-  demo = await seedDemoTwin(web.ctx);
-  mkdirSync(OUT, { recursive: true });
-});
-afterAll(() => demo?.close());
+describe('the README screenshots', () => {
+  const web = useWebApp({ MIRRORBASE_SERVICE_ALLOWED_HOSTS: '127.0.0.1' });
+  let demo: { close(): Promise<void> };
+  beforeAll(async () => {
+    demo = await seedDemoTwin(web.ctx);
+    mkdirSync(OUT, { recursive: true });
+  });
+  afterAll(() => demo?.close());
 
-it('takes a screenshot of every main page', { timeout: 300_000 }, async () => {
-  for (const shot of SHOTS) {
-    const { page, context } = await web.newPage({ viewport: shot.phone ? { width: 390, height: 844 } : { width: 1280, height: 800 } });
-    await page.goto('/login');
-    await page.evaluate((theme) => localStorage.setItem('mirrorbase.theme', theme), shot.theme ?? 'light');
-    await web.login(page);
-    await page.goto(shot.path);
-    await page.locator('main h1').first().waitFor();
-    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), undefined, { timeout: 15_000 }).catch(() => undefined);
-    if (shot.ready) await page.locator(shot.ready).first().waitFor({ timeout: 15_000 });
-    await page.waitForTimeout(300); // the plots' last frame
-    await page.screenshot({ path: path.join(OUT, `${shot.name}.png`) });
-    await context.close();
-  }
-  expect(SHOTS.length).toBeGreaterThan(0);
+  it('takes a screenshot of every main page', { timeout: 300_000 }, async () => {
+    for (const shot of SHOTS) {
+      const { page, context } = await web.newPage({ viewport: shot.phone ? { width: 390, height: 844 } : { width: 1280, height: 800 } });
+      await page.goto('/login');
+      await page.evaluate((theme) => localStorage.setItem('mirrorbase.theme', theme), shot.theme ?? 'light');
+      await web.login(page);
+      await page.goto(shot.path);
+      await page.locator('main h1').first().waitFor();
+      await page
+        .waitForFunction(() => !document.querySelector('[aria-busy="true"]'), undefined, { timeout: 15_000 })
+        .catch(() => undefined);
+      if (shot.ready) await page.locator(shot.ready).first().waitFor({ timeout: 15_000 });
+      await page.waitForTimeout(300); // the plots' last frame
+      await page.screenshot({ path: path.join(OUT, `${shot.name}.png`) });
+      await context.close();
+    }
+    expect(SHOTS.length).toBeGreaterThan(0);
+  });
 });
