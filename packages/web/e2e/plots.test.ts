@@ -144,11 +144,26 @@ describe('time-series plots', () => {
     expect(b).toBeGreaterThan(200);
     expect(await canvas.getAttribute('aria-label')).toMatch(/ws-a: \d+ points/);
 
+    // A second drag zooms further (the page stays where it was scrolled to).
+    const again = page.waitForRequest((r) => {
+      const u = new URL(r.url());
+      const s = Date.parse(u.searchParams.get('to') ?? '') - Date.parse(u.searchParams.get('from') ?? '');
+      return u.searchParams.has('max_points') && s < span * 0.5;
+    });
+    const box2 = (await canvas.boundingBox())!;
+    await page.mouse.move(box2.x + box2.width * 0.3, box2.y + box2.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box2.x + box2.width * 0.6, box2.y + box2.height / 2, { steps: 8 });
+    await page.mouse.up();
+    const narrower = new URL((await again).url()).searchParams;
+    const span2 = Date.parse(narrower.get('to')!) - Date.parse(narrower.get('from')!);
+    await plotsDrawn(page);
+
     // The keyboard does what the mouse did: zooming out asks for a wider range.
     const wider = page.waitForRequest((r) => {
       const u = new URL(r.url());
       const s = Date.parse(u.searchParams.get('to') ?? '') - Date.parse(u.searchParams.get('from') ?? '');
-      return u.pathname.startsWith('/api/v1/readings') && s > span * 1.5;
+      return u.searchParams.has('max_points') && s > span2 * 1.5;
     });
     await page.getByRole('button', { name: 'Zoom out' }).focus();
     await page.keyboard.press('Enter');

@@ -86,7 +86,9 @@ export function TimeSeriesPlot({ title, series, range, height = 280, onSelectRan
   return (
     <figure className="ts-plot">
       <figcaption>{title}</figcaption>
-      <div ref={holder} className="ts-plot-canvas" style={{ minHeight: height }} />
+      {/* uPlot keeps where its canvas is on screen and renews it on scroll and resize only: after the
+          page's layout moved (a longer range label above), a drag would start at the wrong place. */}
+      <div ref={holder} className="ts-plot-canvas" style={{ minHeight: height }} onMouseDownCapture={() => plot.current?.syncRect()} />
       <ul className="ts-plot-legend" aria-label={`Legend of ${title}`}>
         {series.map((s, i) => (
           <li key={s.label}>

@@ -19,7 +19,11 @@ const MAX_POINTS = 4000;
 export function PlotsPage() {
   const search = useSearch({ strict: false }) as PlotsSearch;
   const navigate = useNavigate();
-  const change = useCallback((next: PlotsSearch) => void navigate({ to: '/plots', search: next as never, replace: true }), [navigate]);
+  // The same page with another selection: keep the scroll position (a zoom must not jump to the top).
+  const change = useCallback(
+    (next: PlotsSearch) => void navigate({ to: '/plots', search: next as never, replace: true, resetScroll: false }),
+    [navigate],
+  );
   const sensors = useMemo(() => splitList(search.sensors), [search.sensors]);
   const measures = useMemo(() => splitList(search.measures), [search.measures]);
 
