@@ -7,7 +7,7 @@
  * process, and drops the database at the end.
  *
  * Settings: BENCH_READINGS (default 1000000: with 200,000 the run lasted under a second and its ratios swung by ten points), BENCH_BATCH (10000), BENCH_CONCURRENCY (3),
- * BENCH_SMALL_READ_SECONDS (10), BENCH_STREAM_SUBSCRIBERS (1000), BENCH_SCHEDULES (1000; BENCH_ONLY=schedules for that figure alone), BENCH_ONLY=sdk for the SDK's ingest figures only, BENCH_ONLY=ingest to skip the read figures (their
+ * BENCH_ONLY=web for the plots page's figures in Chromium (bench/web-figures.ts), BENCH_SMALL_READ_SECONDS (10), BENCH_STREAM_SUBSCRIBERS (1000), BENCH_SCHEDULES (1000; BENCH_ONLY=schedules for that figure alone), BENCH_ONLY=sdk for the SDK's ingest figures only, BENCH_ONLY=ingest to skip the read figures (their
  * 10-million-point seed takes a minute), BENCH_SERVER_NODE_ARGS for the server's node (e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes).
  *
@@ -27,6 +27,7 @@ import { readBenchSteps } from './read-figures.ts';
 import { benchSchedules } from './schedule-figures.ts';
 import { benchSdkIngest } from './sdk-figures.ts';
 import { benchStreamLatency } from './stream-figures.ts';
+import { benchWebFigures, buildWebApp } from './web-figures.ts';
 
 const ROOT = path.resolve(__dirname, '..');
 const SERVER_URL_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -50,7 +51,9 @@ const SCHEDULES = Number(process.env.BENCH_SCHEDULES ?? 1_000);
 const LIVE_ONLY = process.env.BENCH_ONLY === 'live';
 /** BENCH_ONLY=sdk: only the SDK's streamed ingest beside plain HTTP posts (BENCH_READINGS, BENCH_BATCH, BENCH_CONCURRENCY). */
 const SDK_ONLY = process.env.BENCH_ONLY === 'sdk';
-const WITH_MQTT = process.env.BENCH_MQTT !== '0' && !SDK_ONLY;
+/** BENCH_ONLY=web: only the plots page's figures in Chromium over a year of minute data of three sensors. */
+const WEB_ONLY = process.env.BENCH_ONLY === 'web';
+const WITH_MQTT = process.env.BENCH_MQTT !== '0' && !SDK_ONLY && !WEB_ONLY;
 const MQTT_ROOT = `bench-${process.pid}-${Date.now().toString(36)}`;
 const PASSWORD = 'bench-password';
 const START_MS = Date.parse('2024-01-01T00:00:00Z');
@@ -263,6 +266,8 @@ async function main() {
     }
     const mqttStep = mqttUrl ? mqttBenchStep(MQTT_ROOT, mqttUrl, brokerNote) : undefined;
     console.log(`mirrorbase bench: PostgreSQL ${(await admin`SHOW server_version`)[0].server_version}, database ${BENCH_DB}`);
+    // The server reads the built app once at start: build it first.
+    if (WEB_ONLY) buildWebApp();
     server = await startServer(databaseUrl, port, mqttUrl);
     const serverStarted = performance.now();
     const startRss = rssMb(server.pid!);
@@ -296,6 +301,14 @@ async function main() {
         password: PASSWORD,
         createSensor: (uid) => createFloatSensor(ctx.sql, uid),
       });
+    if (WEB_ONLY) {
+      try {
+        await benchWebFigures(ctx, { password: PASSWORD });
+      } finally {
+        sampler.stop();
+      }
+      return;
+    }
     if (SDK_ONLY) {
       try {
         await sdkStep();

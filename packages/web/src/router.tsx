@@ -5,6 +5,7 @@ import { LoginPage } from './auth/LoginPage.tsx';
 import { AppShell } from './layout/AppShell.tsx';
 import { RouteError } from './layout/RouteError.tsx';
 import { validateAuditSearch } from './pages/audit/audit-search.ts';
+import { validatePlotsSearch } from './pages/plots/plots-search.ts';
 
 export interface RouterContext {
   queryClient: QueryClient;
@@ -47,7 +48,13 @@ const pageRoutes = [
   page('/sensor-types', () => import('./pages/sensor-types/SensorTypesPage.tsx'), 'SensorTypesPage'),
   page('/sensors', () => import('./pages/sensors/SensorsPage.tsx'), 'SensorsPage'),
   page('/sensors/$uid', () => import('./pages/sensors/SensorPage.tsx'), 'SensorPage'),
-  page('/plots', () => import('./pages/plots/PlotsPage.tsx'), 'PlotsPage'),
+  // The plots' selection lives in the URL (type, sensors, measures, from, to): links open the same plots.
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: '/plots',
+    validateSearch: validatePlotsSearch,
+    component: lazyRouteComponent(() => import('./pages/plots/PlotsPage.tsx'), 'PlotsPage'),
+  }),
   page('/readings', () => import('./pages/readings/ReadingsPage.tsx'), 'ReadingsPage'),
   page('/locations', () => import('./pages/locations/LocationsPage.tsx'), 'LocationsPage'),
   page('/models', () => import('./pages/models/ModelsPage.tsx'), 'ModelsPage'),
