@@ -41,6 +41,17 @@ describe('bucketGrid', () => {
       expect(grid.widthUs <= 2n * ((to - from + 1n) / BigInt(n)) + rowWidth).toBe(true);
     }
   });
+
+  it('reads the coarser rollup when one of its rows per bucket still gives half the buckets asked for', () => {
+    const from = us('2024-01-01T00:00:00Z');
+    const day = 86_400_000_000n;
+    // 33 days at 950 points: 50-minute buckets would read ~47,500 minute rows a series; 792 hour rows do.
+    expect(bucketGrid(from, from + 33n * day, 950)).toMatchObject({ level: 'hour', widthUs: LEVEL_WIDTH_US.hour });
+    // 18 days: 432 hour buckets would be under half of 950, so minute rows, in 28-minute buckets.
+    expect(bucketGrid(from, from + 18n * day, 950)).toMatchObject({ level: 'minute', widthUs: 28n * LEVEL_WIDTH_US.minute });
+    // A year at 950: hours (in 10-hour buckets), not the 365 days rows that would be under half.
+    expect(bucketGrid(from, from + 366n * day, 950)).toMatchObject({ level: 'hour', widthUs: 10n * LEVEL_WIDTH_US.hour });
+  });
 });
 
 describe('isoFromMicros', () => {
