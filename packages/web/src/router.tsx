@@ -5,6 +5,8 @@ import { LoginPage } from './auth/LoginPage.tsx';
 import { AppShell } from './layout/AppShell.tsx';
 import { RouteError } from './layout/RouteError.tsx';
 import { validateAuditSearch } from './pages/audit/audit-search.ts';
+import { readReadingsSearch } from './pages/readings/readings-search.ts';
+import { parseSearch, stringifySearch } from './search-params.ts';
 
 export interface RouterContext {
   queryClient: QueryClient;
@@ -38,9 +40,16 @@ const appRoute = createRoute({
   component: AppShell,
 });
 
-// One route per page, each page a chunk of its own: the first load carries only the shell.
-const page = (path: string, load: () => Promise<Record<string, unknown>>, name: string) =>
-  createRoute({ getParentRoute: () => appRoute, path, component: lazyRouteComponent(load as never, name as never) });
+/**
+ * One route per page, each page a chunk of its own: the first load carries only the shell. The
+ * path stays a literal type, so `<Link to="/sensors/$uid" params={{ uid }}>` is checked against
+ * the routes; `name` must be an export of the page's module.
+ */
+const page = <TPath extends string, TModule extends Record<string, unknown>>(
+  path: TPath,
+  load: () => Promise<TModule>,
+  name: keyof TModule & string,
+) => createRoute({ getParentRoute: () => appRoute, path, component: lazyRouteComponent(load, name) });
 
 const pageRoutes = [
   page('/', () => import('./pages/overview/OverviewPage.tsx'), 'OverviewPage'),
@@ -48,7 +57,13 @@ const pageRoutes = [
   page('/sensors', () => import('./pages/sensors/SensorsPage.tsx'), 'SensorsPage'),
   page('/sensors/$uid', () => import('./pages/sensors/SensorPage.tsx'), 'SensorPage'),
   page('/plots', () => import('./pages/plots/PlotsPage.tsx'), 'PlotsPage'),
-  page('/readings', () => import('./pages/readings/ReadingsPage.tsx'), 'ReadingsPage'),
+  // The series and range the readings page shows live in the address.
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: '/readings',
+    validateSearch: readReadingsSearch,
+    component: lazyRouteComponent(() => import('./pages/readings/ReadingsPage.tsx'), 'ReadingsPage'),
+  }),
   page('/locations', () => import('./pages/locations/LocationsPage.tsx'), 'LocationsPage'),
   page('/models', () => import('./pages/models/ModelsPage.tsx'), 'ModelsPage'),
   page('/models/runs/$id', () => import('./pages/models/RunPage.tsx'), 'RunPage'),
@@ -69,7 +84,7 @@ const pageRoutes = [
 const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren(pageRoutes)]);
 
 export function createAppRouter(queryClient: QueryClient) {
-  return createRouter({ routeTree, context: { queryClient }, defaultPreload: 'intent', scrollRestoration: true });
+  return createRouter({ routeTree, context: { queryClient }, defaultPreload: 'intent', scrollRestoration: true, parseSearch, stringifySearch });
 }
 
 declare module '@tanstack/react-router' {
