@@ -84,7 +84,14 @@ const pageRoutes = [
 const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren(pageRoutes)]);
 
 export function createAppRouter(queryClient: QueryClient) {
-  return createRouter({ routeTree, context: { queryClient }, defaultPreload: 'intent', scrollRestoration: true, parseSearch, stringifySearch });
+  return createRouter({
+    routeTree,
+    context: { queryClient },
+    defaultPreload: 'intent',
+    scrollRestoration: true,
+    parseSearch,
+    stringifySearch,
+  });
 }
 
 declare module '@tanstack/react-router' {

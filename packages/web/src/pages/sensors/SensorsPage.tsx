@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { client } from '../../api/client.ts';
@@ -8,9 +9,8 @@ import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { AppLink } from './AppLink.tsx';
 import { EditSensorDialog, NewSensorForm } from './SensorForms.tsx';
-import { SENSORS_KEY, sensorPath, type Sensor, type SensorType, useSensors, useSensorTypes } from './sensor-queries.ts';
+import { SENSORS_KEY, type Sensor, type SensorType, useSensors, useSensorTypes } from './sensor-queries.ts';
 
 const column = createColumnHelper<Sensor>();
 
@@ -32,7 +32,11 @@ export function SensorsPage() {
     () => [
       column.accessor('unique_identifier', {
         header: 'Unique identifier',
-        cell: (info) => <AppLink href={sensorPath(info.getValue())}>{info.getValue()}</AppLink>,
+        cell: (info) => (
+          <Link to="/sensors/$uid" params={{ uid: info.getValue() }}>
+            {info.getValue()}
+          </Link>
+        ),
       }),
       column.accessor('name', { header: 'Name', cell: (info) => info.getValue() ?? '' }),
       column.accessor('notes', { header: 'Notes', cell: (info) => info.getValue() ?? '' }),

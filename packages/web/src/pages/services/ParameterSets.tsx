@@ -6,8 +6,8 @@ import { unwrap } from '../../api/unwrap.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { ConfirmButton } from './ConfirmButton.tsx';
-import { formatTime } from './format.ts';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { formatTime } from '../../format.ts';
 import { parseParameters, showJson } from './parameters-json.ts';
 import { listParameterSets, servicesKeys } from './services-queries.ts';
 
@@ -80,7 +80,8 @@ function ParameterSetRow({ set, canWrite }: { set: ParameterSet; canWrite: boole
               </button>
             )}
             <ConfirmButton
-              label={`Delete ${set.name}`}
+              label="Delete"
+              accessibleName={`Delete ${set.name}`}
               confirmLabel={`Delete ${set.name}`}
               busy={remove.isPending}
               onConfirm={() => remove.mutate()}

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { formatDuration, formatTime } from './format.ts';
+import { formatDuration, formatTime } from '../../format.ts';
 import { showJson } from './parameters-json.ts';
 import { listRecentRuns, RUN_HISTORY_SIZE, servicesKeys } from './services-queries.ts';
 

@@ -3,7 +3,7 @@ import { useId, useState } from 'react';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
-import { formatDuration } from './format.ts';
+import { formatDuration } from '../../format.ts';
 import { listParameterSets, servicesKeys } from './services-queries.ts';
 
 /** Calls the service now, with one of its parameter sets (or none), and says how it went. */

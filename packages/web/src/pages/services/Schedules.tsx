@@ -6,8 +6,8 @@ import { unwrap } from '../../api/unwrap.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { ConfirmButton } from './ConfirmButton.tsx';
-import { formatTime } from './format.ts';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { formatTime } from '../../format.ts';
 import { listParameterSets, listSchedules, servicesKeys } from './services-queries.ts';
 
 type Schedule = Awaited<ReturnType<typeof listSchedules>>[number];
@@ -112,7 +112,8 @@ function ScheduleRow({ schedule, canWrite }: { schedule: Schedule; canWrite: boo
       {canWrite && (
         <td>
           <ConfirmButton
-            label={`Delete schedule ${schedule.name}`}
+            label="Delete"
+            accessibleName={`Delete schedule ${schedule.name}`}
             confirmLabel={`Delete ${schedule.name}`}
             busy={remove.isPending}
             onConfirm={() => remove.mutate()}

@@ -7,10 +7,10 @@ import { useMe } from '../../auth/permissions.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { readAllPages } from '../account/all-pages.ts';
-import { RequirePermission } from '../account/RequirePermission.tsx';
-import { ConfirmButton } from '../services/ConfirmButton.tsx';
-import { formatTime } from '../services/format.ts';
+import { MAX_PAGE, readAllPages } from '../../api/read-all-pages.ts';
+import { RequirePermission } from '../../auth/RequirePermission.tsx';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { formatTime } from '../../format.ts';
 import '../services/services.css';
 
 const USERS_KEY = ['users'] as const;
@@ -22,7 +22,8 @@ const ROLE_MEANING: Record<Role, string> = {
   admin: 'everything, users and the audit log too',
 };
 
-const listUsers = () => readAllPages((cursor) => unwrap(client.api.GET('/api/v1/users', { params: { query: { limit: 1000, cursor } } })));
+const listUsers = () =>
+  readAllPages((cursor) => unwrap(client.api.GET('/api/v1/users', { params: { query: { limit: MAX_PAGE, cursor } } })));
 type User = Awaited<ReturnType<typeof listUsers>>[number];
 
 /** Admins: the users, added with a role, their role and password set, deleted. */
@@ -113,7 +114,8 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
       </td>
       <td>
         <ConfirmButton
-          label={`Delete ${user.email}`}
+          label="Delete"
+          accessibleName={`Delete ${user.email}`}
           confirmLabel={`Delete ${user.email}`}
           busy={remove.isPending}
           onConfirm={() => remove.mutate()}
