@@ -12,7 +12,7 @@ import { RequirePermission } from '../../auth/RequirePermission.tsx';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { formatTime } from '../../format.ts';
 import { NewKeyShownOnce } from './NewKeyShownOnce.tsx';
-import '../services/services.css';
+import './keys.css';
 
 const SCOPES = {
   read: 'read: reads data and readings',

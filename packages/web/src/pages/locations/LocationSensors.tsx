@@ -106,7 +106,7 @@ function InstallSensorForm({ location, schema }: { location: Location; schema: L
     >
       <h4>Install a sensor here</h4>
       {sensors.isError && <ErrorMessage error={sensors.error} title="Could not load the sensors" />}
-      <div className="coordinate-fields">
+      <div className="field-row">
         <Field label="Sensor">
           {({ id }) => (
             <select id={id} value={sensor} onChange={(event) => setSensor(event.target.value)} required>

@@ -3,6 +3,7 @@ import { useId, useState } from 'react';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
+import { Field } from '../../components/Field.tsx';
 import { formatDuration } from '../../format.ts';
 import { listParameterSets, servicesKeys } from './services-queries.ts';
 
@@ -12,7 +13,6 @@ export function RunNow({ service }: { service: string }) {
   const sets = useQuery({ queryKey: servicesKeys.parameterSets(service), queryFn: () => listParameterSets(service) });
   const [parameterSet, setParameterSet] = useState('');
   const headingId = useId();
-  const selectId = useId();
   const run = useMutation({
     mutationFn: (set: string) =>
       unwrap(
@@ -34,17 +34,18 @@ export function RunNow({ service }: { service: string }) {
           run.mutate(parameterSet);
         }}
       >
-        <label htmlFor={selectId}>
-          Run with parameter set
-          <select id={selectId} value={parameterSet} onChange={(event) => setParameterSet(event.target.value)}>
-            <option value="">None (an empty body)</option>
-            {sets.data?.map((set) => (
-              <option key={set.id} value={set.name}>
-                {set.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field label="Run with parameter set">
+          {({ id }) => (
+            <select id={id} value={parameterSet} onChange={(event) => setParameterSet(event.target.value)}>
+              <option value="">None (an empty body)</option>
+              {sets.data?.map((set) => (
+                <option key={set.id} value={set.name}>
+                  {set.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <button type="submit" aria-busy={run.isPending} disabled={run.isPending}>
           Run now
         </button>

@@ -7,6 +7,7 @@ import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { Field } from '../../components/Field.tsx';
 import { formatTime } from '../../format.ts';
 import { listParameterSets, listSchedules, servicesKeys } from './services-queries.ts';
 
@@ -157,7 +158,6 @@ function CreateSchedule({ service }: { service: string }) {
     },
   });
   const { errors } = form.formState;
-  const setId = useId();
   return (
     <details className="write-panel">
       <summary>Create a schedule</summary>
@@ -186,17 +186,18 @@ function CreateSchedule({ service }: { service: string }) {
             <input {...form.register('time_zone')} placeholder="UTC" aria-describedby={`${service}-zone-help`} />
             <small id={`${service}-zone-help`}>IANA name, e.g. Europe/London</small>
           </label>
-          <label htmlFor={setId}>
-            Schedule's parameter set
-            <select id={setId} {...form.register('parameter_set')}>
-              <option value="">None</option>
-              {sets.data?.map((set) => (
-                <option key={set.id} value={set.name}>
-                  {set.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Field label="Schedule's parameter set">
+            {({ id }) => (
+              <select id={id} {...form.register('parameter_set')}>
+                <option value="">None</option>
+                {sets.data?.map((set) => (
+                  <option key={set.id} value={set.name}>
+                    {set.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         </div>
         <label>
           <input type="checkbox" role="switch" aria-checked={form.watch('enabled')} {...form.register('enabled')} />

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
@@ -10,8 +10,9 @@ import { useLiveInvalidation } from '../../live/realtime.ts';
 import { MAX_PAGE, readAllPages } from '../../api/read-all-pages.ts';
 import { RequirePermission } from '../../auth/RequirePermission.tsx';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { Field } from '../../components/Field.tsx';
 import { formatTime } from '../../format.ts';
-import '../services/services.css';
+import './users.css';
 
 const USERS_KEY = ['users'] as const;
 const ROLES = ['viewer', 'editor', 'admin'] as const;
@@ -194,7 +195,6 @@ function AddUser() {
     },
   });
   const { errors } = form.formState;
-  const roleId = useId();
   return (
     <details className="write-panel">
       <summary>Add a user</summary>
@@ -220,16 +220,17 @@ function AddUser() {
             />
             {errors.password && <small>{errors.password.message}</small>}
           </label>
-          <label htmlFor={roleId}>
-            Role
-            <select id={roleId} {...form.register('role')}>
-              {ROLES.map((role) => (
-                <option key={role} value={role}>
-                  {role}: {ROLE_MEANING[role]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Field label="Role">
+            {({ id }) => (
+              <select id={id} {...form.register('role')}>
+                {ROLES.map((role) => (
+                  <option key={role} value={role}>
+                    {role}: {ROLE_MEANING[role]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         </div>
         <ErrorMessage error={add.error} title="Could not add the user" />
         <button type="submit" aria-busy={add.isPending} disabled={add.isPending}>
