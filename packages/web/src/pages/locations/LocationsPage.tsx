@@ -1,7 +1,8 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
+import { useWrite } from '../../api/use-write.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
@@ -51,11 +52,10 @@ export function LocationsPage() {
 }
 
 function SchemasTable({ schemas, canWrite, onShow }: { schemas: LocationSchema[]; canWrite: boolean; onShow: (name: string) => void }) {
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: (name: string) => unwrap(client.api.POST('/location/delete-location-schema', { body: { schema_name: name } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: LOCATIONS_KEY }),
-  });
+  const remove = useWrite(
+    (name: string) => unwrap(client.api.POST('/location/delete-location-schema', { body: { schema_name: name } })),
+    LOCATIONS_KEY,
+  );
   if (schemas.length === 0) return null;
   return (
     <>

@@ -1,9 +1,9 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
+import { useWrite } from '../../api/use-write.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
@@ -19,14 +19,13 @@ export function SensorsPage() {
   const canWrite = useCan('data:write');
   const types = useSensorTypes();
   const sensors = useSensors();
-  const queryClient = useQueryClient();
   const [editing, setEditing] = useState<Sensor | undefined>();
   useLiveInvalidation(['sensor'], SENSORS_KEY);
 
-  const remove = useMutation({
-    mutationFn: (uid: string) => unwrap(client.api.POST('/sensor/delete-sensor', { body: { unique_identifier: uid } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: SENSORS_KEY }),
-  });
+  const remove = useWrite(
+    (uid: string) => unwrap(client.api.POST('/sensor/delete-sensor', { body: { unique_identifier: uid } })),
+    SENSORS_KEY,
+  );
 
   const columns = useMemo(
     () => [

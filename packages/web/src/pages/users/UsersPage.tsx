@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
+import { useWrite } from '../../api/use-write.ts';
 import { useMe } from '../../auth/permissions.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
@@ -83,12 +84,8 @@ function useUserChange(email: string) {
 }
 
 function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
-  const queryClient = useQueryClient();
   const roleChange = useUserChange(user.email);
-  const remove = useMutation({
-    mutationFn: () => unwrap(client.api.DELETE('/api/v1/users/{email}', { params: { path: { email: user.email } } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: USERS_KEY }),
-  });
+  const remove = useWrite(() => unwrap(client.api.DELETE('/api/v1/users/{email}', { params: { path: { email: user.email } } })), USERS_KEY);
   return (
     <tr>
       <th scope="row">
