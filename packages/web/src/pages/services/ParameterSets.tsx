@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { client } from '../../api/client.ts';
@@ -9,13 +9,13 @@ import { useLiveInvalidation } from '../../live/realtime.ts';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { formatTime } from '../../format.ts';
 import { parseParameters, showJson } from './parameters-json.ts';
-import { listParameterSets, servicesKeys } from './services-queries.ts';
+import { type listParameterSets, servicesKeys, useParameterSets } from './services-queries.ts';
 
 type ParameterSet = Awaited<ReturnType<typeof listParameterSets>>[number];
 
 /** The named sets of parameters a service is run with: listed, and for writers added, edited, deleted. */
 export function ParameterSets({ service, canWrite }: { service: string; canWrite: boolean }) {
-  const sets = useQuery({ queryKey: servicesKeys.parameterSets(service), queryFn: () => listParameterSets(service) });
+  const sets = useParameterSets(service);
   useLiveInvalidation(['service_parameter_set'], servicesKeys.parameterSets(service));
   const headingId = useId();
   return (

@@ -9,7 +9,8 @@ import { useLiveInvalidation } from '../../live/realtime.ts';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { Field } from '../../components/Field.tsx';
 import { formatTime } from '../../format.ts';
-import { listParameterSets, listSchedules, servicesKeys } from './services-queries.ts';
+import { ParameterSetOptions } from './ParameterSetOptions.tsx';
+import { listSchedules, servicesKeys, useParameterSets } from './services-queries.ts';
 
 type Schedule = Awaited<ReturnType<typeof listSchedules>>[number];
 
@@ -136,7 +137,7 @@ interface NewSchedule {
 
 function CreateSchedule({ service }: { service: string }) {
   const queryClient = useQueryClient();
-  const sets = useQuery({ queryKey: servicesKeys.parameterSets(service), queryFn: () => listParameterSets(service) });
+  const sets = useParameterSets(service);
   const form = useForm<NewSchedule>({ defaultValues: { name: '', cron: '', time_zone: 'UTC', parameter_set: '', enabled: true } });
   const create = useMutation({
     mutationFn: (values: NewSchedule) =>
@@ -189,12 +190,7 @@ function CreateSchedule({ service }: { service: string }) {
           <Field label="Schedule's parameter set">
             {({ id }) => (
               <select id={id} {...form.register('parameter_set')}>
-                <option value="">None</option>
-                {sets.data?.map((set) => (
-                  <option key={set.id} value={set.name}>
-                    {set.name}
-                  </option>
-                ))}
+                <ParameterSetOptions sets={sets.data} none="None" />
               </select>
             )}
           </Field>

@@ -1,3 +1,4 @@
+import { useQuery } from '@tanstack/react-query';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
 import { MAX_PAGE, readAllPages } from '../../api/read-all-pages.ts';
@@ -21,6 +22,10 @@ export const listParameterSets = (name: string) =>
   readAllPages((cursor) =>
     unwrap(client.api.GET('/api/v1/services/{name}/parameter-sets', { params: { path: { name }, query: { limit: MAX_PAGE, cursor } } })),
   );
+
+/** A service's parameter sets: listed on its page, offered by "run now" and by a new schedule. */
+export const useParameterSets = (service: string) =>
+  useQuery({ queryKey: servicesKeys.parameterSets(service), queryFn: () => listParameterSets(service) });
 
 export const listSchedules = (service: string) =>
   readAllPages((cursor) => unwrap(client.api.GET('/api/v1/schedules', { params: { query: { service, limit: MAX_PAGE, cursor } } })));
