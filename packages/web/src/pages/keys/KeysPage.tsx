@@ -12,6 +12,7 @@ import { RequirePermission } from '../../auth/RequirePermission.tsx';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { formatTime } from '../../format.ts';
 import { NewKeyShownOnce } from './NewKeyShownOnce.tsx';
+import { TableScroll } from '../../components/TableScroll.tsx';
 import './keys.css';
 
 const SCOPES = {
@@ -64,7 +65,7 @@ function Keys() {
           items.length === 0 ? (
             <p>No API key yet.</p>
           ) : (
-            <div className="table-scroll">
+            <TableScroll label="API keys">
               <table className="striped">
                 <caption className="visually-hidden">{showAll ? "Every user's API keys" : 'Your API keys'}</caption>
                 <thead>
@@ -86,7 +87,7 @@ function Keys() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>

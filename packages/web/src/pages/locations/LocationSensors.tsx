@@ -10,6 +10,7 @@ import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { Field } from '../../components/Field.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { describeLocation, type Location, type LocationSchema, LOCATIONS_KEY, locationSensorsQuery } from './locations-api.ts';
+import { TableScroll } from '../../components/TableScroll.tsx';
 
 /** A location's detail: the sensors installed there (now and before), and installing another. */
 export function LocationSensors({ location, schema, onClose }: { location: Location; schema: LocationSchema; onClose: () => void }) {
@@ -31,7 +32,7 @@ export function LocationSensors({ location, schema, onClose }: { location: Locat
           items.length === 0 ? (
             <p>No sensor has been installed here.</p>
           ) : (
-            <div className="table-scroll data-table">
+            <TableScroll label={`Installations at location ${location.id}`} className="data-table">
               <table className="striped">
                 <caption>Installations at location {location.id}, newest first</caption>
                 <thead>
@@ -59,7 +60,7 @@ export function LocationSensors({ location, schema, onClose }: { location: Locat
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>

@@ -11,6 +11,7 @@ import { useLiveInvalidation } from '../../live/realtime.ts';
 import { LocationsTable } from './LocationsTable.tsx';
 import { identifierLabel, type LocationSchema, LOCATIONS_KEY, schemasQuery } from './locations-api.ts';
 import { SchemaForm } from './SchemaForm.tsx';
+import { TableScroll } from '../../components/TableScroll.tsx';
 import './locations.css';
 
 /** Location schemas with their identifiers, each schema's locations, and the sensors installed at them. */
@@ -59,7 +60,7 @@ function SchemasTable({ schemas, canWrite, onShow }: { schemas: LocationSchema[]
   if (schemas.length === 0) return null;
   return (
     <>
-      <div className="table-scroll data-table">
+      <TableScroll label="Location schemas" className="data-table">
         <table className="striped">
           <caption>Location schemas</caption>
           <thead>
@@ -101,7 +102,7 @@ function SchemasTable({ schemas, canWrite, onShow }: { schemas: LocationSchema[]
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <ErrorMessage error={remove.error} title="Could not delete the schema" />
     </>
   );

@@ -10,6 +10,7 @@ import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { formatTime } from '../../format.ts';
 import { parseParameters, showJson } from './parameters-json.ts';
 import { type listParameterSets, servicesKeys, useParameterSets } from './services-queries.ts';
+import { TableScroll } from '../../components/TableScroll.tsx';
 
 type ParameterSet = Awaited<ReturnType<typeof listParameterSets>>[number];
 
@@ -27,7 +28,7 @@ export function ParameterSets({ service, canWrite }: { service: string; canWrite
           items.length === 0 ? (
             <p>No parameter set yet{canWrite ? ': add one above.' : '.'}</p>
           ) : (
-            <div className="table-scroll">
+            <TableScroll label={`Parameter sets of ${service}`}>
               <table className="striped">
                 <caption className="visually-hidden">Parameter sets of {service}</caption>
                 <thead>
@@ -44,7 +45,7 @@ export function ParameterSets({ service, canWrite }: { service: string; canWrite
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>

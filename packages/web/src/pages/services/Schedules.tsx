@@ -11,6 +11,7 @@ import { Field } from '../../components/Field.tsx';
 import { formatTime } from '../../format.ts';
 import { ParameterSetOptions } from './ParameterSetOptions.tsx';
 import { listSchedules, servicesKeys, useParameterSets } from './services-queries.ts';
+import { TableScroll } from '../../components/TableScroll.tsx';
 
 type Schedule = Awaited<ReturnType<typeof listSchedules>>[number];
 
@@ -29,7 +30,7 @@ export function Schedules({ service, canWrite }: { service: string; canWrite: bo
           items.length === 0 ? (
             <p>No schedule calls this service.</p>
           ) : (
-            <div className="table-scroll">
+            <TableScroll label={`Schedules of ${service}`}>
               <table className="striped">
                 <caption className="visually-hidden">Schedules of {service}</caption>
                 <thead>
@@ -48,7 +49,7 @@ export function Schedules({ service, canWrite }: { service: string; canWrite: bo
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>

@@ -13,6 +13,7 @@ import { RequirePermission } from '../../auth/RequirePermission.tsx';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { Field } from '../../components/Field.tsx';
 import { formatTime } from '../../format.ts';
+import { TableScroll } from '../../components/TableScroll.tsx';
 import './users.css';
 
 const USERS_KEY = ['users'] as const;
@@ -49,7 +50,7 @@ function Users() {
       <AddUser />
       <QueryState query={users} label="users">
         {(items) => (
-          <div className="table-scroll">
+          <TableScroll label="Users">
             <table className="striped users-table">
               <caption className="visually-hidden">Users</caption>
               <thead>
@@ -67,7 +68,7 @@ function Users() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </QueryState>
     </>
@@ -132,7 +133,7 @@ function SetPassword({ email }: { email: string }) {
     return (
       <>
         <button type="button" className="secondary outline" aria-label={`Set the password of ${email}`} onClick={() => setOpen(true)}>
-          Set password
+          Set the password
         </button>
         {change.isSuccess && <small role="status"> Password set; their sessions ended.</small>}
       </>
