@@ -6,6 +6,8 @@ import { AppShell } from './layout/AppShell.tsx';
 import { RouteError } from './layout/RouteError.tsx';
 import { validateAuditSearch } from './pages/audit/audit-search.ts';
 import { validatePlotsSearch } from './pages/plots/plots-search.ts';
+import { readReadingsSearch } from './pages/readings/readings-search.ts';
+import { parseSearch, stringifySearch } from './search-params.ts';
 
 export interface RouterContext {
   queryClient: QueryClient;
@@ -39,9 +41,16 @@ const appRoute = createRoute({
   component: AppShell,
 });
 
-// One route per page, each page a chunk of its own: the first load carries only the shell.
-const page = (path: string, load: () => Promise<Record<string, unknown>>, name: string) =>
-  createRoute({ getParentRoute: () => appRoute, path, component: lazyRouteComponent(load as never, name as never) });
+/**
+ * One route per page, each page a chunk of its own: the first load carries only the shell. The
+ * path stays a literal type, so `<Link to="/sensors/$uid" params={{ uid }}>` is checked against
+ * the routes; `name` must be an export of the page's module.
+ */
+const page = <TPath extends string, TModule extends Record<string, unknown>>(
+  path: TPath,
+  load: () => Promise<TModule>,
+  name: keyof TModule & string,
+) => createRoute({ getParentRoute: () => appRoute, path, component: lazyRouteComponent(load, name) });
 
 const pageRoutes = [
   page('/', () => import('./pages/overview/OverviewPage.tsx'), 'OverviewPage'),
@@ -55,7 +64,13 @@ const pageRoutes = [
     validateSearch: validatePlotsSearch,
     component: lazyRouteComponent(() => import('./pages/plots/PlotsPage.tsx'), 'PlotsPage'),
   }),
-  page('/readings', () => import('./pages/readings/ReadingsPage.tsx'), 'ReadingsPage'),
+  // The series and range the readings page shows live in the address.
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: '/readings',
+    validateSearch: readReadingsSearch,
+    component: lazyRouteComponent(() => import('./pages/readings/ReadingsPage.tsx'), 'ReadingsPage'),
+  }),
   page('/locations', () => import('./pages/locations/LocationsPage.tsx'), 'LocationsPage'),
   page('/models', () => import('./pages/models/ModelsPage.tsx'), 'ModelsPage'),
   page('/models/runs/$id', () => import('./pages/models/RunPage.tsx'), 'RunPage'),
@@ -76,7 +91,14 @@ const pageRoutes = [
 const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren(pageRoutes)]);
 
 export function createAppRouter(queryClient: QueryClient) {
-  return createRouter({ routeTree, context: { queryClient }, defaultPreload: 'intent', scrollRestoration: true });
+  return createRouter({
+    routeTree,
+    context: { queryClient },
+    defaultPreload: 'intent',
+    scrollRestoration: true,
+    parseSearch,
+    stringifySearch,
+  });
 }
 
 declare module '@tanstack/react-router' {

@@ -3,7 +3,7 @@ import { useState } from 'react';
 /**
  * A button for an action that cannot be undone: the first press asks, in place, for a second
  * one ("Delete" becomes "Really delete?" and "Cancel"), so nothing goes on a stray click and no
- * modal dialog steals the focus.
+ * modal dialog steals the focus. Escape or Cancel steps back.
  */
 export function ConfirmButton({
   label,
@@ -12,7 +12,12 @@ export function ConfirmButton({
   busy = false,
   accessibleName,
 }: {
+  /** The first button's text ("Delete"). */
   label: string;
+  /**
+   * The second button's text, and then its whole name: say what it acts on ("Delete hourly").
+   * Without it the button reads "Really delete?" and is named "Confirm: " + accessibleName.
+   */
   confirmLabel?: string;
   onConfirm: () => void;
   busy?: boolean;
@@ -32,10 +37,13 @@ export function ConfirmButton({
       <button
         type="button"
         className="contrast"
-        aria-label={accessibleName ? `Confirm: ${accessibleName}` : undefined}
+        aria-label={!confirmLabel && accessibleName ? `Confirm: ${accessibleName}` : undefined}
+        aria-busy={busy}
+        disabled={busy}
         // The second press is the one that acts: it takes the focus so Enter confirms, Tab reaches Cancel.
         // biome-ignore lint/a11y/noAutofocus: the focus moves to the control that replaced the one just pressed
         autoFocus
+        onKeyDown={(event) => event.key === 'Escape' && setAsking(false)}
         onClick={() => {
           setAsking(false);
           onConfirm();

@@ -7,7 +7,7 @@ import { unwrap } from '../../api/unwrap.ts';
 import { useMe } from '../../auth/permissions.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
-import { formatTime } from '../services/format.ts';
+import { formatTime } from '../../format.ts';
 import '../services/services.css';
 
 /** Who you are, and a new password for yourself. */

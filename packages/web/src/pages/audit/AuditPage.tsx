@@ -5,9 +5,10 @@ import { useForm } from 'react-hook-form';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
 import { QueryState } from '../../components/QueryState.tsx';
-import { RequirePermission } from '../account/RequirePermission.tsx';
-import { formatTime } from '../services/format.ts';
+import { RequirePermission } from '../../auth/RequirePermission.tsx';
+import { formatTime } from '../../format.ts';
 import type { AuditSearch } from './audit-search.ts';
+import { TableScroll } from '../../components/TableScroll.tsx';
 import '../services/services.css';
 import './audit.css';
 
@@ -63,7 +64,7 @@ function AuditEntries({ search }: { search: AuditSearch }) {
     <QueryState query={entries} label="the audit log">
       {(page) => (
         <>
-          <div className="table-scroll">
+          <TableScroll label="Audit entries">
             <table className="striped audit-table">
               <caption>
                 Audit entries, newest first (page {cursors.length + 1}){entries.isPlaceholderData ? ', loading…' : ''}
@@ -107,7 +108,7 @@ function AuditEntries({ search }: { search: AuditSearch }) {
                 )}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
           <nav className="pager" aria-label="Pages of the audit log">
             <button type="button" className="secondary" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
               Newer

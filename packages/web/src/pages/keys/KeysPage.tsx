@@ -7,12 +7,13 @@ import { useCan } from '../../auth/permissions.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { readAllPages } from '../account/all-pages.ts';
-import { RequirePermission } from '../account/RequirePermission.tsx';
-import { ConfirmButton } from '../services/ConfirmButton.tsx';
-import { formatTime } from '../services/format.ts';
+import { MAX_PAGE, readAllPages } from '../../api/read-all-pages.ts';
+import { RequirePermission } from '../../auth/RequirePermission.tsx';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { formatTime } from '../../format.ts';
 import { NewKeyShownOnce } from './NewKeyShownOnce.tsx';
-import '../services/services.css';
+import { TableScroll } from '../../components/TableScroll.tsx';
+import './keys.css';
 
 const SCOPES = {
   read: 'read: reads data and readings',
@@ -24,7 +25,7 @@ type Scope = keyof typeof SCOPES;
 const keysKey = (everyone: boolean) => ['api-keys', everyone ? 'all' : 'mine'] as const;
 const listKeys = (everyone: boolean) =>
   readAllPages((cursor) =>
-    unwrap(client.api.GET('/api/v1/keys', { params: { query: { limit: 1000, cursor, ...(everyone ? { all: true } : {}) } } })),
+    unwrap(client.api.GET('/api/v1/keys', { params: { query: { limit: MAX_PAGE, cursor, ...(everyone ? { all: true } : {}) } } })),
   );
 type ApiKey = Awaited<ReturnType<typeof listKeys>>[number];
 export type CreatedKey = ApiKey & { key: string };
@@ -64,7 +65,7 @@ function Keys() {
           items.length === 0 ? (
             <p>No API key yet.</p>
           ) : (
-            <div className="table-scroll">
+            <TableScroll label="API keys">
               <table className="striped">
                 <caption className="visually-hidden">{showAll ? "Every user's API keys" : 'Your API keys'}</caption>
                 <thead>
@@ -86,7 +87,7 @@ function Keys() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>
@@ -120,7 +121,8 @@ function KeyRow({ apiKey, showUser }: { apiKey: ApiKey; showUser: boolean }) {
           'Expired'
         ) : (
           <ConfirmButton
-            label={`Revoke ${apiKey.name}`}
+            label="Revoke"
+            accessibleName={`Revoke ${apiKey.name}`}
             confirmLabel={`Revoke ${apiKey.name} now`}
             busy={revoke.isPending}
             onConfirm={() => revoke.mutate()}

@@ -49,7 +49,7 @@ export function LocationForm({ schema }: { schema: LocationSchema }) {
 
   return (
     <form className="location-form" onSubmit={form.handleSubmit(({ values }) => add.mutate(values))} noValidate>
-      <div className="coordinate-fields">
+      <div className="field-row">
         {schema.identifiers.map((identifier, index) => {
           const error = errors?.[index]?.message;
           return (

@@ -4,16 +4,13 @@ import { useId, useState } from 'react';
 import { client } from '../../api/client.ts';
 import { MAX_PAGE, readAllPages } from '../../api/read-all-pages.ts';
 import { unwrap } from '../../api/unwrap.ts';
+import { formatTime } from '../../format.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { Field } from '../../components/Field.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { describeLocation, type Location, type LocationSchema, LOCATIONS_KEY, locationSensorsQuery } from './locations-api.ts';
-
-// The router's paths are typed as plain strings (each page is a lazy route), so links are built as text.
-const sensorPath = (uid: string) => `/sensors/${encodeURIComponent(uid)}`;
-
-const formatTime = (iso: string) => new Date(iso).toLocaleString();
+import { TableScroll } from '../../components/TableScroll.tsx';
 
 /** A location's detail: the sensors installed there (now and before), and installing another. */
 export function LocationSensors({ location, schema, onClose }: { location: Location; schema: LocationSchema; onClose: () => void }) {
@@ -35,7 +32,7 @@ export function LocationSensors({ location, schema, onClose }: { location: Locat
           items.length === 0 ? (
             <p>No sensor has been installed here.</p>
           ) : (
-            <div className="table-scroll data-table">
+            <TableScroll label={`Installations at location ${location.id}`} className="data-table">
               <table className="striped">
                 <caption>Installations at location {location.id}, newest first</caption>
                 <thead>
@@ -50,7 +47,9 @@ export function LocationSensors({ location, schema, onClose }: { location: Locat
                   {items.map((item) => (
                     <tr key={`${item.sensor}@${item.installation_datetime}`}>
                       <td>
-                        <Link to={sensorPath(item.sensor)}>{item.name ? `${item.name} (${item.sensor})` : item.sensor}</Link>
+                        <Link to="/sensors/$uid" params={{ uid: item.sensor }}>
+                          {item.name ? `${item.name} (${item.sensor})` : item.sensor}
+                        </Link>
                       </td>
                       <td>{item.type}</td>
                       <td>
@@ -61,7 +60,7 @@ export function LocationSensors({ location, schema, onClose }: { location: Locat
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>
@@ -108,7 +107,7 @@ function InstallSensorForm({ location, schema }: { location: Location; schema: L
     >
       <h4>Install a sensor here</h4>
       {sensors.isError && <ErrorMessage error={sensors.error} title="Could not load the sensors" />}
-      <div className="coordinate-fields">
+      <div className="field-row">
         <Field label="Sensor">
           {({ id }) => (
             <select id={id} value={sensor} onChange={(event) => setSensor(event.target.value)} required>

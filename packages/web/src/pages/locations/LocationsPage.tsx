@@ -1,7 +1,8 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
+import { useWrite } from '../../api/use-write.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
@@ -10,6 +11,7 @@ import { useLiveInvalidation } from '../../live/realtime.ts';
 import { LocationsTable } from './LocationsTable.tsx';
 import { identifierLabel, type LocationSchema, LOCATIONS_KEY, schemasQuery } from './locations-api.ts';
 import { SchemaForm } from './SchemaForm.tsx';
+import { TableScroll } from '../../components/TableScroll.tsx';
 import './locations.css';
 
 /** Location schemas with their identifiers, each schema's locations, and the sensors installed at them. */
@@ -51,15 +53,14 @@ export function LocationsPage() {
 }
 
 function SchemasTable({ schemas, canWrite, onShow }: { schemas: LocationSchema[]; canWrite: boolean; onShow: (name: string) => void }) {
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: (name: string) => unwrap(client.api.POST('/location/delete-location-schema', { body: { schema_name: name } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: LOCATIONS_KEY }),
-  });
+  const remove = useWrite(
+    (name: string) => unwrap(client.api.POST('/location/delete-location-schema', { body: { schema_name: name } })),
+    LOCATIONS_KEY,
+  );
   if (schemas.length === 0) return null;
   return (
     <>
-      <div className="table-scroll data-table">
+      <TableScroll label="Location schemas" className="data-table">
         <table className="striped">
           <caption>Location schemas</caption>
           <thead>
@@ -101,7 +102,7 @@ function SchemasTable({ schemas, canWrite, onShow }: { schemas: LocationSchema[]
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <ErrorMessage error={remove.error} title="Could not delete the schema" />
     </>
   );

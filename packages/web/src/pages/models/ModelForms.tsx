@@ -28,7 +28,7 @@ export function NewModelForm() {
   );
   const error = form.formState.errors.name?.message;
   return (
-    <form className="inline-form" onSubmit={form.handleSubmit((fields) => create.mutate(fields))} noValidate>
+    <form className="field-row" onSubmit={form.handleSubmit((fields) => create.mutate(fields))} noValidate>
       <Field label="Model name" error={error}>
         {({ id, errorId }) => (
           <input
@@ -65,7 +65,7 @@ export function NewScenarioForm({ models }: { models: Model[] }) {
   );
   const error = form.formState.errors.model?.message;
   return (
-    <form className="inline-form" onSubmit={form.handleSubmit((fields) => create.mutate(fields))} noValidate>
+    <form className="field-row" onSubmit={form.handleSubmit((fields) => create.mutate(fields))} noValidate>
       <Field label="Model" error={error}>
         {({ id, errorId }) => (
           <select
@@ -109,7 +109,7 @@ export function NewMeasureForm() {
   );
   const { errors } = form.formState;
   return (
-    <form className="inline-form" onSubmit={form.handleSubmit((fields) => create.mutate(fields))} noValidate>
+    <form className="field-row" onSubmit={form.handleSubmit((fields) => create.mutate(fields))} noValidate>
       <Field label="Measure name" error={errors.name?.message}>
         {({ id, errorId }) => (
           <input

@@ -1,7 +1,8 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
+import { useWrite } from '../../api/use-write.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
@@ -13,14 +14,32 @@ import { type Model, type ModelMeasure, MODELS_KEY, measuresQuery, modelsQuery, 
 import { RunsTable } from './RunsTable.tsx';
 import './models.css';
 
-/** A delete through one of DTBase's /model routes, refreshing the page's lists after. */
-function useModelsDelete<T>(send: (item: T) => Promise<unknown>) {
-  const queryClient = useQueryClient();
-  return useMutation({ mutationFn: send, onSuccess: () => queryClient.invalidateQueries({ queryKey: MODELS_KEY }) });
-}
-
 interface ModelRow extends Model {
   scenarios: number;
+}
+
+/** The Actions column of a table (editors only): a two-press delete per row, named for screen readers. */
+function deleteColumn<T>(
+  canWrite: boolean,
+  remove: { isPending: boolean; mutate: (row: T) => void },
+  name: (row: T) => string,
+): ColumnDef<T>[] {
+  if (!canWrite) return [];
+  return [
+    {
+      id: 'actions',
+      header: 'Actions',
+      enableSorting: false,
+      cell: ({ row }) => (
+        <ConfirmButton
+          label="Delete"
+          accessibleName={name(row.original)}
+          busy={remove.isPending}
+          onConfirm={() => remove.mutate(row.original)}
+        />
+      ),
+    },
+  ];
 }
 
 /** Each model with how many scenarios it has (new rows whenever either list changes, so the table recounts). */
@@ -39,77 +58,35 @@ export function ModelsPage() {
   // A run a model posts, or a model added elsewhere, shows without a reload.
   useLiveInvalidation(['model', 'model_scenario', 'model_measure', 'model_run'], MODELS_KEY);
 
-  const deleteModel = useModelsDelete((model: Model) => unwrap(client.api.POST('/model/delete-model', { body: { name: model.name } })));
-  const deleteScenario = useModelsDelete((scenario: Scenario) =>
-    unwrap(client.api.POST('/model/delete-model-scenario', { body: { model_name: scenario.model, description: scenario.description } })),
+  const deleteModel = useWrite(
+    (model: Model) => unwrap(client.api.POST('/model/delete-model', { body: { name: model.name } })),
+    MODELS_KEY,
   );
-  const deleteMeasure = useModelsDelete((measure: ModelMeasure) =>
-    unwrap(client.api.POST('/model/delete-model-measure', { body: { name: measure.name } })),
+  const deleteScenario = useWrite(
+    (scenario: Scenario) =>
+      unwrap(client.api.POST('/model/delete-model-scenario', { body: { model_name: scenario.model, description: scenario.description } })),
+    MODELS_KEY,
+  );
+  const deleteMeasure = useWrite(
+    (measure: ModelMeasure) => unwrap(client.api.POST('/model/delete-model-measure', { body: { name: measure.name } })),
+    MODELS_KEY,
   );
 
   const modelColumns: ColumnDef<ModelRow>[] = [
     { id: 'name', header: 'Model', accessorFn: (m) => m.name },
     { id: 'scenarios', header: 'Scenarios', accessorFn: (m) => m.scenarios },
-    ...(canWrite
-      ? [
-          {
-            id: 'actions',
-            header: 'Actions',
-            enableSorting: false,
-            cell: ({ row }) => (
-              <ConfirmButton
-                label="Delete"
-                accessibleName={`Delete model ${row.original.name}`}
-                busy={deleteModel.isPending}
-                onConfirm={() => deleteModel.mutate(row.original)}
-              />
-            ),
-          } satisfies ColumnDef<ModelRow>,
-        ]
-      : []),
+    ...deleteColumn<ModelRow>(canWrite, deleteModel, (m) => `Delete model ${m.name}`),
   ];
   const scenarioColumns: ColumnDef<Scenario>[] = [
     { id: 'model', header: 'Model', accessorFn: (s) => s.model },
     { id: 'description', header: 'Description', accessorFn: (s) => s.description ?? '(none)' },
-    ...(canWrite
-      ? [
-          {
-            id: 'actions',
-            header: 'Actions',
-            enableSorting: false,
-            cell: ({ row }) => (
-              <ConfirmButton
-                label="Delete"
-                accessibleName={`Delete scenario ${row.original.description ?? '(none)'} of ${row.original.model}`}
-                busy={deleteScenario.isPending}
-                onConfirm={() => deleteScenario.mutate(row.original)}
-              />
-            ),
-          } satisfies ColumnDef<Scenario>,
-        ]
-      : []),
+    ...deleteColumn(canWrite, deleteScenario, (s) => `Delete scenario ${s.description ?? '(none)'} of ${s.model}`),
   ];
   const measureColumns: ColumnDef<ModelMeasure>[] = [
     { id: 'name', header: 'Measure', accessorFn: (m) => m.name },
     { id: 'units', header: 'Units', accessorFn: (m) => m.units },
     { id: 'datatype', header: 'Datatype', accessorFn: (m) => m.datatype },
-    ...(canWrite
-      ? [
-          {
-            id: 'actions',
-            header: 'Actions',
-            enableSorting: false,
-            cell: ({ row }) => (
-              <ConfirmButton
-                label="Delete"
-                accessibleName={`Delete measure ${row.original.name}`}
-                busy={deleteMeasure.isPending}
-                onConfirm={() => deleteMeasure.mutate(row.original)}
-              />
-            ),
-          } satisfies ColumnDef<ModelMeasure>,
-        ]
-      : []),
+    ...deleteColumn(canWrite, deleteMeasure, (m) => `Delete measure ${m.name}`),
   ];
 
   return (

@@ -5,19 +5,17 @@ import { useCan } from '../../auth/permissions.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
+import { formatDuration, formatTime } from '../../format.ts';
 import { useLiveOverview } from './live-overview.ts';
 import {
   COUNTED,
   countQuery,
-  formatTime,
   formatValue,
   type LatestValue,
   latestKey,
   readLatestValues,
   recentRunsQuery,
   type ServiceRun,
-  sensorPath,
-  servicePath,
 } from './overview-api.ts';
 import './overview.css';
 
@@ -26,7 +24,11 @@ const latestColumns: ColumnDef<LatestValue>[] = [
     id: 'sensor',
     header: 'Sensor',
     accessorFn: (row) => row.sensorName ?? row.sensor,
-    cell: ({ row }) => <Link to={sensorPath(row.original.sensor)}>{row.original.sensorName ?? row.original.sensor}</Link>,
+    cell: ({ row }) => (
+      <Link to="/sensors/$uid" params={{ uid: row.original.sensor }}>
+        {row.original.sensorName ?? row.original.sensor}
+      </Link>
+    ),
   },
   { id: 'measure', header: 'Measure', accessorFn: (row) => row.measure },
   {
@@ -59,21 +61,25 @@ const runColumns: ColumnDef<ServiceRun>[] = [
     id: 'service',
     header: 'Service',
     accessorFn: (run) => run.service,
-    cell: ({ row }) => <Link to={servicePath(row.original.service)}>{row.original.service}</Link>,
+    cell: ({ row }) => (
+      <Link to="/services/$name" params={{ name: row.original.service }}>
+        {row.original.service}
+      </Link>
+    ),
   },
   { id: 'set', header: 'Parameter set', accessorFn: (run) => run.parameter_set ?? '—' },
   {
     id: 'status',
     header: 'Status',
     accessorFn: (run) => run.status,
-    cell: ({ row }) => <span className={`run-status run-${row.original.status}`}>{row.original.status}</span>,
+    cell: ({ row }) => <span className={`status-${row.original.status}`}>{row.original.status}</span>,
   },
   { id: 'trigger', header: 'Started by', accessorFn: (run) => run.trigger },
   {
     id: 'duration',
     header: 'Took',
     accessorFn: (run) => run.duration_ms,
-    cell: ({ row }) => (row.original.duration_ms === null ? '—' : `${(row.original.duration_ms / 1000).toFixed(1)} s`),
+    cell: ({ row }) => formatDuration(row.original.duration_ms),
   },
 ];
 

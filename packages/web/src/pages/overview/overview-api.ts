@@ -2,6 +2,7 @@ import type { components } from '@mirrorbase/sdk';
 import { client } from '../../api/client.ts';
 import { type ListPage, MAX_PAGE, readAllPages } from '../../api/read-all-pages.ts';
 import { unwrap } from '../../api/unwrap.ts';
+import { formatNumber } from '../../format.ts';
 
 export type ServiceRun = components['schemas']['ServiceRun'];
 type Sensor = components['schemas']['Sensor'];
@@ -124,12 +125,6 @@ export const recentRunsQuery = {
 /** A value as a person reads it, with its units. */
 export function formatValue(value: LatestValue['value'], units: string | null): string {
   if (value === null) return '—';
-  const text = typeof value === 'number' ? value.toLocaleString(undefined, { maximumFractionDigits: 6 }) : String(value);
+  const text = typeof value === 'number' ? formatNumber(value) : String(value);
   return units ? `${text} ${units}` : text;
 }
-
-export const formatTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'no reading yet');
-
-// The router's paths are typed as plain strings (each page is a lazy route), so links are built as text.
-export const sensorPath = (uid: string) => `/sensors/${encodeURIComponent(uid)}`;
-export const servicePath = (name: string) => `/services/${encodeURIComponent(name)}`;

@@ -19,8 +19,6 @@ export function validatePlotsSearch(search: Record<string, unknown>): PlotsSearc
   for (const key of KEYS) {
     const value = search[key];
     if (typeof value === 'string' && value.trim() !== '') valid[key] = value.trim();
-    // A number-like value arrives parsed as JSON (?sensors=42): it was text in the link.
-    else if (typeof value === 'number') valid[key] = String(value);
   }
   for (const key of ['from', 'to'] as const) {
     if (valid[key] !== undefined && Number.isNaN(Date.parse(valid[key]))) delete valid[key];

@@ -1,16 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
-import { useRouter, useSearch } from '@tanstack/react-router';
+import { useNavigate, useSearch } from '@tanstack/react-router';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { client } from '../../api/client.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
-import { appHref } from '../sensors/AppLink.tsx';
+import { formatTime } from '../../format.ts';
 import { ReadingsPicker } from './ReadingsPicker.tsx';
 import { ReadingsUpload } from './ReadingsUpload.tsx';
 import { downloadText, type ReadingRow, readingsCsv, readingsFilename } from './readings-csv.ts';
-import { defaultRange, type ReadingsSearch, readReadingsSearch } from './readings-search.ts';
+import { defaultRange, type ReadingsSearch } from './readings-search.ts';
 import './readings.css';
 
 const column = createColumnHelper<ReadingRow>();
@@ -22,8 +22,8 @@ const columns = [
 
 /** One series' raw readings over a range as a paged table, its CSV download, and (for writers) a CSV upload. */
 export function ReadingsPage() {
-  const router = useRouter();
-  const search = readReadingsSearch(useSearch({ strict: false }) as Record<string, unknown>);
+  const navigate = useNavigate();
+  const search = useSearch({ from: '/app/readings' });
   // A link without a range (a sensor's page) shows the last week, fixed when the page opened.
   const [fallback] = useState(defaultRange);
   const shown: ReadingsSearch = { ...search, from: search.from ?? fallback.from, to: search.to ?? fallback.to };
@@ -32,11 +32,7 @@ export function ReadingsPage() {
   return (
     <section>
       <h1>Readings</h1>
-      <ReadingsPicker
-        key={JSON.stringify(shown)}
-        initial={shown}
-        onShow={(next) => router.history.push(appHref('/readings', { ...next }))}
-      />
+      <ReadingsPicker key={JSON.stringify(shown)} initial={shown} onShow={(next) => navigate({ to: '/readings', search: next })} />
       {shown.sensor && shown.measure ? (
         <ReadingsTable sensor={shown.sensor} measure={shown.measure} units={shown.units} from={shown.from!} to={shown.to!} />
       ) : (
@@ -86,9 +82,8 @@ function SeriesTable({ series, range }: { series: { timestamps: string[]; values
         </button>
       </header>
       <p className="muted">
-        {what}, from <time dateTime={range.from}>{new Date(range.from).toLocaleString()}</time> to{' '}
-        <time dateTime={range.to}>{new Date(range.to).toLocaleString()}</time> (both included). The download holds every row of the table,
-        on every page.
+        {what}, from <time dateTime={range.from}>{formatTime(range.from)}</time> to <time dateTime={range.to}>{formatTime(range.to)}</time>{' '}
+        (both included). The download holds every row of the table, on every page.
       </p>
       <DataTable caption={`Readings of ${what}`} data={rows} columns={columns} filter={false} empty="No reading in this range." />
     </section>

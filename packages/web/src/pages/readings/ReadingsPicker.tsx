@@ -1,4 +1,5 @@
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useState } from 'react';
+import { Field } from '../../components/Field.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { measureLabel, type Sensor, type SensorType, useSensors, useSensorTypes } from '../sensors/sensor-queries.ts';
 import { fromLocalInput, type ReadingsSearch, toLocalInput } from './readings-search.ts';
@@ -29,7 +30,6 @@ function PickerForm({
   initial: ReadingsSearch;
   onShow: (search: ReadingsSearch) => void;
 }) {
-  const ids = { sensor: useId(), measure: useId(), from: useId(), to: useId() };
   const [sensor, setSensor] = useState(initial.sensor ?? '');
   const measuresOf = (uid: string) => {
     const typeName = sensors.find((s) => s.unique_identifier === uid)?.type;
@@ -58,50 +58,45 @@ function PickerForm({
 
   return (
     <form onSubmit={submit} className="readings-picker" aria-label="Which readings">
-      <div className="picker-fields">
-        <div>
-          <label htmlFor={ids.sensor}>Sensor</label>
-          <select
-            id={ids.sensor}
-            value={sensor}
-            onChange={(event) => {
-              setSensor(event.target.value);
-              const first = measuresOf(event.target.value)[0];
-              setMeasureId(first ? String(first.id) : '');
-            }}
-          >
-            <option value="">Choose a sensor</option>
-            {sensors.map((s) => (
-              <option key={s.id} value={s.unique_identifier}>
-                {s.name ? `${s.name} (${s.unique_identifier})` : s.unique_identifier}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor={ids.measure}>Measure</label>
-          <select
-            id={ids.measure}
-            value={measureId}
-            onChange={(event) => setMeasureId(event.target.value)}
-            disabled={measures.length === 0}
-          >
-            <option value="">Choose a measure</option>
-            {measures.map((m) => (
-              <option key={m.id} value={String(m.id)}>
-                {measureLabel(m)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor={ids.from}>From (your local time)</label>
-          <input id={ids.from} type="datetime-local" step={1} value={from} onChange={(event) => setFrom(event.target.value)} />
-        </div>
-        <div>
-          <label htmlFor={ids.to}>To (your local time)</label>
-          <input id={ids.to} type="datetime-local" step={1} value={to} onChange={(event) => setTo(event.target.value)} />
-        </div>
+      <div className="grid-fields">
+        <Field label="Sensor">
+          {({ id }) => (
+            <select
+              id={id}
+              value={sensor}
+              onChange={(event) => {
+                setSensor(event.target.value);
+                const first = measuresOf(event.target.value)[0];
+                setMeasureId(first ? String(first.id) : '');
+              }}
+            >
+              <option value="">Choose a sensor</option>
+              {sensors.map((s) => (
+                <option key={s.id} value={s.unique_identifier}>
+                  {s.name ? `${s.name} (${s.unique_identifier})` : s.unique_identifier}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Measure">
+          {({ id }) => (
+            <select id={id} value={measureId} onChange={(event) => setMeasureId(event.target.value)} disabled={measures.length === 0}>
+              <option value="">Choose a measure</option>
+              {measures.map((m) => (
+                <option key={m.id} value={String(m.id)}>
+                  {measureLabel(m)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="From (your local time)">
+          {({ id }) => <input id={id} type="datetime-local" step={1} value={from} onChange={(event) => setFrom(event.target.value)} />}
+        </Field>
+        <Field label="To (your local time)">
+          {({ id }) => <input id={id} type="datetime-local" step={1} value={to} onChange={(event) => setTo(event.target.value)} />}
+        </Field>
       </div>
       {problem && (
         <p role="alert" className="error-message">

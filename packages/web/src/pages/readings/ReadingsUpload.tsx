@@ -1,6 +1,7 @@
 import type { IngestSummary } from '@mirrorbase/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useState } from 'react';
+import { Field } from '../../components/Field.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { describeSummary, type UploadProgress, uploadReadingsCsv } from './upload-readings.ts';
 
@@ -9,7 +10,6 @@ const formatBytes = (bytes: number) => `${bytes.toLocaleString()} bytes`;
 /** Uploads a CSV file of readings, showing the bytes sent, then the server's summary or its error. */
 export function ReadingsUpload() {
   const queryClient = useQueryClient();
-  const inputId = useId();
   const [file, setFile] = useState<File | undefined>();
   const [progress, setProgress] = useState<UploadProgress | undefined>();
   const upload = useMutation<IngestSummary, unknown, File>({
@@ -34,17 +34,20 @@ export function ReadingsUpload() {
           }
         }}
       >
-        <label htmlFor={inputId}>CSV file of readings</label>
-        <input
-          id={inputId}
-          type="file"
-          accept=".csv,text/csv"
-          onChange={(event) => {
-            setFile(event.target.files?.[0]);
-            upload.reset();
-            setProgress(undefined);
-          }}
-        />
+        <Field label="CSV file of readings">
+          {({ id }) => (
+            <input
+              id={id}
+              type="file"
+              accept=".csv,text/csv"
+              onChange={(event) => {
+                setFile(event.target.files?.[0]);
+                upload.reset();
+                setProgress(undefined);
+              }}
+            />
+          )}
+        </Field>
         <button type="submit" disabled={!file || upload.isPending} aria-busy={upload.isPending}>
           Upload CSV
         </button>

@@ -9,10 +9,7 @@ export interface ReadingsSearch {
 
 const FIELDS = ['sensor', 'measure', 'units', 'from', 'to'] as const;
 
-/**
- * The page's search params as text. The router reads a param that looks like JSON as JSON (a
- * sensor named 42 arrives as a number), so every field is turned back into the text it was.
- */
+/** The page's search params (the router's validateSearch for /readings): its fields, empty ones left out. */
 export function readReadingsSearch(search: Record<string, unknown>): ReadingsSearch {
   const result: ReadingsSearch = {};
   for (const field of FIELDS) {

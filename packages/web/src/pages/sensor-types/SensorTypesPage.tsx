@@ -1,8 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo } from 'react';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
+import { useWrite } from '../../api/use-write.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
@@ -19,13 +19,12 @@ export function SensorTypesPage() {
   const canWrite = useCan('data:write');
   const types = useSensorTypes();
   const measures = useSensorMeasures();
-  const queryClient = useQueryClient();
   useLiveInvalidation(['sensor_type', 'sensor_measure'], SENSOR_TYPES_KEY);
 
-  const remove = useMutation({
-    mutationFn: (name: string) => unwrap(client.api.POST('/sensor/delete-sensor-type', { body: { type_name: name } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: SENSOR_TYPES_KEY }),
-  });
+  const remove = useWrite(
+    (name: string) => unwrap(client.api.POST('/sensor/delete-sensor-type', { body: { type_name: name } })),
+    SENSOR_TYPES_KEY,
+  );
 
   const columns = useMemo(
     () => [

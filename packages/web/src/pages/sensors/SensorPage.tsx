@@ -1,14 +1,14 @@
 import type { RealtimeEvent } from '@mirrorbase/sdk';
 import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useParams } from '@tanstack/react-router';
+import { Link, useParams } from '@tanstack/react-router';
 import { createColumnHelper } from '@tanstack/react-table';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
+import { formatNumber, formatTime } from '../../format.ts';
 import { type LiveReadings, useRealtime } from '../../live/realtime.ts';
-import { AppLink, appHref } from './AppLink.tsx';
 import { measureLabel, type SensorDetails, sensorKey, sensorLocationsKey, useSensor } from './sensor-queries.ts';
 import './sensors.css';
 
@@ -17,7 +17,7 @@ type MeasureLatest = SensorDetails['measures'][number];
 
 /** One sensor: its measures' latest values (kept live by the realtime feed), its installations, links to its data. */
 export function SensorPage() {
-  const { uid = '' } = useParams({ strict: false }) as { uid?: string };
+  const { uid } = useParams({ from: '/app/sensors/$uid' });
   const sensor = useSensor(uid);
   const queryClient = useQueryClient();
   useRealtime({ sensor: uid, entities: ['sensor', 'sensor_location'] }, (event) => applyLiveEvent(queryClient, uid, event));
@@ -31,16 +31,17 @@ export function SensorPage() {
               {details.name ?? details.unique_identifier} <small className="muted">({details.type.name})</small>
             </h1>
             <nav aria-label="This sensor's data" className="inline-links">
-              <AppLink href="/sensors">All sensors</AppLink>
-              <AppLink
-                href={appHref('/plots', {
+              <Link to="/sensors">All sensors</Link>
+              <Link
+                to="/plots"
+                search={{
                   type: details.type.name,
                   sensors: details.unique_identifier,
                   measures: details.measures.map((m) => m.name).join(','),
-                })}
+                }}
               >
                 Plot its measures
-              </AppLink>
+              </Link>
             </nav>
           </header>
           <dl className="sensor-facts">
@@ -81,14 +82,12 @@ function LatestValueCard({ sensor, measure }: { sensor: string; measure: Measure
       <p className="value" data-measure={measure.name}>
         {latest ? formatValue(latest.value) : '—'} {latest && measure.units ? <small>{measure.units}</small> : null}
       </p>
-      <p className="muted">
-        {latest ? <time dateTime={latest.timestamp}>{new Date(latest.timestamp).toLocaleString()}</time> : 'No reading yet'}
-      </p>
+      <p className="muted">{latest ? <time dateTime={latest.timestamp}>{formatTime(latest.timestamp)}</time> : 'No reading yet'}</p>
       {canReadReadings && (
         <footer>
-          <AppLink href={appHref('/readings', { sensor, measure: measure.name, units: measure.units ?? undefined })}>
+          <Link to="/readings" search={{ sensor, measure: measure.name, units: measure.units ?? undefined }}>
             Readings of {measure.name}
-          </AppLink>
+          </Link>
         </footer>
       )}
     </article>
@@ -96,8 +95,7 @@ function LatestValueCard({ sensor, measure }: { sensor: string; measure: Measure
 }
 
 function formatValue(value: unknown): string {
-  if (typeof value === 'number')
-    return Number.isInteger(value) ? String(value) : value.toLocaleString(undefined, { maximumFractionDigits: 6 });
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : formatNumber(value);
   return String(value);
 }
 
@@ -140,13 +138,13 @@ const installationColumn = createColumnHelper<Installation & { until: string | n
 const installationColumns = [
   installationColumn.accessor('installation_datetime', {
     header: 'Installed',
-    cell: (info) => <time dateTime={info.getValue()}>{new Date(info.getValue()).toLocaleString()}</time>,
+    cell: (info) => <time dateTime={info.getValue()}>{formatTime(info.getValue())}</time>,
   }),
   installationColumn.accessor('until', {
     header: 'Until',
     cell: (info) => {
       const until = info.getValue();
-      return until ? <time dateTime={until}>{new Date(until).toLocaleString()}</time> : 'now';
+      return until ? <time dateTime={until}>{formatTime(until)}</time> : 'now';
     },
   }),
   installationColumn.accessor('id', { header: 'Location', cell: (info) => `#${info.getValue()}` }),

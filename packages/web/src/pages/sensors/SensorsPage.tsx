@@ -1,16 +1,16 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
+import { useWrite } from '../../api/use-write.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { AppLink } from './AppLink.tsx';
 import { EditSensorDialog, NewSensorForm } from './SensorForms.tsx';
-import { SENSORS_KEY, sensorPath, type Sensor, type SensorType, useSensors, useSensorTypes } from './sensor-queries.ts';
+import { SENSORS_KEY, type Sensor, type SensorType, useSensors, useSensorTypes } from './sensor-queries.ts';
 
 const column = createColumnHelper<Sensor>();
 
@@ -19,20 +19,23 @@ export function SensorsPage() {
   const canWrite = useCan('data:write');
   const types = useSensorTypes();
   const sensors = useSensors();
-  const queryClient = useQueryClient();
   const [editing, setEditing] = useState<Sensor | undefined>();
   useLiveInvalidation(['sensor'], SENSORS_KEY);
 
-  const remove = useMutation({
-    mutationFn: (uid: string) => unwrap(client.api.POST('/sensor/delete-sensor', { body: { unique_identifier: uid } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: SENSORS_KEY }),
-  });
+  const remove = useWrite(
+    (uid: string) => unwrap(client.api.POST('/sensor/delete-sensor', { body: { unique_identifier: uid } })),
+    SENSORS_KEY,
+  );
 
   const columns = useMemo(
     () => [
       column.accessor('unique_identifier', {
         header: 'Unique identifier',
-        cell: (info) => <AppLink href={sensorPath(info.getValue())}>{info.getValue()}</AppLink>,
+        cell: (info) => (
+          <Link to="/sensors/$uid" params={{ uid: info.getValue() }}>
+            {info.getValue()}
+          </Link>
+        ),
       }),
       column.accessor('name', { header: 'Name', cell: (info) => info.getValue() ?? '' }),
       column.accessor('notes', { header: 'Notes', cell: (info) => info.getValue() ?? '' }),

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { client } from '../../api/client.ts';
@@ -6,16 +6,17 @@ import { unwrap } from '../../api/unwrap.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { ConfirmButton } from './ConfirmButton.tsx';
-import { formatTime } from './format.ts';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { formatTime } from '../../format.ts';
 import { parseParameters, showJson } from './parameters-json.ts';
-import { listParameterSets, servicesKeys } from './services-queries.ts';
+import { type listParameterSets, servicesKeys, useParameterSets } from './services-queries.ts';
+import { TableScroll } from '../../components/TableScroll.tsx';
 
 type ParameterSet = Awaited<ReturnType<typeof listParameterSets>>[number];
 
 /** The named sets of parameters a service is run with: listed, and for writers added, edited, deleted. */
 export function ParameterSets({ service, canWrite }: { service: string; canWrite: boolean }) {
-  const sets = useQuery({ queryKey: servicesKeys.parameterSets(service), queryFn: () => listParameterSets(service) });
+  const sets = useParameterSets(service);
   useLiveInvalidation(['service_parameter_set'], servicesKeys.parameterSets(service));
   const headingId = useId();
   return (
@@ -27,7 +28,7 @@ export function ParameterSets({ service, canWrite }: { service: string; canWrite
           items.length === 0 ? (
             <p>No parameter set yet{canWrite ? ': add one above.' : '.'}</p>
           ) : (
-            <div className="table-scroll">
+            <TableScroll label={`Parameter sets of ${service}`}>
               <table className="striped">
                 <caption className="visually-hidden">Parameter sets of {service}</caption>
                 <thead>
@@ -44,7 +45,7 @@ export function ParameterSets({ service, canWrite }: { service: string; canWrite
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>
@@ -80,7 +81,8 @@ function ParameterSetRow({ set, canWrite }: { set: ParameterSet; canWrite: boole
               </button>
             )}
             <ConfirmButton
-              label={`Delete ${set.name}`}
+              label="Delete"
+              accessibleName={`Delete ${set.name}`}
               confirmLabel={`Delete ${set.name}`}
               busy={remove.isPending}
               onConfirm={() => remove.mutate()}

@@ -2,9 +2,10 @@ import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { formatDuration, formatTime } from './format.ts';
+import { formatDuration, formatTime } from '../../format.ts';
 import { showJson } from './parameters-json.ts';
 import { listRecentRuns, RUN_HISTORY_SIZE, servicesKeys } from './services-queries.ts';
+import { TableScroll } from '../../components/TableScroll.tsx';
 
 type Run = Awaited<ReturnType<typeof listRecentRuns>>['items'][number];
 
@@ -21,7 +22,7 @@ export function RunHistory({ service }: { service: string }) {
           page.items.length === 0 ? (
             <p>No run yet.</p>
           ) : (
-            <div className="table-scroll">
+            <TableScroll label={`Runs of ${service}`}>
               <table className="striped">
                 <caption>
                   Runs of {service}, newest first
@@ -44,7 +45,7 @@ export function RunHistory({ service }: { service: string }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>

@@ -1,18 +1,19 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
-import { formatDuration } from './format.ts';
-import { listParameterSets, servicesKeys } from './services-queries.ts';
+import { Field } from '../../components/Field.tsx';
+import { formatDuration } from '../../format.ts';
+import { ParameterSetOptions } from './ParameterSetOptions.tsx';
+import { servicesKeys, useParameterSets } from './services-queries.ts';
 
 /** Calls the service now, with one of its parameter sets (or none), and says how it went. */
 export function RunNow({ service }: { service: string }) {
   const queryClient = useQueryClient();
-  const sets = useQuery({ queryKey: servicesKeys.parameterSets(service), queryFn: () => listParameterSets(service) });
+  const sets = useParameterSets(service);
   const [parameterSet, setParameterSet] = useState('');
   const headingId = useId();
-  const selectId = useId();
   const run = useMutation({
     mutationFn: (set: string) =>
       unwrap(
@@ -34,17 +35,13 @@ export function RunNow({ service }: { service: string }) {
           run.mutate(parameterSet);
         }}
       >
-        <label htmlFor={selectId}>
-          Run with parameter set
-          <select id={selectId} value={parameterSet} onChange={(event) => setParameterSet(event.target.value)}>
-            <option value="">None (an empty body)</option>
-            {sets.data?.map((set) => (
-              <option key={set.id} value={set.name}>
-                {set.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field label="Run with parameter set">
+          {({ id }) => (
+            <select id={id} value={parameterSet} onChange={(event) => setParameterSet(event.target.value)}>
+              <ParameterSetOptions sets={sets.data} none="None (an empty body)" />
+            </select>
+          )}
+        </Field>
         <button type="submit" aria-busy={run.isPending} disabled={run.isPending}>
           Run now
         </button>

@@ -6,9 +6,12 @@ import { unwrap } from '../../api/unwrap.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { ConfirmButton } from './ConfirmButton.tsx';
-import { formatTime } from './format.ts';
-import { listParameterSets, listSchedules, servicesKeys } from './services-queries.ts';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { Field } from '../../components/Field.tsx';
+import { formatTime } from '../../format.ts';
+import { ParameterSetOptions } from './ParameterSetOptions.tsx';
+import { listSchedules, servicesKeys, useParameterSets } from './services-queries.ts';
+import { TableScroll } from '../../components/TableScroll.tsx';
 
 type Schedule = Awaited<ReturnType<typeof listSchedules>>[number];
 
@@ -27,7 +30,7 @@ export function Schedules({ service, canWrite }: { service: string; canWrite: bo
           items.length === 0 ? (
             <p>No schedule calls this service.</p>
           ) : (
-            <div className="table-scroll">
+            <TableScroll label={`Schedules of ${service}`}>
               <table className="striped">
                 <caption className="visually-hidden">Schedules of {service}</caption>
                 <thead>
@@ -46,7 +49,7 @@ export function Schedules({ service, canWrite }: { service: string; canWrite: bo
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>
@@ -112,7 +115,8 @@ function ScheduleRow({ schedule, canWrite }: { schedule: Schedule; canWrite: boo
       {canWrite && (
         <td>
           <ConfirmButton
-            label={`Delete schedule ${schedule.name}`}
+            label="Delete"
+            accessibleName={`Delete schedule ${schedule.name}`}
             confirmLabel={`Delete ${schedule.name}`}
             busy={remove.isPending}
             onConfirm={() => remove.mutate()}
@@ -134,7 +138,7 @@ interface NewSchedule {
 
 function CreateSchedule({ service }: { service: string }) {
   const queryClient = useQueryClient();
-  const sets = useQuery({ queryKey: servicesKeys.parameterSets(service), queryFn: () => listParameterSets(service) });
+  const sets = useParameterSets(service);
   const form = useForm<NewSchedule>({ defaultValues: { name: '', cron: '', time_zone: 'UTC', parameter_set: '', enabled: true } });
   const create = useMutation({
     mutationFn: (values: NewSchedule) =>
@@ -156,7 +160,6 @@ function CreateSchedule({ service }: { service: string }) {
     },
   });
   const { errors } = form.formState;
-  const setId = useId();
   return (
     <details className="write-panel">
       <summary>Create a schedule</summary>
@@ -185,17 +188,13 @@ function CreateSchedule({ service }: { service: string }) {
             <input {...form.register('time_zone')} placeholder="UTC" aria-describedby={`${service}-zone-help`} />
             <small id={`${service}-zone-help`}>IANA name, e.g. Europe/London</small>
           </label>
-          <label htmlFor={setId}>
-            Schedule's parameter set
-            <select id={setId} {...form.register('parameter_set')}>
-              <option value="">None</option>
-              {sets.data?.map((set) => (
-                <option key={set.id} value={set.name}>
-                  {set.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Field label="Schedule's parameter set">
+            {({ id }) => (
+              <select id={id} {...form.register('parameter_set')}>
+                <ParameterSetOptions sets={sets.data} none="None" />
+              </select>
+            )}
+          </Field>
         </div>
         <label>
           <input type="checkbox" role="switch" aria-checked={form.watch('enabled')} {...form.register('enabled')} />

@@ -5,25 +5,25 @@ import { unwrap } from '../../api/unwrap.ts';
 import { useCan } from '../../auth/permissions.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
-import { ConfirmButton } from './ConfirmButton.tsx';
-import { formatTime } from './format.ts';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { formatTime } from '../../format.ts';
 import { ParameterSets } from './ParameterSets.tsx';
 import { RunHistory } from './RunHistory.tsx';
 import { RunNow } from './RunNow.tsx';
 import { Schedules } from './Schedules.tsx';
-import { getService, SERVICES_PATH, servicesKeys } from './services-queries.ts';
+import { getService, servicesKeys } from './services-queries.ts';
 import './services.css';
 
 /** One service: its parameter sets, a run now, its schedules and the log of its runs. */
 export function ServicePage() {
   // The page routes are built by one helper that does not carry each path's parameter types.
-  const { name = '' } = useParams({ strict: false }) as { name?: string };
+  const { name } = useParams({ from: '/app/services/$name' });
   const service = useQuery({ queryKey: servicesKeys.one(name), queryFn: () => getService(name) });
   const canWrite = useCan('services:write');
   return (
     <section>
       <p>
-        <Link to={SERVICES_PATH}>← Services</Link>
+        <Link to="/services">← Services</Link>
       </p>
       <QueryState query={service} label={`the service ${name}`}>
         {(found) => (
@@ -58,13 +58,14 @@ function DeleteService({ name }: { name: string }) {
     onSuccess: async () => {
       queryClient.removeQueries({ queryKey: servicesKeys.one(name) });
       await queryClient.invalidateQueries({ queryKey: servicesKeys.list() });
-      await navigate({ to: SERVICES_PATH });
+      await navigate({ to: '/services' });
     },
   });
   return (
     <div>
       <ConfirmButton
-        label={`Delete service ${name}`}
+        label="Delete"
+        accessibleName={`Delete service ${name}`}
         confirmLabel="Delete it, with its parameter sets and run log"
         busy={remove.isPending}
         onConfirm={() => remove.mutate()}

@@ -9,8 +9,8 @@ import { DataTable } from '../../components/DataTable.tsx';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { formatTime } from './format.ts';
-import { listServices, servicePath, servicesKeys } from './services-queries.ts';
+import { formatTime } from '../../format.ts';
+import { listServices, servicesKeys } from './services-queries.ts';
 import './services.css';
 
 type Service = Awaited<ReturnType<typeof listServices>>[number];
@@ -18,7 +18,11 @@ const column = createColumnHelper<Service>();
 const columns = [
   column.accessor('name', {
     header: 'Name',
-    cell: (info) => <Link to={servicePath(info.getValue())}>{info.getValue()}</Link>,
+    cell: (info) => (
+      <Link to="/services/$name" params={{ name: info.getValue() }}>
+        {info.getValue()}
+      </Link>
+    ),
   }),
   column.accessor('http_method', { header: 'Method' }),
   column.accessor('url', { header: 'URL', cell: (info) => <code className="wrap">{info.getValue()}</code> }),
@@ -102,7 +106,11 @@ function RegisterService() {
         </button>
         {register.isSuccess && (
           <p role="status">
-            Registered <Link to={servicePath(register.variables.name)}>{register.variables.name}</Link>.
+            Registered{' '}
+            <Link to="/services/$name" params={{ name: register.variables.name }}>
+              {register.variables.name}
+            </Link>
+            .
           </p>
         )}
       </form>

@@ -1,17 +1,20 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { client } from '../../api/client.ts';
 import { unwrap } from '../../api/unwrap.ts';
+import { useWrite } from '../../api/use-write.ts';
 import { useMe } from '../../auth/permissions.ts';
 import { ErrorMessage } from '../../components/ErrorMessage.tsx';
 import { QueryState } from '../../components/QueryState.tsx';
 import { useLiveInvalidation } from '../../live/realtime.ts';
-import { readAllPages } from '../account/all-pages.ts';
-import { RequirePermission } from '../account/RequirePermission.tsx';
-import { ConfirmButton } from '../services/ConfirmButton.tsx';
-import { formatTime } from '../services/format.ts';
-import '../services/services.css';
+import { MAX_PAGE, readAllPages } from '../../api/read-all-pages.ts';
+import { RequirePermission } from '../../auth/RequirePermission.tsx';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { Field } from '../../components/Field.tsx';
+import { formatTime } from '../../format.ts';
+import { TableScroll } from '../../components/TableScroll.tsx';
+import './users.css';
 
 const USERS_KEY = ['users'] as const;
 const ROLES = ['viewer', 'editor', 'admin'] as const;
@@ -22,7 +25,8 @@ const ROLE_MEANING: Record<Role, string> = {
   admin: 'everything, users and the audit log too',
 };
 
-const listUsers = () => readAllPages((cursor) => unwrap(client.api.GET('/api/v1/users', { params: { query: { limit: 1000, cursor } } })));
+const listUsers = () =>
+  readAllPages((cursor) => unwrap(client.api.GET('/api/v1/users', { params: { query: { limit: MAX_PAGE, cursor } } })));
 type User = Awaited<ReturnType<typeof listUsers>>[number];
 
 /** Admins: the users, added with a role, their role and password set, deleted. */
@@ -46,7 +50,7 @@ function Users() {
       <AddUser />
       <QueryState query={users} label="users">
         {(items) => (
-          <div className="table-scroll">
+          <TableScroll label="Users">
             <table className="striped users-table">
               <caption className="visually-hidden">Users</caption>
               <thead>
@@ -64,7 +68,7 @@ function Users() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </QueryState>
     </>
@@ -81,12 +85,8 @@ function useUserChange(email: string) {
 }
 
 function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
-  const queryClient = useQueryClient();
   const roleChange = useUserChange(user.email);
-  const remove = useMutation({
-    mutationFn: () => unwrap(client.api.DELETE('/api/v1/users/{email}', { params: { path: { email: user.email } } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: USERS_KEY }),
-  });
+  const remove = useWrite(() => unwrap(client.api.DELETE('/api/v1/users/{email}', { params: { path: { email: user.email } } })), USERS_KEY);
   return (
     <tr>
       <th scope="row">
@@ -113,7 +113,8 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
       </td>
       <td>
         <ConfirmButton
-          label={`Delete ${user.email}`}
+          label="Delete"
+          accessibleName={`Delete ${user.email}`}
           confirmLabel={`Delete ${user.email}`}
           busy={remove.isPending}
           onConfirm={() => remove.mutate()}
@@ -132,7 +133,7 @@ function SetPassword({ email }: { email: string }) {
     return (
       <>
         <button type="button" className="secondary outline" aria-label={`Set the password of ${email}`} onClick={() => setOpen(true)}>
-          Set password
+          Set the password
         </button>
         {change.isSuccess && <small role="status"> Password set; their sessions ended.</small>}
       </>
@@ -192,7 +193,6 @@ function AddUser() {
     },
   });
   const { errors } = form.formState;
-  const roleId = useId();
   return (
     <details className="write-panel">
       <summary>Add a user</summary>
@@ -218,16 +218,17 @@ function AddUser() {
             />
             {errors.password && <small>{errors.password.message}</small>}
           </label>
-          <label htmlFor={roleId}>
-            Role
-            <select id={roleId} {...form.register('role')}>
-              {ROLES.map((role) => (
-                <option key={role} value={role}>
-                  {role}: {ROLE_MEANING[role]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Field label="Role">
+            {({ id }) => (
+              <select id={id} {...form.register('role')}>
+                {ROLES.map((role) => (
+                  <option key={role} value={role}>
+                    {role}: {ROLE_MEANING[role]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         </div>
         <ErrorMessage error={add.error} title="Could not add the user" />
         <button type="submit" aria-busy={add.isPending} disabled={add.isPending}>

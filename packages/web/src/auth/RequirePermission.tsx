@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
-import { type Permission, useMe } from '../../auth/permissions.ts';
-import { Loading } from '../../components/Loading.tsx';
+import { type Permission, useMe } from './permissions.ts';
+import { Loading } from '../components/Loading.tsx';
 
 /**
  * Shows the page only to whom the server grants `permission`; anyone else opening its address

@@ -1,4 +1,4 @@
-/** Times and durations as people read them, in the browser's locale and time zone. */
+/** Times, durations and numbers as people read them, in the browser's locale and time zone: one way across the app. */
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
@@ -17,3 +17,6 @@ export function formatDuration(ms: number | null | undefined): string {
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
+
+/** A measured number in the reader's locale, to at most six decimals (a float's noise cut off). */
+export const formatNumber = (value: number): string => value.toLocaleString(undefined, { maximumFractionDigits: 6 });
