@@ -11,18 +11,23 @@ import { useWebApp } from '../e2e/helpers/web-app.ts';
  */
 const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'screenshots');
 
-const SHOTS: { name: string; path: string; theme?: 'light' | 'dark'; phone?: boolean; ready?: string }[] = [
+/** The demo twin's month of readings, as the plots' range. */
+const MONTH = `from=${new Date(Date.now() - 30 * 86_400_000).toISOString()}`;
+
+const SHOTS: { name: string; path: string; theme?: 'light' | 'dark'; phone?: boolean; ready?: string; full?: boolean }[] = [
   { name: 'overview', path: '/' },
   {
     name: 'plots',
-    path: '/plots?type=weather-station&sensors=ws-north,ws-south,ws-greenhouse&measures=temperature,humidity',
+    path: `/plots?type=weather-station&sensors=ws-north,ws-south,ws-greenhouse&measures=temperature,humidity&${MONTH}`,
     ready: 'canvas',
+    full: true,
   },
   {
     name: 'plots-dark',
-    path: '/plots?type=weather-station&sensors=ws-north,ws-south,ws-greenhouse&measures=temperature',
+    path: `/plots?type=weather-station&sensors=ws-north,ws-south,ws-greenhouse&measures=temperature&${MONTH}`,
     theme: 'dark',
     ready: 'canvas',
+    full: true,
   },
   { name: 'sensors', path: '/sensors' },
   { name: 'sensor', path: '/sensors/ws-north' },
@@ -30,9 +35,9 @@ const SHOTS: { name: string; path: string; theme?: 'light' | 'dark'; phone?: boo
   { name: 'sensor-types', path: '/sensor-types' },
   { name: 'locations', path: '/locations' },
   { name: 'models', path: '/models' },
-  { name: 'model-run', path: '/models/runs/1', ready: 'canvas' },
+  { name: 'model-run', path: '/models/runs/1', ready: 'canvas', full: true },
   { name: 'services', path: '/services' },
-  { name: 'service', path: '/services/weather-ingress' },
+  { name: 'service', path: '/services/weather-ingress', full: true },
   { name: 'users', path: '/users' },
   { name: 'keys', path: '/keys' },
   { name: 'audit', path: '/audit' },
@@ -61,7 +66,7 @@ describe('the README screenshots', () => {
         .catch(() => undefined);
       if (shot.ready) await page.locator(shot.ready).first().waitFor({ timeout: 15_000 });
       await page.waitForTimeout(300); // the plots' last frame
-      await page.screenshot({ path: path.join(OUT, `${shot.name}.png`) });
+      await page.screenshot({ path: path.join(OUT, `${shot.name}.png`), fullPage: shot.full ?? false });
       await context.close();
     }
     expect(SHOTS.length).toBeGreaterThan(0);
