@@ -17,9 +17,11 @@ writeFileSync(path.join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/200
 describe('the web app at /', () => {
   const ctx = useTestApp({ MIRRORBASE_WEB_ROOT: root });
 
-  it('serves index.html at / and at any page path, revalidated every time', async () => {
+  const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+
+  it('serves index.html at / and at any page path a browser asks for, revalidated every time', async () => {
     for (const url of ['/', '/sensors', '/sensors/ws-1', '/models/runs/7?x=1']) {
-      const res = await ctx.app.inject({ method: 'GET', url });
+      const res = await ctx.app.inject({ method: 'GET', url, headers: BROWSER });
       expect(res.statusCode, url).toBe(200);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(res.headers['cache-control']).toBe('no-cache');
@@ -49,19 +51,27 @@ describe('the web app at /', () => {
 
   it('leaves the API its own answers: JSON 404 for an unknown API path, 405 for a wrong method, 404 for a missing file', async () => {
     for (const url of ['/api/v1/nothing', '/sensor/nothing', '/docs/nothing', '/assets/missing.js', '/robots.txt']) {
-      const res = await ctx.app.inject({ method: 'GET', url });
+      const res = await ctx.app.inject({ method: 'GET', url, headers: BROWSER });
       expect(res.statusCode, url).toBe(404);
       expect(res.json()).toEqual({ detail: 'Not Found' });
     }
-    const wrongMethod = await ctx.app.inject({ method: 'GET', url: '/auth/login' });
+    const wrongMethod = await ctx.app.inject({ method: 'GET', url: '/auth/login', headers: BROWSER });
     expect(wrongMethod.statusCode).toBe(405);
+    // An API client (not asking for HTML) gets DTBase's JSON 404 for a path that is not there, / included.
+    for (const url of ['/nowhere', '/sensors/ws-1', '/']) {
+      for (const accept of [undefined, '*/*', 'application/json']) {
+        const res = await ctx.app.inject({ method: 'GET', url, headers: accept ? { accept } : {} });
+        expect(res.statusCode, `${url} ${accept}`).toBe(404);
+        expect(res.json()).toEqual({ detail: 'Not Found' });
+      }
+    }
     // A malformed escape is a client's mistake: Fastify's router refuses it before any route.
     expect((await ctx.app.inject({ method: 'GET', url: '/%E0%A4%A' })).statusCode).toBe(400);
     expect((await ctx.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
   });
 
   it('sends the security headers with the page (a same-origin script policy)', async () => {
-    const res = await ctx.app.inject({ method: 'GET', url: '/' });
+    const res = await ctx.app.inject({ method: 'GET', url: '/', headers: BROWSER });
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });

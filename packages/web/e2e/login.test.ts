@@ -5,17 +5,18 @@ describe('logging in and out', () => {
   const web = useWebApp();
 
   it('serves the app at / with long-cached hashed assets, and keeps the API answers of API paths', async () => {
-    const index = await fetch(`${web.url}/`);
+    const html = { accept: 'text/html' }; // as a browser's navigation asks
+    const index = await fetch(`${web.url}/`, { headers: html });
     expect(index.status).toBe(200);
     expect(index.headers.get('cache-control')).toBe('no-cache');
-    const html = await index.text();
-    const script = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    const page = await index.text();
+    const script = page.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
     expect(script).toBeDefined();
     const asset = await fetch(`${web.url}${script}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     // A deep link opens the app; an unknown API path is still the API's JSON 404, a wrong method its 405.
-    expect((await fetch(`${web.url}/sensors/some-sensor`)).headers.get('content-type')).toContain('text/html');
+    expect((await fetch(`${web.url}/sensors/some-sensor`, { headers: html })).headers.get('content-type')).toContain('text/html');
     const apiMiss = await fetch(`${web.url}/api/v1/no-such-thing`);
     expect(apiMiss.status).toBe(404);
     expect(await apiMiss.json()).toEqual({ detail: 'Not Found' });

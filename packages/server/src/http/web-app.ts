@@ -80,6 +80,11 @@ function loadWebFiles(root: string): Map<string, WebFile> {
   return files;
 }
 
+/** A browser's navigation asks for text/html by name; fetch, curl and HTTP libraries do not. */
+function acceptsHtml(request: FastifyRequest): boolean {
+  return /\btext\/html\b/.test(String(request.headers.accept ?? ''));
+}
+
 function isServerPath(urlPath: string): boolean {
   return SERVER_PREFIXES.some((prefix) => urlPath === prefix || urlPath.startsWith(`${prefix}/`));
 }
@@ -96,8 +101,9 @@ function send(request: FastifyRequest, reply: FastifyReply, file: WebFile) {
 
 /**
  * Serves the web app (packages/web, built into `root`) at /: its files by path, and index.html
- * for any other page path, so that a deep link (/sensors/abc) or a reload opens the app, whose
- * router then shows the page. API paths keep the API's own 404 and 405 answers.
+ * for / and any other page path a browser asks for, so that a deep link (/sensors/abc) or a
+ * reload opens the app, whose router then shows the page. API paths, and requests that do not
+ * ask for HTML, keep the API's own 404 and 405 answers.
  *
  * Registered at the root, outside the authenticated scope: the page and its scripts are public;
  * every piece of data the app shows comes from the API, which checks each request.
@@ -117,10 +123,12 @@ export function registerWebApp(app: FastifyInstance, root: string): boolean {
       return reply.callNotFound(); // a malformed escape names no file and no page
     }
     if (isServerPath(urlPath)) return reply.callNotFound();
-    const file = files.get(urlPath === '/' ? '/index.html' : urlPath);
+    const file = urlPath === '/' ? undefined : files.get(urlPath);
     if (file) return send(request, reply, file);
-    // A page of the app's router: no file extension in the last segment.
-    if (!path.posix.basename(urlPath).includes('.')) return send(request, reply, index);
+    // A page of the app's router (no file extension in its last segment), asked for by a
+    // browser. An API client asking for a path that is not there (Accept: application/json or
+    // */*) gets the API's JSON 404, as DTBase's FastAPI answers it.
+    if (!path.posix.basename(urlPath).includes('.') && acceptsHtml(request)) return send(request, reply, index);
     return reply.callNotFound();
   });
   return true;
