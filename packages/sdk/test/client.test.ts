@@ -133,16 +133,22 @@ describe('MirrorbaseClient authentication', () => {
       };
     }
 
-    it('starts from stored tokens, saves each refreshed pair, and forgets them on logout', async () => {
-      const memory = memoryStore();
-      const login = new MirrorbaseClient({
+    /** A password login whose tokens land in `store` (the login page's client); the others start from the store alone. */
+    async function passwordLogin(store: TokenStore) {
+      const client = new MirrorbaseClient({
         baseUrl: server.url,
         email: TEST_EMAIL,
         password: TEST_PASSWORD,
-        tokenStore: memory.store,
+        tokenStore: store,
         env: false,
       });
-      await login.login();
+      await client.login();
+      return client;
+    }
+
+    it('starts from stored tokens, saves each refreshed pair, and forgets them on logout', async () => {
+      const memory = memoryStore();
+      await passwordLogin(memory.store);
       const first = memory.pair;
       expect(first?.refresh_token).toBeTruthy();
       // A new client (a reload) with the store only: no password, yet it is logged in.
@@ -161,13 +167,7 @@ describe('MirrorbaseClient authentication', () => {
 
     it('takes the tokens another client on the same store refreshed, instead of presenting a used refresh token', async () => {
       const memory = memoryStore();
-      await new MirrorbaseClient({
-        baseUrl: server.url,
-        email: TEST_EMAIL,
-        password: TEST_PASSWORD,
-        tokenStore: memory.store,
-        env: false,
-      }).login();
+      await passwordLogin(memory.store);
       const tabA = new MirrorbaseClient({ baseUrl: server.url, tokenStore: memory.store, env: false });
       const tabB = new MirrorbaseClient({ baseUrl: server.url, tokenStore: memory.store, env: false });
       await tabA.refreshCredentials();
@@ -179,14 +179,7 @@ describe('MirrorbaseClient authentication', () => {
 
     it('ends with a 401 and an empty store when the refresh token is refused (there is no password to fall back on)', async () => {
       const memory = memoryStore();
-      const login = new MirrorbaseClient({
-        baseUrl: server.url,
-        email: TEST_EMAIL,
-        password: TEST_PASSWORD,
-        tokenStore: memory.store,
-        env: false,
-      });
-      await login.login();
+      const login = await passwordLogin(memory.store);
       await login.api.POST('/api/v1/auth/logout', {}); // revokes the refresh token on the server
       const client = new MirrorbaseClient({ baseUrl: server.url, tokenStore: memory.store, env: false });
       const error = await client.refreshCredentials().catch((e: unknown) => e);
