@@ -125,6 +125,15 @@ function checkProperties(name, objects, args) {
       const where = `${name}: ${object.kind} ${object.metadata.name} container ${container.name}`;
       check((container.securityContext?.runAsNonRoot ?? spec.securityContext?.runAsNonRoot) === true, `${where}: runAsNonRoot`);
       check(container.securityContext?.readOnlyRootFilesystem === true, `${where}: readOnlyRootFilesystem`);
+      // A probe that names a port the container does not have never succeeds.
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+        const port = container[probe]?.httpGet?.port ?? container[probe]?.tcpSocket?.port;
+        if (typeof port === 'string')
+          check(
+            container.ports?.some((p) => p.name === port),
+            `${where}: ${probe} port ${port} is a container port`,
+          );
+      }
       if (serverImage(container.image)) {
         check(envOf(container).MIRRORBASE_MIGRATE_ON_START === 'false', `${where}: MIRRORBASE_MIGRATE_ON_START=false`);
       }
