@@ -12,6 +12,7 @@ import { createLoginThrottle } from '../modules/auth/login-throttle.ts';
 import { isRole } from '../modules/auth/permissions.ts';
 import { keyCommand, KEY_USAGE } from './keys.ts';
 import { scheduleCommand, SCHEDULE_USAGE } from './schedules.ts';
+import { serviceCommand, SERVICE_USAGE } from './services.ts';
 import { usersModule } from '../modules/users/index.ts';
 import { createRetentionService } from '../modules/readings/retention/retention.service.ts';
 import { createAuditService } from '../modules/audit/audit.service.ts';
@@ -37,6 +38,7 @@ Commands:
                                 again at once (the address limit still applies)
 ${KEY_USAGE}
 ${SCHEDULE_USAGE}
+${SERVICE_USAGE}
   import FILE.csv [--batch N] [--assume-utc]
                                 load readings (sensor,measure,timestamp,value), N rows per
                                 transaction (default 10000); a bad line stops with its number
@@ -234,6 +236,9 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       case 'schedule':
         await scheduleCommand(rest, withDatabase);
+        return 0;
+      case 'service':
+        await serviceCommand(rest, withDatabase, () => loadConfig());
         return 0;
       case 'import':
         await importCommand(rest);

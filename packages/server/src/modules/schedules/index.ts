@@ -1,8 +1,7 @@
 import type { Database } from '../../db/database.ts';
 import { createEvents, type Events } from '../../events/events.ts';
 import { createJobRunner } from '../../jobs/job-runner.ts';
-import { UNREACHABLE_ERROR } from '../services/service-caller.ts';
-import { createServicesService } from '../services/services.service.ts';
+import { servicesModule } from '../services/index.ts';
 import { schedulesJobs } from './schedules.jobs.ts';
 import { createSchedulesService } from './schedules.service.ts';
 
@@ -16,18 +15,7 @@ export type { SchedulesService, ScheduleRow } from './schedules.service.ts';
 export function schedulesModule(db: Database, events: Events = createEvents({ db })) {
   const clock = () => new Date();
   // The CLI never calls a service: lookups only, so nothing is called, read or written back here.
-  const unavailable = async (): Promise<never> => {
-    throw new Error('the CLI does not run services: a server runs them');
-  };
-  const registry = createServicesService({
-    db,
-    events,
-    clock,
-    callService: async () => ({ reached: false, error: UNREACHABLE_ERROR }),
-    series: { problem: async () => undefined, read: unavailable },
-    writeBack: unavailable,
-    enqueueRun: unavailable,
-  });
+  const registry = servicesModule(db, events);
   const work = schedulesJobs({ db, registry, backoffMs: 30_000 });
   const jobs = createJobRunner({ db, events, definitions: work.definitions, pollMs: 0 });
   return createSchedulesService({ db, events, registry, jobs, clock });

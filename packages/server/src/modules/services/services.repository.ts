@@ -119,6 +119,16 @@ export function servicesRepository(db: Queryable) {
       return rows[0];
     },
 
+    /** Points a service at another URL or method; returns the row when something changed, undefined when nothing did (or there is none). */
+    async updateService(name: string, url: string, httpMethod: HttpMethod): Promise<ServiceRow | undefined> {
+      const rows = await db.query<ServiceRow>(
+        `UPDATE service AS s SET url = $2, http_method = $3::http_method
+         WHERE s.name = $1 AND (s.url, s.http_method) IS DISTINCT FROM ($2, $3::http_method) RETURNING ${SERVICE_COLUMNS}`,
+        [name, url, httpMethod],
+      );
+      return rows[0];
+    },
+
     /** Deletes a service with its parameter sets and run log (foreign keys cascade); false when there was none. */
     async deleteService(name: string): Promise<boolean> {
       const rows = await db.query(`DELETE FROM service WHERE name = $1 RETURNING id`, [name]);

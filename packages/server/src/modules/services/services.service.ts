@@ -285,6 +285,29 @@ export function createServicesService(deps: ServicesServiceDeps) {
       );
     },
 
+    /**
+     * Registers a service or points the one of that name at this URL and method: what a
+     * deployment runs on every install and upgrade (`mirrorbase service register`), so running
+     * it again changes nothing. Its parameter sets, schedules and run log stay.
+     */
+    async registerService(service: ServiceInput): Promise<'created' | 'updated' | 'unchanged'> {
+      checkServiceUrl(service.url);
+      return db.transaction(async (tx) => {
+        const repo = servicesRepository(tx);
+        if (await repo.insertService(service.name, service.url, service.httpMethod)) {
+          await publish(tx, changed('service', 'created', service.name));
+          return 'created';
+        }
+        if (await repo.updateService(service.name, service.url, service.httpMethod)) {
+          await publish(tx, changed('service', 'updated', service.name));
+          return 'updated';
+        }
+        // Neither inserted nor changed: it is there as asked, unless deleted in between (then try again).
+        if (await repo.findService(service.name)) return 'unchanged';
+        throw conflict('Service was deleted while it was being registered; try again.');
+      });
+    },
+
     /** Deletes a service; its parameter sets and run log go with it (one event for the service stands for them). */
     async deleteService(name: string): Promise<void> {
       await db.transaction(async (tx) => {
