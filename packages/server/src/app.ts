@@ -9,6 +9,10 @@ import { registerWebApp } from './http/web-app.ts';
 import { healthRoutes } from './http/health.ts';
 import { openapiPlugin } from './http/openapi.ts';
 import { requestLogPlugin } from './http/request-log.ts';
+import { requestIdOf } from './http/request-id.ts';
+import { httpMetricsPlugin, metricsRoutes, metricsTokenResolver } from './http/metrics.ts';
+import { tracingPlugin } from './http/tracing.ts';
+import { startTracing } from './observability/tracing.ts';
 import { addNamedSchemas, sharedSchemas } from './http/schemas.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { apiKeyResolver } from './modules/api-keys/api-key-resolver.ts';
@@ -55,7 +59,10 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: config.bodyLimitBytes,
     // Fastify's own two lines per request are replaced by request-log.ts's single line.
     logController: new LogController({ disableRequestLogging: true }),
-    requestIdHeader: 'x-request-id',
+    // X-Request-Id: the caller's when short and plain, else our own (request-id.ts); every log
+    // line of the request carries it as reqId, and the response sends it back.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     return503OnClosing: true,
     // request.ip (the audit log, per-address limits): X-Forwarded-For only from trusted proxies.
     trustProxy: trustProxyOption(config.trustProxy),
@@ -64,6 +71,12 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(errorHandlerPlugin, { bodyLimitBytes: config.bodyLimitBytes });
   await app.register(requestLogPlugin);
+  await app.register(httpMetricsPlugin, { metrics: services.metrics });
+  // OpenTelemetry only when a collector is named: its packages are not even loaded otherwise.
+  const { otlpEndpoint, serviceName } = config.observability;
+  if (otlpEndpoint) {
+    await app.register(tracingPlugin, { tracer: await startTracing({ endpoint: otlpEndpoint, serviceName, version: VERSION }) });
+  }
   await app.register(gracefulClosePlugin);
   // Before any route, so its headers and limits cover every one (the docs and probes included).
   await app.register(hardeningPlugin, { config });
@@ -93,7 +106,7 @@ export async function buildApp(deps: AppDeps) {
     await api.register(authPlugin, {
       tokens: services.tokens,
       findUserByEmail: services.userLookup.findByEmail,
-      resolvers: [apiKeyResolver(keys)],
+      resolvers: [metricsTokenResolver(config.observability.metricsToken), apiKeyResolver(keys)],
       keyTokenPrincipal: (apiKeyId, user) => keys.principalForToken(apiKeyId, user.email),
     });
     // Uses of keys are recorded by writes no request waits for: they finish before the database closes.
@@ -119,6 +132,7 @@ export async function buildApp(deps: AppDeps) {
     await api.register(resourceApiRoutes, { prefix: '/api/v1', services });
     await api.register(auditApiRoutes, { prefix: '/api/v1', audit: services.audit });
     await api.register(mqttApiRoutes, { prefix: '/api/v1', mqtt: services.mqtt });
+    await api.register(metricsRoutes, { metrics: services.metrics });
   });
 
   // What services return is written through these very routes, as the run's actor.

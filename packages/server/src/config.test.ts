@@ -93,3 +93,37 @@ describe('login throttling and the request limit', () => {
     expect(() => production({ MIRRORBASE_LOGIN_FAILURE_WINDOW_SECONDS: '0' })).toThrow(/between 1 and 86400/);
   });
 });
+
+describe('metrics and traces', () => {
+  it('serve /metrics on the main port only, and trace nothing, by default', () => {
+    expect(production().observability).toEqual({
+      metricsPort: undefined,
+      metricsHost: '0.0.0.0',
+      metricsToken: undefined,
+      otlpEndpoint: undefined,
+      serviceName: 'mirrorbase',
+    });
+    const set = production({
+      MIRRORBASE_METRICS_PORT: '9464',
+      MIRRORBASE_METRICS_HOST: '10.0.0.5',
+      MIRRORBASE_METRICS_TOKEN: 'b'.repeat(12) + 'c'.repeat(12),
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318/',
+      OTEL_SERVICE_NAME: 'twin-api',
+    }).observability;
+    expect(set).toMatchObject({
+      metricsPort: 9464,
+      metricsHost: '10.0.0.5',
+      otlpEndpoint: 'http://otel-collector:4318',
+      serviceName: 'twin-api',
+    });
+  });
+
+  it('refuse a metrics port equal to PORT, a short metrics token in production, and an endpoint that is not a URL', () => {
+    expect(() => production({ PORT: '8080', MIRRORBASE_METRICS_PORT: '8080' })).toThrow(/MIRRORBASE_METRICS_PORT must differ from PORT/);
+    expect(() => production({ MIRRORBASE_METRICS_PORT: 'metrics' })).toThrow(/MIRRORBASE_METRICS_PORT must be an integer/);
+    expect(() => production({ MIRRORBASE_METRICS_TOKEN: 'short' })).toThrow(/at least 24 characters in production/);
+    expect(() => production({ MIRRORBASE_METRICS_TOKEN: 'with space in it and long enough to pass' })).toThrow(/no spaces/);
+    expect(() => production({ OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT must be an http/);
+    expect(loadConfig({ NODE_ENV: 'development', MIRRORBASE_METRICS_TOKEN: 'short' }).observability.metricsToken).toBe('short');
+  });
+});

@@ -84,6 +84,24 @@ export interface Config {
   readonly webRoot: string;
   /** MQTT ingest (src/mqtt/): off, a bridge to an external broker, or the embedded broker. */
   readonly mqtt: MqttConfig;
+  /** Prometheus metrics and OpenTelemetry traces (src/observability/). */
+  readonly observability: ObservabilityConfig;
+}
+
+export interface ObservabilityConfig {
+  /**
+   * MIRRORBASE_METRICS_PORT: a second listener serving only GET /metrics, without
+   * authentication, for a scrape from inside the cluster (keep the port off the ingress).
+   * Unset: none; /metrics is then on the main port only, where it needs authorisation.
+   */
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
+  /** A bearer token that may read /metrics on the main port (besides an admin); unset: admins only. */
+  readonly metricsToken: string | undefined;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the OTLP/HTTP collector's base URL (traces go to <url>/v1/traces); unset: no tracing at all. */
+  readonly otlpEndpoint: string | undefined;
+  /** OTEL_SERVICE_NAME: the service.name of the spans. */
+  readonly serviceName: string;
 }
 
 export interface MqttConfig {
@@ -297,6 +315,39 @@ function mqttConfig(env: Env): MqttConfig {
   });
 }
 
+/** A metrics token shorter than this is guessable; refused in production. */
+const MIN_PRODUCTION_METRICS_TOKEN_LENGTH = 24;
+
+function observabilityConfig(env: Env, nodeEnv: Config['nodeEnv'], port: number): ObservabilityConfig {
+  const metricsPort =
+    nonEmpty(env, 'MIRRORBASE_METRICS_PORT') === undefined ? undefined : integer(env, 'MIRRORBASE_METRICS_PORT', 0, 0, 65_535);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(`MIRRORBASE_METRICS_PORT must differ from PORT (${port}): it is a second listener, without authentication`);
+  }
+  const metricsToken = nonEmpty(env, 'MIRRORBASE_METRICS_TOKEN');
+  if (metricsToken !== undefined && /[\s,]/.test(metricsToken)) {
+    throw new ConfigError('MIRRORBASE_METRICS_TOKEN must hold no spaces or commas (it is sent as Authorization: Bearer <token>)');
+  }
+  if (nodeEnv === 'production' && metricsToken !== undefined && metricsToken.length < MIN_PRODUCTION_METRICS_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `MIRRORBASE_METRICS_TOKEN must be at least ${MIN_PRODUCTION_METRICS_TOKEN_LENGTH} characters in production (e.g. \`openssl rand -hex 24\`)`,
+    );
+  }
+  const otlpEndpoint = nonEmpty(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')?.trim().replace(/\/+$/, '');
+  if (otlpEndpoint !== undefined && !/^https?:\/\/[^/]/.test(otlpEndpoint)) {
+    throw new ConfigError(
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL (the OTLP/HTTP collector, e.g. http://otel-collector:4318)',
+    );
+  }
+  return Object.freeze({
+    metricsPort,
+    metricsHost: nonEmpty(env, 'MIRRORBASE_METRICS_HOST') ?? '0.0.0.0',
+    metricsToken,
+    otlpEndpoint,
+    serviceName: nonEmpty(env, 'OTEL_SERVICE_NAME') ?? 'mirrorbase',
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnvRaw = env.NODE_ENV ?? 'development';
   if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
@@ -328,10 +379,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const port = integer(env, 'PORT', 5000, 0, 65535);
   return Object.freeze({
     nodeEnv,
     host: env.HOST ?? '0.0.0.0',
-    port: integer(env, 'PORT', 5000, 0, 65535),
+    port,
     databaseUrl,
     dataDir: path.resolve(env.MIRRORBASE_DATA_DIR ?? '.mirrorbase'),
     jwtSecret,
@@ -370,5 +422,6 @@ export function loadConfig(env: Env = process.env): Config {
     // src/config.ts and the bundled dist/*.js both sit one folder below the package.
     webRoot: path.resolve(env.MIRRORBASE_WEB_ROOT ?? fileURLToPath(new URL('../public', import.meta.url))),
     mqtt: mqttConfig(env),
+    observability: observabilityConfig(env, nodeEnv, port),
   });
 }

@@ -9,6 +9,7 @@ import { resolveJwtSecret } from './secrets.ts';
 import { createServices } from './services.ts';
 import { exitOnSignals } from './shutdown.ts';
 import { limitHeapGrowth, releaseStartupGarbage } from './startup-memory.ts';
+import { startMetricsListener, type MetricsListener } from './observability/metrics-listener.ts';
 
 export function createLogger(config: Config) {
   const pretty = process.stdout.isTTY && config.nodeEnv !== 'production';
@@ -47,6 +48,9 @@ export async function serve(config: Config = loadConfig()) {
   }
 
   const app = await buildApp({ config, services, logger });
+  // CPU, memory, event-loop delay, GC: of this serving process (not of the CLI's commands).
+  services.metrics.collectProcessMetrics();
+  let metricsListener: MetricsListener | undefined;
   // Retention, partition upkeep and other jobs: each due job runs on one replica.
   await services.jobs.start();
   // A running job may finish within most of the shutdown's time, then goes back to the queue.
@@ -57,7 +61,7 @@ export async function serve(config: Config = loadConfig()) {
     server: app.server,
     close: async () => {
       // MQTT first: stop taking messages, store and acknowledge those taken, disconnect.
-      await Promise.all([services.mqtt.stop(jobsDeadlineMs), services.jobs.stop(jobsDeadlineMs), app.close()]);
+      await Promise.all([services.mqtt.stop(jobsDeadlineMs), services.jobs.stop(jobsDeadlineMs), app.close(), metricsListener?.close()]);
       await events.close();
       await db.close();
     },
@@ -68,6 +72,16 @@ export async function serve(config: Config = loadConfig()) {
   });
 
   await app.listen({ port: config.port, host: config.host });
+  const { metricsPort, metricsHost } = config.observability;
+  if (metricsPort !== undefined) {
+    metricsListener = await startMetricsListener({
+      metrics: services.metrics,
+      host: metricsHost,
+      port: metricsPort,
+      onError: (error) => logger.error({ err: error }, 'collecting the metrics failed'),
+    });
+    logger.info({ port: metricsListener.port, host: metricsHost }, 'metrics listener started (GET /metrics, no authentication)');
+  }
   if (services.mqtt.enabled) {
     const { port } = await services.mqtt.start();
     logger.info({ mode: config.mqtt.mode, root: config.mqtt.topicRoot, ...(port !== undefined ? { port } : {}) }, 'mqtt ingest started');

@@ -4,6 +4,7 @@
  * process entry receive what they need from the object this returns; none of them builds a
  * service or holds `db` itself.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Events } from './events/events.ts';
@@ -46,6 +47,9 @@ import { createAddressPolicy } from './outbound/address-policy.ts';
 import { realtimeJobs } from './realtime/realtime.jobs.ts';
 import { createStreamHub } from './realtime/stream-hub.ts';
 import { createOutboundCaller } from './outbound/outbound-caller.ts';
+import { measuredDatabase } from './observability/database-metrics.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import type { MetricsRecorder } from './observability/metrics-recorder.ts';
 
 /** The current instant; tests move it. */
 export type Clock = () => Date;
@@ -66,8 +70,19 @@ export interface ServicesDeps {
 }
 
 export function createServices(deps: ServicesDeps) {
-  const { db, config, events } = deps;
+  const { config, events } = deps;
   const clock = deps.clock ?? (() => new Date());
+  // This server's metrics (GET /metrics): every service below talks to the database through
+  // the measured wrapper, and gets the narrow recorder, never prom-client itself.
+  const metrics: Metrics = createMetrics({ databasePoolSize: deps.db.engine === 'postgres' ? config.databasePoolSize : 1 });
+  const db = measuredDatabase(deps.db, metrics.database);
+  // What a service run returns is written through the app's own routes (in-process.ts); its
+  // readings are counted as service_run rather than under the route they pass through.
+  const writingBack = new AsyncLocalStorage<true>();
+  const readingsMetrics: MetricsRecorder = {
+    ...metrics.recorder,
+    readingsIngested: (path, count) => metrics.recorder.readingsIngested(writingBack.getStore() ? 'service_run' : path, count),
+  };
 
   const users = createUsersService({ db, events, clock });
   // The decoy hash behind unknown e-mails, computed now rather than at the first unknown login,
@@ -123,7 +138,7 @@ export function createServices(deps: ServicesDeps) {
     callService: deps.callService ?? createServiceCaller(outbound),
     series: placeholderSeries(db, readingsQuery),
     writeBack: createWriteBack({
-      dispatcher: inProcess,
+      dispatcher: { post: (request) => writingBack.run(true, () => inProcess.post(request)) },
       tokens,
       findUser: (id) => users.findById(id),
       clock,
@@ -193,12 +208,48 @@ export function createServices(deps: ServicesDeps) {
     pollMs: config.jobsPollMs,
     leaseMs: config.jobsLeaseSeconds * 1000,
     historyDays: config.jobsHistoryDays,
+    metrics: metrics.recorder,
     ...(deps.log ? { log: deps.log } : {}),
+  });
+
+  const mqtt = createMqttService({
+    db,
+    ingest,
+    events,
+    keys: apiKeyLookup,
+    settings: config.mqtt,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
+  const streams = createStreamHub({
+    db,
+    events,
+    heartbeatMs: config.streamHeartbeatSeconds * 1000,
+    maxBufferedBytes: config.streamMaxBufferBytes,
+    maxReadingsPerEvent: config.streamMaxReadingsPerEvent,
+    now: () => clock().getTime(),
+    ...(deps.log ? { onError: (error: unknown) => deps.log?.error({ err: error }, 'realtime stream failed') } : {}),
+  });
+  metrics.watch({
+    streamSubscribers: () => streams.sizeByTransport(),
+    mqtt: () => {
+      const stats = mqtt.stats();
+      return {
+        enabled: mqtt.enabled,
+        connected: stats.connected,
+        stored: stats.storedMessages,
+        storedReadings: stats.storedReadings,
+        rejected: stats.badMessages,
+        failedWrites: stats.failedWrites,
+        pending: stats.pendingMessages,
+      };
+    },
   });
 
   return {
     clock,
     events,
+    /** Prometheus metrics of this server (the registry, the recorders; GET /metrics serves them). */
+    metrics,
     /** Readiness: whether the database answers. */
     ping: async () => void (await db.query('SELECT 1')),
     users,
@@ -227,8 +278,8 @@ export function createServices(deps: ServicesDeps) {
     schedules: createSchedulesService({ db, events, registry, jobs, clock }),
     readings: {
       ingest,
-      ingestApi: createReadingsIngestApiService({ db, ingest, bodyLimitBytes: config.bodyLimitBytes }),
-      dtbase: createDtbaseReadingsService({ db, ingest }),
+      ingestApi: createReadingsIngestApiService({ db, ingest, bodyLimitBytes: config.bodyLimitBytes, metrics: readingsMetrics }),
+      dtbase: createDtbaseReadingsService({ db, ingest, metrics: readingsMetrics }),
       query: readingsQuery,
       export: readingsExportModule(db),
       retention,
@@ -239,26 +290,11 @@ export function createServices(deps: ServicesDeps) {
     /** The job runner: start/stop (main.ts), enqueue, and the run history (read-only). */
     jobs,
     /** MQTT ingest (bridge or embedded broker): main.ts starts and stops it; GET /api/v1/mqtt reads its counters. */
-    mqtt: createMqttService({
-      db,
-      ingest,
-      events,
-      keys: apiKeyLookup,
-      settings: config.mqtt,
-      ...(deps.log ? { log: deps.log } : {}),
-    }),
+    mqtt,
     /** The guarded caller of user-chosen addresses (address policy, redirects, deadline, size cap). */
     outbound,
     /** Realtime streams' fan-out, fed by the events port; the app closes it when it closes. */
-    streams: createStreamHub({
-      db,
-      events,
-      heartbeatMs: config.streamHeartbeatSeconds * 1000,
-      maxBufferedBytes: config.streamMaxBufferBytes,
-      maxReadingsPerEvent: config.streamMaxReadingsPerEvent,
-      now: () => clock().getTime(),
-      ...(deps.log ? { onError: (error: unknown) => deps.log?.error({ err: error }, 'realtime stream failed') } : {}),
-    }),
+    streams,
   };
 }
 

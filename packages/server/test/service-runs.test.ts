@@ -210,6 +210,14 @@ describe('runs and their log', () => {
   });
 });
 
+/** mirrorbase_readings_ingested_total of the two paths a service run's readings could be counted under. */
+async function ingestedByPath() {
+  const { body } = await ctx.services.metrics.scrape();
+  const of = (path: string) =>
+    Number(new RegExp(`^mirrorbase_readings_ingested_total\\{path="${path}"\\} (\\d+)$`, 'm').exec(body)?.[1] ?? 0);
+  return { service_run: of('service_run'), dtbase_json: of('dtbase_json') };
+}
+
 describe('data returned by a service', () => {
   const pairs = [
     // DTBase's ingress creates its sensor first: "already exists" is fine.
@@ -227,6 +235,7 @@ describe('data returned by a service', () => {
 
   it("writes [endpoint, payload] pairs with the caller's credentials; a 409 on a create is success", async () => {
     await service('ingress', () => ({ json: pairs }));
+    const countedBefore = await ingestedByPath();
     const res = await run('ingress', {}, tokens.editor);
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({
@@ -238,6 +247,10 @@ describe('data returned by a service', () => {
       ],
     });
     expect((await readingsOf('ws-2'))[0].n).toBe(2);
+    // Counted as the service run's, not as the DTBase route's they passed through.
+    const counted = await ingestedByPath();
+    expect(counted.service_run - countedBefore.service_run).toBe(2);
+    expect(counted.dtbase_json).toBe(countedBefore.dtbase_json);
     const actor = await ctx.db.query<{ actor_user_id: number }>('SELECT actor_user_id FROM service_run_log WHERE id = $1', [res.json().id]);
     expect(actor[0].actor_user_id).toBe(userIds.editor);
   });

@@ -28,7 +28,7 @@ export function withoutQueryToken(url: string): string {
 }
 
 /**
- * One structured line per request, written when the response has gone out ("request
+ * The response's X-Request-Id, and one structured line per request, written when the response has gone out ("request
  * completed"), or when the client left before it did ("request aborted").
  */
 export const requestLogPlugin = fp(
@@ -48,6 +48,8 @@ export const requestLogPlugin = fp(
     };
 
     app.addHook('onRequest', async (request, reply) => {
+      // The id every log line of this request carries (reqId): the caller can quote it.
+      reply.header('x-request-id', request.id);
       // Fires for every response, finished or not; onResponse does not when the client left.
       reply.raw.once('close', () => {
         if (!(request as Tracked)[logged] && !reply.raw.writableFinished) line(request, reply, 'request aborted');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Database, Queryable, Transaction } from '../db/database.ts';
 import type { Events } from '../events/events.ts';
+import type { MetricsRecorder } from '../observability/metrics-recorder.ts';
 import { jobsRepository, type JobRun, type JobStatus, type ScheduleRow } from './jobs.repository.ts';
 import { nextRunMs } from './schedules.ts';
 
@@ -95,6 +96,8 @@ export interface JobRunnerOptions {
   /** Finished runs older than this are pruned (by a job, hourly). Default 30. */
   historyDays?: number;
   log?: JobLog;
+  /** Where each handler run is counted (metrics), with its outcome and duration. */
+  metrics?: Pick<MetricsRecorder, 'jobRun'>;
   /** Names this runner in `locked_by`; host and pid by default. */
   workerId?: string;
 }
@@ -286,6 +289,7 @@ export function createJobRunner(options: JobRunnerOptions) {
       clearTimeout(timeout);
       clearInterval(renew);
     }
+    options.metrics?.jobRun(job.name, outcome.ok ? 'succeeded' : 'failed', (Date.now() - started) / 1000);
     const data = { job: job.id, name: job.name, attempt: job.attempts, ms: Date.now() - started };
     try {
       if (outcome.ok) {

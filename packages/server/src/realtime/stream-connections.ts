@@ -40,6 +40,7 @@ export function sseSink(response: ServerResponse, begin: () => void): StreamSink
     ended = true;
   });
   return {
+    transport: 'sse',
     begin: start,
     send: (message: StreamMessage) => write(message.sse),
     reset: (oldest) => write(`event: reset\ndata: ${JSON.stringify({ type: 'reset', reason: 'history_gone', oldest_id: oldest })}\n\n`),
@@ -75,6 +76,7 @@ export function webSocketSink(socket: WebSocket): StreamSink {
   });
   const open = () => socket.readyState === socket.OPEN;
   return {
+    transport: 'websocket',
     send(message) {
       if (!open()) return;
       pending = new Promise((resolve) => socket.send(message.json, () => resolve()));

@@ -10,6 +10,8 @@ export type CloseReason = 'slow_consumer' | 'credentials_changed' | 'credentials
 
 /** Where a stream's messages go: an SSE response or a WebSocket (stream-connections.ts). */
 export interface StreamSink {
+  /** How the client is connected (counted per transport by the metrics). */
+  readonly transport: 'sse' | 'websocket';
   send(message: StreamMessage): void;
   /** Tells the client that events before `oldest` are no longer kept: it should refetch what it shows. */
   reset(oldest: number): void;
@@ -275,6 +277,13 @@ export function createStreamHub(options: StreamHubOptions) {
     /** Streams open in this process. */
     get size() {
       return subscribers.size;
+    },
+
+    /** Streams open in this process, by transport. */
+    sizeByTransport(): Record<StreamSink['transport'], number> {
+      const counts = { sse: 0, websocket: 0 };
+      for (const sub of subscribers) counts[sub.sink.transport]++;
+      return counts;
     },
 
     /** Reads the log now (tests, and after a restart of the listening connection). */

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.ts';
+import { noMetrics, type MetricsRecorder } from '../../observability/metrics-recorder.ts';
 import { AppError, missingRecord } from '../../errors.ts';
 import { FIRST_KEY, dtbaseReadingsRepository, type DtbaseReadingsPage } from './dtbase-readings.repository.ts';
 import type { ReadingsIngest } from './ingest/readings-ingest.service.ts';
@@ -11,15 +12,16 @@ import { resolveSeries } from './series.ts';
 import { seriesRepository, type SeriesRef } from './series.repository.ts';
 
 /** DTBase's two readings endpoints over the ingest core and the readings tables. */
-export function createDtbaseReadingsService(deps: { db: Database; ingest: ReadingsIngest; pageRows?: number }) {
+export function createDtbaseReadingsService(deps: { db: Database; ingest: ReadingsIngest; pageRows?: number; metrics?: MetricsRecorder }) {
   const { db, ingest } = deps;
+  const metrics = deps.metrics ?? noMetrics;
   const pageRows = deps.pageRows ?? READ_PAGE_ROWS;
   const repo = dtbaseReadingsRepository(db);
   return {
     /** Inserts one series; duplicates are skipped (DTBase: ON CONFLICT DO NOTHING). */
     async insert(body: InsertSensorReadings, mayWrite: SensorWriteCheck) {
       mayWrite(body.unique_identifier);
-      return db.transaction(async (tx) => {
+      const result = await db.transaction(async (tx) => {
         const series = await resolveSeries(tx, { sensorUid: body.unique_identifier, measureName: body.measure_name });
         const readings = prepareSeriesReadings(series, body.timestamps, body.readings, {
           requireOffset: false,
@@ -27,6 +29,8 @@ export function createDtbaseReadingsService(deps: { db: Database; ingest: Readin
         });
         return ingest.write(tx, [readings]);
       });
+      metrics.readingsIngested('dtbase_json', result.inserted);
+      return result;
     },
 
     /**

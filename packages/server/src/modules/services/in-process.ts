@@ -44,7 +44,7 @@ const RENEW_BEFORE_MS = 30_000;
 export type WriteBack = (actor: RunActor | undefined, requests: readonly ServiceRequest[]) => Promise<WrittenRequest[]>;
 
 export function createWriteBack(deps: {
-  dispatcher: InProcessDispatcher;
+  dispatcher: Pick<InProcessDispatcher, 'post'>;
   tokens: Pick<TokenIssuer, 'issueAccessToken'>;
   findUser: (id: number) => Promise<{ email: string; tokensValidAfter: Date } | undefined>;
   clock: () => Date;

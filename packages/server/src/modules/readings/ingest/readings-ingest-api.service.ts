@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Database, Transaction } from '../../../db/database.ts';
 import { AppError } from '../../../errors.ts';
+import { noMetrics, type MetricsRecorder } from '../../../observability/metrics-recorder.ts';
 import { MAX_CSV_RECORD_CHARS } from './csv-readings.ts';
 import { readLines } from './line-reader.ts';
 import type { ReadingsIngest } from './readings-ingest.service.ts';
@@ -30,8 +31,14 @@ function cachedResolver(tx: Transaction, mayWrite: SensorWriteCheck) {
 }
 
 /** POST /api/v1/readings: many series per request, as JSON, NDJSON or CSV; one transaction each. */
-export function createReadingsIngestApiService(deps: { db: Database; ingest: ReadingsIngest; bodyLimitBytes: number }) {
+export function createReadingsIngestApiService(deps: {
+  db: Database;
+  ingest: ReadingsIngest;
+  bodyLimitBytes: number;
+  metrics?: MetricsRecorder;
+}) {
   const { db, ingest } = deps;
+  const metrics = deps.metrics ?? noMetrics;
 
   return {
     /** `mayWrite` is asked for every series' sensor before anything is written. */
@@ -44,7 +51,7 @@ export function createReadingsIngestApiService(deps: { db: Database; ingest: Rea
           throw error;
         }
       }
-      return db.transaction(async (tx) => {
+      const summary = await db.transaction(async (tx) => {
         const resolve = cachedResolver(tx, mayWrite);
         let pending: SeriesReadings[] = [];
         let pendingRows = 0;
@@ -75,6 +82,8 @@ export function createReadingsIngestApiService(deps: { db: Database; ingest: Rea
         if (pendingRows > 0) await flush();
         return { inserted, duplicates, series: seen.size };
       });
+      metrics.readingsIngested('api_json', summary.inserted);
+      return summary;
     },
 
     /**
@@ -83,7 +92,7 @@ export function createReadingsIngestApiService(deps: { db: Database; ingest: Rea
      * batches written before it.
      */
     async ingestStream(format: StreamFormat, body: Readable, mayWrite: SensorWriteCheck): Promise<IngestSummary> {
-      return db.transaction(async (tx) => {
+      const summary = await db.transaction(async (tx) => {
         let inserted = 0;
         let duplicates = 0;
         const { series } = await ingestLines({
@@ -100,6 +109,8 @@ export function createReadingsIngestApiService(deps: { db: Database; ingest: Rea
         });
         return { inserted, duplicates, series };
       });
+      metrics.readingsIngested(format === 'csv' ? 'api_csv' : 'api_ndjson', summary.inserted);
+      return summary;
     },
   };
 }
