@@ -57,11 +57,15 @@ const config = readFileSync(path.join(DEPLOY, '..', 'packages', 'server', 'src',
 const settings = new Set([...config.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|,\s*'([A-Z][A-Z0-9_]*)')/g)].map((m) => m[1] ?? m[2]));
 const example = readFileSync(path.join(DEPLOY, '.env.example'), 'utf8');
 for (const name of settings) {
-  if (!new RegExp(`^(# )?${name}=`, 'm').test(example)) problems.push(`deploy/.env.example does not document ${name}, which config.ts reads`);
+  if (!new RegExp(`^(# )?${name}=`, 'm').test(example))
+    problems.push(`deploy/.env.example does not document ${name}, which config.ts reads`);
 }
-if (settings.size < 40) problems.push(`found only ${settings.size} settings in config.ts: the pattern that finds them no longer matches it`);
+if (settings.size < 40)
+  problems.push(`found only ${settings.size} settings in config.ts: the pattern that finds them no longer matches it`);
 if (problems.length > 0) {
   process.stderr.write(`deploy/compose.yaml:\n  ${problems.join('\n  ')}\n`);
   process.exit(1);
 }
-process.stdout.write(`deploy/compose.yaml: valid (${Object.keys(compose.services).length} services); deploy/.env.example documents all ${settings.size} settings of config.ts\n`);
+process.stdout.write(
+  `deploy/compose.yaml: valid (${Object.keys(compose.services).length} services); deploy/.env.example documents all ${settings.size} settings of config.ts\n`,
+);
