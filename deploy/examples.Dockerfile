@@ -9,7 +9,7 @@
 # CI runs every step of this file outside Docker: deploy/check/image.sh.
 ARG EXAMPLE=weather-ingress
 
-# --- build: the SDK, then the example bundled with it into one file (no node_modules at run time) ---
+# --- build: the SDK, then the example bundled with it (no node_modules at run time) ---
 FROM node:24-bookworm-slim AS build
 ARG EXAMPLE
 WORKDIR /src
@@ -23,10 +23,15 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY packages/server/openapi.json packages/server/
 COPY packages/sdk packages/sdk/
 COPY examples/${EXAMPLE} examples/${EXAMPLE}/
+# The SDK imports its Node parts (serve, the CLI) by a computed path, ./node/<name>.js beside its
+# own module, so a browser bundle never includes them: they are entry points of their own here,
+# and the code they share with the example is one chunk.
 RUN npm run build -w @mirrorbase/sdk \
   && mkdir -p /out \
-  && npx esbuild "examples/${EXAMPLE}/src/main.ts" --bundle --platform=node --format=esm --target=node24 \
-    --outfile=/out/main.mjs --log-level=warning
+  && npx esbuild "main=examples/${EXAMPLE}/src/main.ts" node/cli=packages/sdk/dist/node/cli.js \
+    node/serve=packages/sdk/dist/node/serve.js --bundle --splitting --platform=node --format=esm \
+    --target=node24 --outdir=/out --log-level=warning \
+  && echo '{"type": "module"}' > /out/package.json
 
 # --- the Node binary without its debugging symbols ---
 FROM node:24-bookworm-slim AS node
@@ -35,7 +40,7 @@ RUN apt-get update \
   && mkdir -p /out \
   && strip -o /out/node "$(command -v node)"
 
-# --- runtime: Debian slim, Node and one JavaScript file ---
+# --- runtime: Debian slim, Node and the bundle ---
 FROM debian:bookworm-slim AS runtime
 ARG EXAMPLE
 LABEL org.opencontainers.image.title="Mirrorbase example: ${EXAMPLE}" \
@@ -43,7 +48,7 @@ LABEL org.opencontainers.image.title="Mirrorbase example: ${EXAMPLE}" \
   org.opencontainers.image.source="https://github.com/mirrorbase/mirrorbase" \
   org.opencontainers.image.licenses="MIT"
 COPY --from=node /out/node /usr/local/bin/node
-COPY --from=build /out/main.mjs /app/main.mjs
+COPY --from=build /out/ /app/
 ENV NODE_ENV=production \
   PORT=8080 \
   HOME=/tmp
@@ -52,5 +57,5 @@ EXPOSE 8080
 # Any request to the service runs it, so the check only opens a connection.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "require('node:net').connect(Number(process.env.PORT), '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"]
-ENTRYPOINT ["node", "/app/main.mjs", "--serve", "--host", "0.0.0.0"]
+ENTRYPOINT ["node", "/app/main.js", "--serve", "--host", "0.0.0.0"]
 CMD ["--port", "8080"]
