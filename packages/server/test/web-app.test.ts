@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from './helpers/test-app.ts';
 
@@ -13,6 +13,11 @@ mkdirSync(path.join(root, 'assets'));
 writeFileSync(path.join(root, 'index.html'), INDEX);
 writeFileSync(path.join(root, 'assets', 'index-abc123.js'), SCRIPT);
 writeFileSync(path.join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+// A file whose compressed copy the web build wrote beside it (at a quality the server never uses, so its bytes tell).
+const PAGE = `export const page = ${JSON.stringify('y'.repeat(5000))};`;
+const PAGE_BR = brotliCompressSync(PAGE, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 1 } });
+writeFileSync(path.join(root, 'assets', 'page-def456.js'), PAGE);
+writeFileSync(path.join(root, 'assets', 'page-def456.js.br'), PAGE_BR);
 
 describe('the web app at /', () => {
   const ctx = useTestApp({ MIRRORBASE_WEB_ROOT: root });
@@ -47,6 +52,13 @@ describe('the web app at /', () => {
     });
     expect(again.statusCode).toBe(304);
     expect((await ctx.app.inject({ method: 'GET', url: '/favicon.svg' })).headers['content-type']).toBe('image/svg+xml');
+  });
+
+  it("sends the web build's compressed copy of a file instead of compressing at start, and never the copy as a file of its own", async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/assets/page-def456.js', headers: { 'accept-encoding': 'br' } });
+    expect(res.headers['content-encoding']).toBe('br');
+    expect(res.rawPayload.equals(PAGE_BR)).toBe(true);
+    expect((await ctx.app.inject({ method: 'GET', url: '/assets/page-def456.js.br' })).statusCode).toBe(404);
   });
 
   it('leaves the API its own answers: JSON 404 for an unknown API path, 405 for a wrong method, 404 for a missing file', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -51,14 +51,26 @@ interface WebFile {
   etag: string;
 }
 
+/** The web build's own compressed copy of `file` (`.br`, `.gz` beside it), unless older than the file. */
+function precompressed(file: string, suffix: '.br' | '.gz'): Buffer | undefined {
+  try {
+    return statSync(file + suffix).mtimeMs >= statSync(file).mtimeMs ? readFileSync(file + suffix) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The built files, read and compressed once at start: a few hundred kilobytes that every page
- * load asks for, so they are answered from memory, compressed as the browser accepts.
+ * The built files, read once at start: a few hundred kilobytes that every page load asks for,
+ * so they are answered from memory, compressed as the browser accepts. The web build writes the
+ * compressed copies (brotli at its best quality costs seconds of CPU, which a start must not
+ * spend: a container is expected ready within 3 s); files without them are compressed here.
  */
 function loadWebFiles(root: string): Map<string, WebFile> {
   const files = new Map<string, WebFile>();
   for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || entry.name.startsWith('.')) continue; // .build-signature is the build's, not the browser's
+    if (/\.(br|gz)$/.test(entry.name)) continue; // a compressed copy, served in place of its original
     const file = path.join(entry.parentPath, entry.name);
     const urlPath = `/${path.relative(root, file).split(path.sep).join('/')}`;
     const ext = path.extname(file).toLowerCase();
@@ -68,8 +80,8 @@ function loadWebFiles(root: string): Map<string, WebFile> {
       body,
       ...(compress
         ? {
-            gzip: gzipSync(body, { level: 9 }),
-            br: brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
+            gzip: precompressed(file, '.gz') ?? gzipSync(body, { level: 9 }),
+            br: precompressed(file, '.br') ?? brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
           }
         : {}),
       contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream',
