@@ -144,7 +144,7 @@ describe.runIf(onPostgres)('scale-out: three server processes on one PostgreSQL 
     }
   });
 
-  it('a schedule that fires every second runs each beat once across the three: none twice, none missed', async () => {
+  it('a schedule that fires every second runs each beat on one process: none twice, no gap between runs', async () => {
     const [a, b, c] = servers;
     await expectStatus(
       send(a, 'POST', '/service/insert-service', { name: 'beat', url: `${service.base}/ok/beat`, http_method: 'POST' }),
@@ -171,12 +171,16 @@ describe.runIf(onPostgres)('scale-out: three server processes on one PostgreSQL 
     }));
     const tos = windows.map((w) => w.to);
     expect(new Set(tos).size, 'a beat ran twice').toBe(tos.length);
-    // Each window starts where the one before it ended, one second later: no beat missed.
+    // Each window starts where the one before it ended, on the one-second grid: no beat lost,
+    // none covered twice. A beat that could not start within its second (a run still going, or a
+    // machine too loaded to wake in time) is folded into the next run's window, never run twice
+    // (src/jobs/README.md, "Job sources"): the windows still cover the time exactly once.
     const ordered = [...windows].sort((x, y) => Date.parse(x.to) - Date.parse(y.to));
     expect(ordered[0].from).toBeUndefined();
     for (let i = 1; i < ordered.length; i++) {
       expect(ordered[i].from).toBe(ordered[i - 1].to);
-      expect(Date.parse(ordered[i].to) - Date.parse(ordered[i - 1].to)).toBe(1000);
+      const step = Date.parse(ordered[i].to) - Date.parse(ordered[i - 1].to);
+      expect(step > 0 && step % 1000 === 0, `a window of ${step} ms`).toBe(true);
     }
   });
 
