@@ -200,7 +200,9 @@ describe.runIf(onPostgres)('scale-out: three server processes on one PostgreSQL 
     const probe = async (server: ServerProcess, name: string) => {
       const record = async (what: string, request: () => Promise<Response>) => {
         try {
-          probes.push({ server: name, what, status: (await request()).status, at: Date.now() });
+          const res = await request();
+          await res.arrayBuffer();
+          probes.push({ server: name, what, status: res.status, at: Date.now() });
         } catch (error) {
           probes.push({ server: name, what, status: String(error), at: Date.now() });
         }
@@ -212,7 +214,7 @@ describe.runIf(onPostgres)('scale-out: three server processes on one PostgreSQL 
         await record('write', () => send(server, 'POST', '/api/v1/readings', series('probe-1', [KILL_BASE + n * 1000], [n])));
       }
     };
-    const probing_ = Promise.all([probe(b, 'B'), probe(c, 'C')]);
+    const probesDone = Promise.all([probe(b, 'B'), probe(c, 'C')]);
 
     const writer = async () => {
       for (;;) {
@@ -247,7 +249,7 @@ describe.runIf(onPostgres)('scale-out: three server processes on one PostgreSQL 
       await waitFor(() => probes.filter((p) => p.at > exitedAt).length >= 18, 15_000, 'probes after the kill');
     } finally {
       probing = false;
-      await probing_;
+      await probesDone;
     }
     servers = servers.filter((s) => s !== a);
 
