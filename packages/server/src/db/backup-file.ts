@@ -45,7 +45,11 @@ export class BackupFileError extends Error {}
  * Writes the envelope around `payload` (exactly `header.payloadLength` bytes) to `out`, with
  * backpressure: the payload streams through, never held whole.
  */
-export async function writeBackup(header: BackupHeader, payload: AsyncIterable<Uint8Array>, out: NodeJS.WritableStream): Promise<void> {
+export async function writeBackup(
+  header: BackupHeader,
+  payload: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  out: NodeJS.WritableStream,
+): Promise<void> {
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32BE(headerBytes.length);
