@@ -3,6 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { PassThrough } from 'node:stream';
 import { ApiError } from '../../http/schemas.ts';
+import { PgToolError } from '../../db/pg-tools.ts';
+import { AppError } from '../../errors.ts';
 import type { BackupService } from './backup.service.ts';
 
 /**
@@ -33,11 +35,19 @@ export const backupApiRoutes: FastifyPluginAsyncTypebox<{ backup: BackupService 
           401: ApiError,
           403: ApiError,
           409: ApiError,
+          503: ApiError,
         },
       },
     },
     async (request, reply) => {
-      const prepared = await backup.prepare();
+      let prepared: Awaited<ReturnType<BackupService['prepare']>>;
+      try {
+        prepared = await backup.prepare();
+      } catch (error) {
+        // pg_dump missing or failing is the deployment's doing, said as such (not a 500).
+        if (error instanceof PgToolError) throw new AppError('UNAVAILABLE', `the backup could not be taken: ${error.message}`);
+        throw error;
+      }
       const body = new PassThrough();
       prepared
         .writeTo(body)
