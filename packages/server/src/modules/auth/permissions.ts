@@ -49,7 +49,8 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
 /**
  * What an API key may do, at most (its user's role may allow less): read only; read and write
  * data, readings and services; or write readings of named sensors only (a device key). No key
- * manages users, keys or passwords, or reads the audit log: those need the person.
+ * manages users, keys or passwords, or reads the audit log: those need the person. A read or
+ * read-write key of an admin may take a backup (backup:read), for scheduled backups.
  */
 export const KEY_SCOPES = ['read', 'read-write', 'ingest'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
