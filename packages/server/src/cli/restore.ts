@@ -15,7 +15,7 @@ import { knownMigrations, migrate } from '../db/migrate.ts';
 import { openPglite } from '../db/pglite-database.ts';
 import { runTool, toolConnection } from '../db/pg-tools.ts';
 
-export const RESTORE_USAGE = `  restore FILE [--replace]     restore a backup into the configured database, which must be
+export const RESTORE_USAGE = `  restore FILE [--replace]      restore a backup into the configured database, which must be
                                 empty (or absent) unless --replace: then what is there is
                                 dropped (PostgreSQL: the public schema) and replaced`;
 
