@@ -15,6 +15,11 @@ export interface Config {
   /** PostgreSQL server URL; when absent the embedded PGlite database in `dataDir` is used. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  /**
+   * MIRRORBASE_API_KEY: the credential the CLI presents to a running server (`mirrorbase backup
+   * --url`), the same variable the SDK reads. The server itself never uses it.
+   */
+  readonly apiKey: string | undefined;
   /** HS256 secret; undefined means "development: generate one and keep it in dataDir". */
   readonly jwtSecret: string | undefined;
   readonly accessTokenSeconds: number;
@@ -386,6 +391,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     databaseUrl,
     dataDir: path.resolve(env.MIRRORBASE_DATA_DIR ?? '.mirrorbase'),
+    apiKey: nonEmpty(env, 'MIRRORBASE_API_KEY'),
     jwtSecret,
     accessTokenSeconds: integer(env, 'DT_JWT_ACCESS_TOKEN_EXPIRES_SECONDS', 3600, 1, 10 * 365 * 86400),
     refreshGraceSeconds: integer(env, 'DT_JWT_REFRESH_TOKEN_GRACE_SECONDS', 3600, 0, 10 * 365 * 86400),

@@ -12,6 +12,7 @@ import { createJobRunner, type JobLog } from './jobs/job-runner.ts';
 import { sessionsJobs } from './modules/auth/sessions.jobs.ts';
 import { createSessionsService } from './modules/auth/sessions.service.ts';
 import { auditJobs } from './modules/audit/audit.jobs.ts';
+import { createBackupService } from './modules/backup/backup.service.ts';
 import { createAuditService, type AuditServiceDeps } from './modules/audit/audit.service.ts';
 import { createApiKeyLookup } from './modules/api-keys/api-key-lookup.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
@@ -287,6 +288,8 @@ export function createServices(deps: ServicesDeps) {
     },
     /** The audit log: recorded by the app's audit hooks, read by admins, pruned by its job. */
     audit,
+    /** Backups of the whole database taken by this process (GET /api/v1/backup). */
+    backup: createBackupService({ db, databaseUrl: config.databaseUrl }),
     /** The job runner: start/stop (main.ts), enqueue, and the run history (read-only). */
     jobs,
     /** MQTT ingest (bridge or embedded broker): main.ts starts and stops it; GET /api/v1/mqtt reads its counters. */

@@ -131,6 +131,11 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
     [['export', '--bogus'], /^mirrorbase export: unknown option '--bogus'$/],
     [['export', '--out', '/nonexistent/dir/out.csv'], /^mirrorbase export: cannot write \/nonexistent\/dir\/out\.csv \(no such folder\)$/],
     [['migrate', '--now'], /^mirrorbase migrate: unknown option '--now'$/],
+    [['restore'], /^mirrorbase restore needs the backup FILE$/],
+    [
+      ['backup', '--output', '/nonexistent/dir/x.backup'],
+      /^mirrorbase backup: cannot write \/nonexistent\/dir\/x\.backup \(no such folder\)$/,
+    ],
     [['serve', 'now'], /^mirrorbase serve: unexpected argument "now"$/],
     [['--frob'], /^unknown command: --frob$/],
     [['key', 'create'], /^mirrorbase key create needs the EMAIL of the user the key acts for$/],

@@ -20,6 +20,9 @@ import { parseCommandArgs, UsageError } from './args.ts';
 import { importCsv } from './import.ts';
 import { readPassword } from './prompt.ts';
 import { EXPORT_OPTIONS, EXPORT_USAGE, exportCommand } from './export.ts';
+import { BACKUP_OPTIONS, BACKUP_USAGE, BackupDownloadError, backupCommand } from './backup.ts';
+import { RESTORE_USAGE, RestoreRefusedError, restoreBackup } from './restore.ts';
+import { PgToolError } from '../db/pg-tools.ts';
 
 const USAGE = `mirrorbase <command>
 
@@ -48,6 +51,8 @@ ${SERVICE_USAGE}
   retention set DAYS|off [--measure NAME [--units U]]
                                 set the global period, or one measure's
 ${EXPORT_USAGE}
+${BACKUP_USAGE}
+${RESTORE_USAGE}
 
 The database is DATABASE_URL when set, otherwise the embedded one in MIRRORBASE_DATA_DIR
 (default ./.mirrorbase). See the README for every setting.`;
@@ -228,6 +233,20 @@ export async function runCli(argv: string[]): Promise<number> {
         await withDatabase((db) => exportCommand(db, rest));
         return 0;
       }
+      case 'backup': {
+        const { values } = parseCommandArgs('backup', rest, BACKUP_OPTIONS, 0);
+        if (values.output !== undefined) await checkPath('backup', values.output, 'write');
+        await backupCommand(loadConfig(), values);
+        return 0;
+      }
+      case 'restore': {
+        const { positionals, values } = parseCommandArgs('restore', rest, { replace: { type: 'boolean' } }, 1);
+        const [file] = positionals;
+        if (!file) throw new UsageError('mirrorbase restore needs the backup FILE');
+        await checkPath('restore', file, 'read');
+        await restoreBackup(loadConfig(), file, { replace: values.replace ?? false });
+        return 0;
+      }
       case 'user':
         await userCommand(rest);
         return 0;
@@ -264,6 +283,9 @@ export async function runCli(argv: string[]): Promise<number> {
       error instanceof AppError ||
       error instanceof DataDirInUseError ||
       error instanceof MigrationError ||
+      error instanceof RestoreRefusedError ||
+      error instanceof BackupDownloadError ||
+      error instanceof PgToolError ||
       isEnvironmentError(error)
     ) {
       console.error(`error: ${(error as Error).message}`);

@@ -99,6 +99,11 @@ export interface Database extends Queryable {
    * a query and closes as usual.
    */
   close(options?: { force?: boolean }): Promise<void>;
+  /**
+   * PGlite only: its data directory as a gzipped tar, taken between two queries (PGlite's
+   * query lock), after a CHECKPOINT: a consistent copy while the database is in use.
+   */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 /** PostgreSQL error codes we turn into API errors (SQLSTATE). */

@@ -43,6 +43,11 @@ async function readMigrations(dir: string): Promise<MigrationFile[]> {
   );
 }
 
+/** The names of the migrations this version of Mirrorbase has, in order. */
+export async function knownMigrations(dir = MIGRATIONS_DIR): Promise<string[]> {
+  return (await readMigrations(dir)).map((m) => m.name);
+}
+
 async function tableColumns(db: Queryable): Promise<Set<string>> {
   const rows = await db.query<{ column_name: string }>(
     `SELECT column_name FROM information_schema.columns

@@ -68,6 +68,12 @@ export function pgliteDatabase(pg: PGlite): Database {
       return () => unlisten();
     },
     close: () => pg.close(),
+    async dumpDataDir() {
+      // The checkpoint writes the data files, so the copy needs no WAL replay when opened.
+      await pg.exec('CHECKPOINT');
+      // Gzipped: a new data directory is ~40 MB of mostly empty pages, ~10x smaller compressed.
+      return pg.dumpDataDir('gzip');
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import { sessionApiRoutes } from './sessions.routes.ts';
 import { skillApiRoutes } from './skill.routes.ts';
 import { skillApiSchemas } from './skill.schemas.ts';
 import { userApiRoutes, userApiSchemas } from './users.routes.ts';
+import { backupApiRoutes } from '../backup/backup.routes.ts';
 
 /** The named schemas of the resource API's routes (registered at the root, see app.ts). */
 export const resourceApiSchemas = [
@@ -39,4 +40,5 @@ export const resourceApiRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   await app.register(scheduleApiRoutes, { schedules: services.schedules, registry: services.registry });
   await app.register(modelApiRoutes, { models: services.models, runDetails: services.runDetails });
   await app.register(skillApiRoutes, { skill: services.skill });
+  await app.register(backupApiRoutes, { backup: services.backup });
 };

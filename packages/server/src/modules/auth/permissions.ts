@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   'users:admin',
   /** The audit log read. */
   'audit:read',
+  /** A backup of the whole database taken (GET /api/v1/backup): every row, password and key hashes included. */
+  'backup:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -47,14 +49,18 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
 /**
  * What an API key may do, at most (its user's role may allow less): read only; read and write
  * data, readings and services; or write readings of named sensors only (a device key). No key
- * manages users, keys or passwords, or reads the audit log: those need the person.
+ * manages users, keys or passwords, or reads the audit log: those need the person. A read or
+ * read-write key of an admin may take a backup (backup:read), for scheduled backups.
  */
 export const KEY_SCOPES = ['read', 'read-write', 'ingest'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
 
+// backup:read is in the read scopes so that a scheduled backup (a cron job, a Kubernetes
+// CronJob) can run without a person's password; only an admin's key holds it (the role decides
+// first), and revoking the key ends it.
 const KEY_SCOPE_PERMISSIONS: Record<KeyScope, ReadonlySet<Permission>> = {
-  read: new Set(['data:read', 'readings:read']),
-  'read-write': new Set(['data:read', 'data:write', 'readings:read', 'readings:write', 'services:write']),
+  read: new Set(['data:read', 'readings:read', 'backup:read']),
+  'read-write': new Set(['data:read', 'data:write', 'readings:read', 'readings:write', 'services:write', 'backup:read']),
   ingest: new Set(['readings:write']),
 };
 
