@@ -533,6 +533,18 @@ async function checkServer(runtime, { work, databaseUrl, limitMs }) {
   log('the HEALTHCHECK command passes');
   if (code !== 0) fail(`the server exited ${code} on SIGTERM:\n${output}`);
   log('the server stops cleanly on SIGTERM');
+  // `mirrorbase backup` and `restore` on a server database run pg_dump, pg_restore and psql: the
+  // image's copies of them must run with the libraries the runtime stage installs.
+  log("-- backup, then restore --replace, with the image's own PostgreSQL client tools");
+  // Through the PATH, as a person runs it with `docker compose exec mirrorbase mirrorbase ...`.
+  const cli = (args) => ['mirrorbase', ...args].map(shellQuote).join(' ');
+  const roundTrip = await runInContainer(runtime, {
+    env,
+    argv: ['/bin/sh', '-c', `${cli(['backup', '--output', '/tmp/check.backup'])} && ${cli(['restore', '/tmp/check.backup', '--replace'])}`],
+    work,
+  });
+  if (roundTrip.code !== 0) fail(`backup and restore in the image exited ${roundTrip.code}:\n${roundTrip.output}`);
+  log('backup and restore run in the image');
   if (readyMs > limitMs) fail(`ready after ${Math.round(readyMs)} ms, more than ${limitMs} ms`);
 }
 
