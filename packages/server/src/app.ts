@@ -14,6 +14,7 @@ import { httpMetricsPlugin, metricsRoutes, metricsTokenResolver } from './http/m
 import { tracingPlugin } from './http/tracing.ts';
 import { startTracing } from './observability/tracing.ts';
 import { addNamedSchemas, sharedSchemas } from './http/schemas.ts';
+import { lazySerializerFactory } from './http/lazy-compilers.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { apiKeyResolver } from './modules/api-keys/api-key-resolver.ts';
 import { dtbaseAuthRoutes, dtbaseAuthSchemas } from './modules/auth/auth.routes.ts';
@@ -66,6 +67,8 @@ export async function buildApp(deps: AppDeps) {
     return503OnClosing: true,
     // request.ip (the audit log, per-address limits): X-Forwarded-For only from trusted proxies.
     trustProxy: trustProxyOption(config.trustProxy),
+    // Response serialisers compiled on first use: a start stays well under 3 s (lazy-compilers.ts).
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
