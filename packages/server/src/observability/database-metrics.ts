@@ -67,12 +67,16 @@ function measuredTransactions(begin: Database['transaction'], observer: Database
 /** `db` with every statement and transaction reported to `observer`. */
 export function measuredDatabase(db: Database, observer: DatabaseObserver): Database {
   const side = db.sideTransaction?.bind(db);
+  // Every optional capability of the engine passes through: a wrapper that dropped one would
+  // silently turn it off (a PGlite server's backups once answered 500 this way).
+  const dumpDataDir = db.dumpDataDir?.bind(db);
   return {
     engine: db.engine,
     ...measuredQueryable(db, observer),
     listen: (channel, onPayload, onReconnect) => db.listen(channel, onPayload, onReconnect),
     transaction: measuredTransactions((fn) => db.transaction(fn), observer),
     ...(side ? { sideTransaction: measuredTransactions(side, observer) } : {}),
+    ...(dumpDataDir ? { dumpDataDir } : {}),
     close: (options) => db.close(options),
   };
 }

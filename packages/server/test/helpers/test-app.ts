@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createEvents, type Events } from '../../src/events/events.ts';
 import { createServices, type Services } from '../../src/services.ts';
-import { createTestDatabase, openReplicaDatabase } from './test-database.ts';
+import { createTestDatabase, databaseUrlOf, openReplicaDatabase } from './test-database.ts';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 export const TEST_EMAIL = 'tester@example.org';
@@ -39,7 +39,15 @@ async function composeApp(
   onClose?: () => Promise<void>,
   logger?: FastifyBaseLogger,
 ) {
-  const config = loadConfig({ NODE_ENV: 'test', DT_JWT_SECRET_KEY: TEST_SECRET, ...env });
+  // DATABASE_URL as main.ts would have it: the services that run the PostgreSQL client tools
+  // (backups) need it.
+  const databaseUrl = databaseUrlOf(db);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DT_JWT_SECRET_KEY: TEST_SECRET,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
+  });
   const events = createEvents({ db });
   await events.start();
   const services = createServices({

@@ -46,6 +46,9 @@ export async function createTestDatabase(): Promise<Database> {
 
 const databaseUrls = new WeakMap<Database, string>();
 
+/** The PostgreSQL URL of a test database (undefined on PGlite): the app's DATABASE_URL, as in production. */
+export const databaseUrlOf = (db: Database): string | undefined => databaseUrls.get(db);
+
 /**
  * Another replica's view of a test database: its own pool on the same PostgreSQL database, or,
  * on PGlite (one in-process instance, no second connection possible), the same instance.
@@ -54,7 +57,9 @@ const databaseUrls = new WeakMap<Database, string>();
 export async function openReplicaDatabase(db: Database): Promise<Database> {
   const url = databaseUrls.get(db);
   if (!url) return { ...db, close: async () => {} };
-  return openPostgres(url, { poolSize: 3 });
+  const replica = await openPostgres(url, { poolSize: 3 });
+  databaseUrls.set(replica, url);
+  return replica;
 }
 
 /** An empty database on the TEST_DATABASE_URL server, and how to drop it again. */

@@ -20,7 +20,7 @@ import { finished } from 'node:stream/promises';
 import { BACKUP_FORMAT_VERSION, writeBackup, type BackupHeader } from '../../db/backup-file.ts';
 import type { Database } from '../../db/database.ts';
 import { runTool, toolConnection } from '../../db/pg-tools.ts';
-import { conflict } from '../../errors.ts';
+import { AppError, conflict } from '../../errors.ts';
 import { VERSION } from '../../version.ts';
 
 /** A backup whose payload is ready: its header is final, writing it can start. */
@@ -93,10 +93,11 @@ export function createBackupService(deps: { db: Database; databaseUrl: string | 
     prepare() {
       const { db, databaseUrl } = deps;
       if (db.engine === 'postgres') {
-        if (!databaseUrl) throw new Error('a PostgreSQL backup needs the database URL');
+        if (!databaseUrl) throw new AppError('UNAVAILABLE', 'the backup could not be taken: the server was not given its DATABASE_URL');
         return preparePostgres(db, databaseUrl);
       }
-      if (!db.dumpDataDir) throw new Error('this PGlite database cannot dump its data directory');
+      if (!db.dumpDataDir)
+        throw new AppError('UNAVAILABLE', 'the backup could not be taken: this embedded database cannot copy its data folder');
       return preparePglite(db as Database & { dumpDataDir(): Promise<Blob> });
     },
   };
