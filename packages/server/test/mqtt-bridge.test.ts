@@ -109,6 +109,12 @@ describe('MQTT bridge (Mosquitto)', () => {
   });
 
   it('writes many messages as few transactions', async () => {
+    // What the tests before sent is written first: their late messages are not this test's.
+    await waitFor(
+      async () => ctx.services.mqtt.stats().pendingMessages === 0,
+      10_000,
+      async () => ctx.services.mqtt.stats(),
+    );
     const before = ctx.services.mqtt.stats();
     const base = Date.parse('2026-02-01T00:00:00Z');
     await Promise.all(
