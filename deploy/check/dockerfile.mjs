@@ -507,22 +507,34 @@ async function checkServer(runtime, { work, databaseUrl, limitMs }) {
   const migrated = await runInContainer(runtime, { env, argv: [...entry, 'migrate'], work });
   if (migrated.code !== 0) fail(`migrate exited ${migrated.code}:\n${migrated.output}`);
   log('-- serve on the migrated database, read-only root, as the image user');
-  const startedAt = performance.now();
-  const child = startContainer(runtime, { env, argv: [...entry, ...(runtime.config.cmd ?? [])], work });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const readyMs = await waitFor200(`http://127.0.0.1:${port}/readyz`, startedAt, child, limitMs);
-  if (readyMs === undefined) {
-    await stop(child);
-    fail(`/readyz never answered 200:\n${output}`);
+  const start = async () => {
+    const startedAt = performance.now();
+    const child = startContainer(runtime, { env, argv: [...entry, ...(runtime.config.cmd ?? [])], work });
+    const started = { child, output: '' };
+    child.stdout.on('data', (chunk) => (started.output += chunk));
+    child.stderr.on('data', (chunk) => (started.output += chunk));
+    const readyMs = await waitFor200(`http://127.0.0.1:${port}/readyz`, startedAt, child, limitMs);
+    if (readyMs === undefined) {
+      await stop(child);
+      fail(`/readyz never answered 200:\n${started.output}`);
+    }
+    const cpuMs = cpuMilliseconds(child);
+    if (cpuMs !== undefined) log(`CPU time of the server until ready: ${Math.round(cpuMs)} ms`);
+    // The machine's load beside the figure: on a shared machine a slow start can be the neighbours'.
+    log(
+      `start to /readyz 200: ${Math.round(readyMs)} ms (limit ${limitMs} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} CPUs)`,
+    );
+    return { ...started, readyMs };
+  };
+  // A restart (a pod rescheduled, a rolling update) is what the limit is about; one slow start
+  // on a machine busy with other work is timed again once, and the second figure counts.
+  let started = await start();
+  if (started.readyMs > limitMs) {
+    await stop(started.child);
+    log('over the limit: timing a second start');
+    started = await start();
   }
-  const cpuMs = cpuMilliseconds(child);
-  if (cpuMs !== undefined) log(`CPU time of the server until ready: ${Math.round(cpuMs)} ms`);
-  // The machine's load beside the figure: on a shared machine a slow start can be the neighbours'.
-  log(
-    `start to /readyz 200: ${Math.round(readyMs)} ms (limit ${limitMs} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} CPUs)`,
-  );
+  const { child, readyMs } = started;
   const web = await fetch(`http://127.0.0.1:${port}/`, { headers: { accept: 'text/html' } });
   const page = await web.text();
   const health = await runInContainer(runtime, { env, argv: runtime.config.healthcheck, work });
@@ -531,7 +543,7 @@ async function checkServer(runtime, { work, databaseUrl, limitMs }) {
   log('the web app is served at /');
   if (health.code !== 0) fail(`the HEALTHCHECK command exited ${health.code}: ${health.output}`);
   log('the HEALTHCHECK command passes');
-  if (code !== 0) fail(`the server exited ${code} on SIGTERM:\n${output}`);
+  if (code !== 0) fail(`the server exited ${code} on SIGTERM:\n${started.output}`);
   log('the server stops cleanly on SIGTERM');
   // `mirrorbase backup` and `restore` on a server database run pg_dump, pg_restore and psql: the
   // image's copies of them must run with the libraries the runtime stage installs.
@@ -545,6 +557,16 @@ async function checkServer(runtime, { work, databaseUrl, limitMs }) {
   });
   if (roundTrip.code !== 0) fail(`backup and restore in the image exited ${roundTrip.code}:\n${roundTrip.output}`);
   log('backup and restore run in the image');
+  // Tracing loads its packages only when a collector is named: load them here, so that a
+  // pruning step of the image that removed a file they need fails this check, not a user.
+  const otel = ['api', 'core', 'resources', 'sdk-trace-base', 'exporter-trace-otlp-http'].map((name) => `@opentelemetry/${name}`);
+  const tracing = await runInContainer(runtime, {
+    env,
+    argv: ['node', '--input-type=module', '-e', `await Promise.all(${JSON.stringify(otel)}.map((name) => import(name)));`],
+    work,
+  });
+  if (tracing.code !== 0) fail(`the OpenTelemetry packages do not load in the image:\n${tracing.output}`);
+  log('the OpenTelemetry packages load in the image');
   if (readyMs > limitMs) fail(`ready after ${Math.round(readyMs)} ms, more than ${limitMs} ms`);
 }
 
