@@ -232,18 +232,7 @@ export function createServices(deps: ServicesDeps) {
   });
   metrics.watch({
     streamSubscribers: () => streams.sizeByTransport(),
-    mqtt: () => {
-      const stats = mqtt.stats();
-      return {
-        enabled: mqtt.enabled,
-        connected: stats.connected,
-        stored: stats.storedMessages,
-        storedReadings: stats.storedReadings,
-        rejected: stats.badMessages,
-        failedWrites: stats.failedWrites,
-        pending: stats.pendingMessages,
-      };
-    },
+    mqtt: () => ({ enabled: mqtt.enabled, ...mqtt.stats() }),
   });
 
   return {

@@ -4,6 +4,7 @@
  * layer and the modules feed, and gauges read at scrape time from the parts that keep state
  * (stream hub, MQTT counters, database pool).
  */
+import type { MqttStats } from '../mqtt/mqtt-stats.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DatabaseObserver } from './database-metrics.ts';
 import type { IngestPath, JobOutcome, MetricsRecorder } from './metrics-recorder.ts';
@@ -17,15 +18,10 @@ export interface MetricsSources {
   /** Streams open now, by transport. */
   streamSubscribers?: () => Record<'sse' | 'websocket', number>;
   /** The MQTT ingest's running totals (they only grow), and its state. */
-  mqtt?: () => {
-    enabled: boolean;
-    connected: boolean;
-    stored: number;
-    storedReadings: number;
-    rejected: Readonly<Record<string, number>>;
-    failedWrites: number;
-    pending: number;
-  };
+  mqtt?: () => { enabled: boolean } & Pick<
+    MqttStats,
+    'connected' | 'storedMessages' | 'storedReadings' | 'badMessages' | 'failedWrites' | 'pendingMessages'
+  >;
 }
 
 export function createMetrics(options: { databasePoolSize: number }) {
@@ -129,8 +125,9 @@ export function createMetrics(options: { databasePoolSize: number }) {
     collect() {
       const mqtt = sources.mqtt?.();
       if (!mqtt?.enabled) return;
-      grow(this, 'stored', mqtt.stored, { outcome: 'stored' });
-      for (const [reason, total] of Object.entries(mqtt.rejected)) grow(this, `rejected:${reason}`, total, { outcome: 'rejected', reason });
+      grow(this, 'stored', mqtt.storedMessages, { outcome: 'stored' });
+      for (const [reason, total] of Object.entries(mqtt.badMessages))
+        grow(this, `rejected:${reason}`, total, { outcome: 'rejected', reason });
     },
   });
   new Counter({
@@ -147,7 +144,7 @@ export function createMetrics(options: { databasePoolSize: number }) {
     help: 'MQTT messages received and not yet stored nor acknowledged',
     registers,
     collect() {
-      this.set(sources.mqtt?.().pending ?? 0);
+      this.set(sources.mqtt?.().pendingMessages ?? 0);
     },
   });
   new Gauge({
