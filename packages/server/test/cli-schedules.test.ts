@@ -1,42 +1,16 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from './helpers/server-process.ts';
-import { createPostgresDatabase, testEngine } from './helpers/test-database.ts';
+import { runCommand, serverEnvironment } from './helpers/server-process.ts';
 
 // The schedule commands on either engine (schedules-processes.test.ts runs them beside servers).
-const run = promisify(execFile);
 let env: Record<string, string>;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'mirrorbase-cli-schedules-'));
-  let drop = async () => {};
-  env = { MIRRORBASE_DATA_DIR: dataDir };
-  if (testEngine() === 'postgres') {
-    const database = await createPostgresDatabase();
-    env.DATABASE_URL = database.url;
-    drop = database.drop;
-  }
-  cleanup = async () => {
-    await drop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  ({ env, cleanup } = await serverEnvironment());
 });
 afterAll(async () => cleanup?.());
 
-async function cli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (...args: string[]) => runCommand(args, env);
 
 describe('mirrorbase schedule', { timeout: 120_000 }, () => {
   it('lists none, refuses mistakes with exit code 2 and missing things with 1', async () => {

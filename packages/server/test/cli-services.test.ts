@@ -1,44 +1,18 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from './helpers/server-process.ts';
-import { createPostgresDatabase, testEngine } from './helpers/test-database.ts';
+import { runCommand, serverEnvironment } from './helpers/server-process.ts';
 
 // `mirrorbase service register|list` on either engine: what the Helm chart's hook Job runs on
 // every install and upgrade, so running it again must change nothing.
-const run = promisify(execFile);
 let env: Record<string, string>;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'mirrorbase-cli-services-'));
-  let drop = async () => {};
-  env = { MIRRORBASE_DATA_DIR: dataDir };
-  if (testEngine() === 'postgres') {
-    const database = await createPostgresDatabase();
-    env.DATABASE_URL = database.url;
-    drop = database.drop;
-  }
-  cleanup = async () => {
-    await drop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  ({ env, cleanup } = await serverEnvironment());
 });
 afterAll(async () => cleanup?.());
 
-async function cli(args: string[], extraEnv: Record<string, string> = {}) {
-  const options = { env: { ...process.env, ...env, LOG_LEVEL: 'warn', MIRRORBASE_SERVICE_ALLOWED_HOSTS: '', ...extraEnv } };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], options);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
+  runCommand(args, { ...env, MIRRORBASE_SERVICE_ALLOWED_HOSTS: '', ...extraEnv });
 
 describe('mirrorbase service', { timeout: 120_000 }, () => {
   it('refuses bad input changing nothing, registers once, updates in place and warns of an address the server would refuse', async () => {
