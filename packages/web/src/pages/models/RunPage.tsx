@@ -48,7 +48,8 @@ export function RunPage() {
                 {(details) => <RunDetails details={details} skill={skill.data} />}
               </QueryState>
             </div>
-            <RunSkill query={skill} />
+            {/* A run that cannot be read has no skill either: one message for one cause. */}
+            {!run.isError && <RunSkill query={skill} />}
           </>
         )}
       </div>
