@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../src/cli/main.ts';
 import { createPostgresDatabase, testEngine } from './helpers/test-database.ts';
 
 const run = promisify(execFile);
@@ -38,6 +39,21 @@ async function cli(...args: string[]) {
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** runCli in this process, with what it prints to stdout and stderr. */
+async function cliInProcess(args: string[]) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...parts) => void stdout.push(`${parts.join(' ')}\n`));
+  const error = vi.spyOn(console, 'error').mockImplementation((...parts) => void stderr.push(`${parts.join(' ')}\n`));
+  try {
+    const code = await runCli(args);
+    return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
   }
 }
 
@@ -115,7 +131,9 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
   });
 
   // Each mistake: one line saying what is wrong, then the usage, exit code 2, never a stack trace.
-  // Arguments are refused before any database is opened, so these run on one engine only.
+  // Arguments are refused before any database is opened, so these run on one engine only, and
+  // in this process: runCli is all the bin runs after its build check, and the case above shows
+  // a real process exiting with runCli's code and message.
   it.runIf(testEngine() === 'pglite').each([
     [['user', 'add', 'ada@example.org', '--bogus'], /^mirrorbase user: unknown option '--bogus'$/],
     [['user', 'add', 'ada@example.org', '--password'], /^mirrorbase user: option '--password <value>' argument missing$/],
@@ -148,7 +166,7 @@ describe('the mirrorbase CLI', { timeout: 120_000 }, () => {
     [['key', 'list', '--name', 'x'], /^mirrorbase key list takes no --name$/],
     [['key', 'frob'], /^unknown key command: frob$/],
   ])('%j: one line, the usage and exit code 2', async (args, firstLine) => {
-    const result = await cli(...(args as string[]));
+    const result = await cliInProcess(args as string[]);
     expect(result.code, result.stderr).toBe(2);
     const [line, blank, usage] = result.stderr.split('\n');
     expect(line).toMatch(firstLine);

@@ -67,6 +67,16 @@ function queryString(schema: Record<string, Record<string, unknown>>, random: ()
 }
 
 const BODIES_PER_OPERATION = 30;
+/**
+ * An operation with no path parameter, no query parameter and no body gets the same request
+ * every time, but for the stray query parameter; thirty of them test nothing more than three,
+ * and GET /api/v1/backup dumps the whole database on each (half the file's time, at thirty).
+ */
+const ROUNDS_WITHOUT_INPUT = 3;
+
+function takesInput(op: Operation): boolean {
+  return op.bodySchema !== undefined || Object.keys(op.querySchema).length > 0 || op.path.includes('{');
+}
 /** Around the accepted maximum, and far beyond it (a recursive check overflowed the stack). */
 const NESTING_DEPTHS = [MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1, 5_000, 100_000];
 
@@ -109,9 +119,12 @@ describe('fuzzing every endpoint', () => {
         failures.push(`${op.method} ${url} ${payload?.slice(0, 200)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
     };
 
+    let expected = 0;
     for (const op of operations()) {
       // /auth/refresh is called with the refresh token elsewhere; here it simply answers 401.
-      for (let i = 0; i < BODIES_PER_OPERATION; i++) {
+      const rounds = takesInput(op) ? BODIES_PER_OPERATION : ROUNDS_WITHOUT_INPUT;
+      expected += rounds;
+      for (let i = 0; i < rounds; i++) {
         const url = fillPath(op.path, random) + queryString(op.querySchema, random);
         if (op.method === 'GET' || op.method === 'DELETE') {
           await send(op, url, undefined);
@@ -136,7 +149,7 @@ describe('fuzzing every endpoint', () => {
         }
       }
     }
-    expect(requests).toBeGreaterThan(operations().length * BODIES_PER_OPERATION - 1);
+    expect(requests).toBeGreaterThanOrEqual(expected);
     expect(failures).toEqual([]);
   }, 300_000);
 
