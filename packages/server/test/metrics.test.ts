@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startMetricsListener } from '../src/observability/metrics-listener.ts';
 import { ALL_DATATYPES, createSensor } from './helpers/sensor-fixtures.ts';
+import { metricSample as sample } from './helpers/prometheus-text.ts';
 import { openSse } from './helpers/sse-client.ts';
 import { TEST_EMAIL, useTestApp } from './helpers/test-app.ts';
 import { testEngine } from './helpers/test-database.ts';
@@ -14,20 +15,6 @@ const scrape = async (authorization = `Bearer ${METRICS_TOKEN}`) => {
   expect(res.statusCode, res.body).toBe(200);
   return res.body;
 };
-
-/** The value of one sample of the exposition text (labels in any order), or undefined. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    const wanted = Object.entries(labels);
-    if (wanted.length === Object.keys(found).filter((k) => k !== 'le').length && wanted.every(([k, v]) => found[k] === v)) {
-      return Number(match[3]);
-    }
-  }
-  return undefined;
-}
 
 const seconds = (start: string, n: number) => Array.from({ length: n }, (_, i) => new Date(Date.parse(start) + i * 1000).toISOString());
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, connectClient, uniqueRoot, waitFor } from './helpers/mqtt.ts';
 import { createSensor } from './helpers/sensor-fixtures.ts';
+import { metricSample } from './helpers/prometheus-text.ts';
 import { openSse } from './helpers/sse-client.ts';
 import { startTestApp, TEST_EMAIL, type TestContext } from './helpers/test-app.ts';
 
@@ -82,6 +83,19 @@ describe('embedded MQTT broker', () => {
     expect(await count('dev-2')).toBe(0);
     expect(ctx.services.mqtt.stats().badMessages).toMatchObject({ forbidden: 1, value: 1 });
     device.end(true);
+  });
+
+  it('shows its messages in /metrics: stored, rejected by reason, the broker listening, none pending', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ctx.token}` } });
+    expect(res.statusCode, res.body).toBe(200);
+    const stats = ctx.services.mqtt.stats();
+    expect(stats.storedMessages).toBeGreaterThanOrEqual(3);
+    expect(metricSample(res.body, 'mirrorbase_mqtt_messages_total', { outcome: 'stored' })).toBe(stats.storedMessages);
+    expect(metricSample(res.body, 'mirrorbase_mqtt_messages_total', { outcome: 'rejected', reason: 'forbidden' })).toBe(1);
+    expect(metricSample(res.body, 'mirrorbase_mqtt_messages_total', { outcome: 'rejected', reason: 'value' })).toBe(1);
+    expect(metricSample(res.body, 'mirrorbase_mqtt_write_failures_total')).toBe(0);
+    expect(metricSample(res.body, 'mirrorbase_mqtt_pending_messages')).toBe(0);
+    expect(metricSample(res.body, 'mirrorbase_mqtt_connected')).toBe(1);
   });
 
   it('closes a connection announcing a packet far over the payload limit without reading it', async () => {
