@@ -54,8 +54,8 @@ ENV NODE_ENV=production \
   HOME=/tmp
 USER 10001:10001
 EXPOSE 8080
-# Any request to the service runs it, so the check only opens a connection.
+# GET /healthz is the one request that does not run the service (the SDK's serve()).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["node", "-e", "require('node:net').connect(Number(process.env.PORT), '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "/app/main.js", "--serve", "--host", "0.0.0.0"]
 CMD ["--port", "8080"]

@@ -186,6 +186,25 @@ describe('serve()', () => {
     }
   });
 
+  it('answers a health check on GET /healthz without running the service', async () => {
+    const ingress = new TestIngress({ clientOptions: { env: false } });
+    const service = await ingress.serve({ mode: 'return' });
+    try {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await fetch(`${service.url}/healthz`, { method });
+        expect(res.status, method).toBe(200);
+        if (method === 'GET') expect(await res.json()).toEqual({ status: 'ok' });
+      }
+      expect(ingress.windows).toHaveLength(0);
+      // Any other call is a run, as before (a POST to /healthz included).
+      const run = await fetch(`${service.url}/healthz`, { method: 'POST', body: JSON.stringify({ sensor: 'health', values: [1] }) });
+      expect(run.status).toBe(200);
+      expect(ingress.windows).toHaveLength(1);
+    } finally {
+      await service.close();
+    }
+  });
+
   it('answers 500 with the message when getServiceData fails', async () => {
     const service = await new FailingModel({ clientOptions: { env: false } }).serve({ mode: 'return' });
     try {

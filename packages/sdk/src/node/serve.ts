@@ -31,8 +31,19 @@ function answer(response: ServerResponse, status: number, body: unknown) {
 }
 
 /**
- * Serves an ingress or model over HTTP for the registry: any method and path; the JSON body
- * (none: `{}`) is the parameters, the window headers become `context.window`.
+ * The one path that does not run the service: a container's or a cluster's health check asks it
+ * every few seconds, and must learn that the service listens without making it fetch and write.
+ */
+export const HEALTH_PATH = '/healthz';
+
+function isHealthCheck(request: IncomingMessage): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && request.url?.split('?')[0] === HEALTH_PATH;
+}
+
+/**
+ * Serves an ingress or model over HTTP for the registry: any method and path but `GET /healthz`
+ * (200 `{"status": "ok"}`, nothing run); the JSON body (none: `{}`) is the parameters, the window
+ * headers become `context.window`.
  * 'return' answers `{"requests": [[endpoint, payload], ...]}` (200); 'post' writes them and
  * answers `{"summary": RunSummary}`, 200 when everything was written and 502 when a request failed, so the
  * registry records the run as failed. An error of getServiceData answers 500 with its message.
@@ -43,6 +54,7 @@ function answer(response: ServerResponse, status: number, body: unknown) {
 export async function serve(ingress: BaseIngress<unknown>, options: ServeOptions = {}): Promise<ServeHandle> {
   const mode = options.mode ?? (ingress.hasCredentials ? 'post' : 'return');
   const server = createServer(async (request, response) => {
+    if (isHealthCheck(request)) return answer(response, 200, { status: 'ok' });
     try {
       const text = await readBody(request);
       let params: unknown = {};
