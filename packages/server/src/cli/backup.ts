@@ -4,15 +4,13 @@
  * and downloaded. The second is how a PGlite data folder is backed up while its server runs:
  * only the process that has the database open can copy it consistently.
  */
-import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config.ts';
 import { BackupFileError, verifyBackup } from '../db/backup-file.ts';
 import { openDatabase } from '../db/connection.ts';
 import { DataDirInUseError } from '../db/data-dir-lock.ts';
-import { createBackupService, writeBackupFile } from '../modules/backup/backup.service.ts';
+import { createBackupService, writePrivateFile } from '../modules/backup/backup.service.ts';
 import { UsageError } from './args.ts';
 
 export const BACKUP_USAGE = `  backup [--output FILE] [--url URL]
@@ -57,7 +55,7 @@ async function backupLocal(config: Config, output: string | undefined) {
         await backup.writeTo(process.stdout);
         console.error(`backup of ${backup.header.engine} database written (${backup.header.payloadLength} bytes of payload)`);
       } else {
-        const size = await writeBackupFile(backup, output);
+        const size = await writePrivateFile(output, (out) => backup.writeTo(out));
         console.error(`backup written to ${output} (${size} bytes)`);
       }
     } finally {
@@ -101,20 +99,19 @@ async function backupRemote(config: Config, url: string, output: string | undefi
     return;
   }
   // Checked before it takes the name: a download cut short is never mistaken for a backup.
-  const partial = `${output}.partial`;
+  let size: number;
   try {
-    const out = createWriteStream(partial, { mode: 0o600 });
-    await pipeline(body, out);
-    await finished(out);
-    await verifyBackup(partial);
-    await rename(partial, output);
+    size = await writePrivateFile(
+      output,
+      (out) => pipeline(body, out, { end: false }),
+      async (partial) => void (await verifyBackup(partial)),
+    );
   } catch (error) {
-    await rm(partial, { force: true });
     if (error instanceof BackupFileError)
       throw new BackupDownloadError(`the downloaded backup is incomplete or damaged (${error.message}); try again`);
     throw error;
   }
-  console.error(`backup downloaded to ${output} (${(await stat(output)).size} bytes)`);
+  console.error(`backup downloaded to ${output} (${size} bytes)`);
 }
 
 export async function backupCommand(config: Config, values: { output?: string; url?: string }): Promise<void> {

@@ -104,18 +104,24 @@ export function createBackupService(deps: { db: Database; databaseUrl: string | 
 }
 
 /**
- * Writes a prepared backup to a file, readable by its owner only (it holds password hashes): to
- * FILE.partial first, renamed when complete, so that FILE is never half a backup.
+ * Writes FILE, readable by its owner only (a backup holds password hashes): to FILE.partial
+ * first, renamed once `write` has finished and `check` (when given) has accepted the whole
+ * partial file, so that FILE is never half a backup. Returns FILE's size.
  */
-export async function writeBackupFile(backup: PreparedBackup, file: string): Promise<number> {
+export async function writePrivateFile(
+  file: string,
+  write: (out: NodeJS.WritableStream) => Promise<void>,
+  check?: (partial: string) => Promise<void>,
+): Promise<number> {
   const partial = `${file}.partial`;
   const out = createWriteStream(partial, { mode: 0o600 });
   const closed = finished(out);
-  closed.catch(() => {}); // reported through writeTo's rejection, or awaited below
+  closed.catch(() => {}); // reported through write's rejection, or awaited below
   try {
-    await backup.writeTo(out);
+    await write(out);
     out.end();
     await closed;
+    await check?.(partial);
     await rename(partial, file);
   } catch (error) {
     out.destroy();
